@@ -1,0 +1,58 @@
+#!/bin/sh
+# Launcher for TA-microsoft-defender (contract §2). splunkd runs bin/<name>.sh; this finds a Node.js >= 20 and execs
+# it on bin/lib/<name>.js with the same arguments, so node is the process splunkd signals and reads.
+# Order: the runtime bundled in the app, then `node` on PATH, then $SPLUNK_HOME/bin/node.
+# Uses shell built-ins only, so it works with any PATH.
+MIN_NODE_MAJOR=20
+case "$0" in
+  */*) BIN_DIR=${0%/*} ;;
+  *) BIN_DIR=. ;;
+esac
+APP_DIR=$BIN_DIR/..
+NAME=${0##*/}
+NAME=${NAME%.sh}
+BUNDLE=$BIN_DIR/lib/$NAME.js
+
+suitable() {
+  [ -n "$1" ] && [ -x "$1" ] || return 1
+  "$1" -e "process.exit(Number(process.versions.node.split('.')[0]) >= $MIN_NODE_MAJOR ? 0 : 1)" >/dev/null 2>&1
+}
+
+find_on_path() {
+  old_ifs=$IFS
+  IFS=:
+  for dir in $PATH; do
+    if [ -n "$dir" ] && [ -x "$dir/node" ] && [ ! -d "$dir/node" ]; then
+      IFS=$old_ifs
+      echo "$dir/node"
+      return 0
+    fi
+  done
+  IFS=$old_ifs
+  return 1
+}
+
+NODE=
+if suitable "$APP_DIR/linux_x86_64/bin/node"; then
+  NODE=$APP_DIR/linux_x86_64/bin/node
+else
+  # A node that is not Splunk's must not load Splunk's libraries (splunkd sets LD_LIBRARY_PATH to $SPLUNK_HOME/lib).
+  saved_ld=$LD_LIBRARY_PATH
+  unset LD_LIBRARY_PATH
+  candidate=$(find_on_path)
+  if suitable "$candidate"; then
+    NODE=$candidate
+  else
+    LD_LIBRARY_PATH=$saved_ld
+    [ -n "$saved_ld" ] && export LD_LIBRARY_PATH
+    if [ -n "$SPLUNK_HOME" ] && suitable "$SPLUNK_HOME/bin/node"; then
+      NODE=$SPLUNK_HOME/bin/node
+    fi
+  fi
+fi
+
+if [ -z "$NODE" ]; then
+  echo "ERROR message=\"No suitable Node.js runtime found; install Node >= $MIN_NODE_MAJOR or the bundled runtime\" script=$NAME" >&2
+  exit 1
+fi
+exec "$NODE" "$BUNDLE" "$@"

@@ -1,0 +1,104 @@
+// Builds the Splunk app: clean slate → esbuild bundles (one per src/bin entry) → copy the app folders → stamp the
+// version → pack the .tgz. tsc only type-checks (npm run typecheck). Usage:
+//   node build.mjs [--out DIR] [--with-runtime]     (TA_DIST_DIR=DIR works too; default ./dist)
+import { build } from 'esbuild';
+import { execFileSync } from 'node:child_process';
+import { chmodSync, cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = dirname(fileURLToPath(import.meta.url));
+const args = process.argv.slice(2);
+const outIndex = args.indexOf('--out');
+const distDir = resolve(outIndex >= 0 ? args[outIndex + 1] : process.env.TA_DIST_DIR || join(root, 'dist'));
+const withRuntime = args.includes('--with-runtime');
+const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
+const APP = 'TA-microsoft-defender';
+const appDir = join(distDir, APP);
+
+rmSync(appDir, { recursive: true, force: true });
+rmSync(join(distDir, `${APP}-${pkg.version}.tgz`), { force: true });
+mkdirSync(join(appDir, 'bin', 'lib'), { recursive: true });
+
+// 1. One CommonJS bundle per entry point, no node_modules in the app.
+const entries = readdirSync(join(root, 'src', 'bin')).filter((f) => f.endsWith('.ts')).map((f) => f.slice(0, -3));
+const result = await build({
+  entryPoints: entries.map((name) => join(root, 'src', 'bin', `${name}.ts`)),
+  outdir: join(appDir, 'bin', 'lib'),
+  bundle: true,
+  platform: 'node',
+  format: 'cjs',
+  target: 'node20',
+  minify: true,
+  legalComments: 'none',
+  sourcemap: false,
+  metafile: true,
+  logLevel: 'warning',
+  define: { __ADDON_VERSION__: JSON.stringify(pkg.version) },
+  alias: { dotenv: join(root, 'scripts', 'empty-dotenv.cjs') },
+});
+writeFileSync(join(distDir, 'meta.json'), JSON.stringify(result.metafile));
+
+// 2. The hand-written app folders. app/ holds the rest of the skeleton (metadata/, static/, app.manifest, README.txt).
+for (const folder of ['bin', 'default', 'README']) {
+  if (existsSync(join(root, folder))) cpSync(join(root, folder), join(appDir, folder), { recursive: true });
+}
+for (const entry of readdirSync(join(root, 'app'))) {
+  const target = entry === 'static' ? join(appDir, 'appserver', 'static') : join(appDir, entry);
+  cpSync(join(root, 'app', entry), target, { recursive: true });
+}
+if (existsSync(join(root, 'LICENSE'))) cpSync(join(root, 'LICENSE'), join(appDir, 'LICENSE'));
+
+// 3. Every entry other than the input gets its own launcher: the launchers find their bundle from their own name.
+for (const name of entries) {
+  for (const ext of ['sh', 'cmd']) {
+    const target = join(appDir, 'bin', `${name}.${ext}`);
+    if (!existsSync(target)) cpSync(join(root, 'bin', `defender_alerts.${ext}`), target);
+  }
+}
+
+// 4. Version stamp: app.conf [launcher]/[id] version and [install] build; app.manifest version.
+stamp(join(appDir, 'default', 'app.conf'), (text) =>
+  text.replace(/^version\s*=.*$/gm, `version = ${pkg.version}`).replace(/^build\s*=.*$/m, `build = ${buildNumber(pkg.version)}`));
+stamp(join(appDir, 'app.manifest'), (text) => {
+  const manifest = JSON.parse(text);
+  manifest.info.id.version = pkg.version;
+  return JSON.stringify(manifest, null, 2) + '\n';
+});
+
+// 5. Optional Node.js runtime inside the app (see scripts/node-runtime.mjs).
+if (withRuntime) {
+  const { addNodeRuntime } = await import('./scripts/node-runtime.mjs');
+  await addNodeRuntime(appDir);
+}
+
+// 6. Modes: directories 755, files 644, launchers (and a bundled node) 755. Then pack without extended attributes.
+normaliseModes(appDir);
+const tgz = join(distDir, `${APP}-${pkg.version}${withRuntime ? '' : ''}.tgz`);
+execFileSync('tar', ['--owner=0', '--group=0', '--numeric-owner', '--no-xattrs', '--sort=name', '-czf', tgz, '-C', distDir, APP], {
+  env: { ...process.env, COPYFILE_DISABLE: '1' },
+});
+console.log(`built ${appDir}\npacked ${tgz} (${statSync(tgz).size} bytes)`);
+
+function stamp(file, edit) {
+  if (existsSync(file)) writeFileSync(file, edit(readFileSync(file, 'utf8')));
+}
+
+/** [install] build must be a positive integer that grows with every release: MAJOR*1e6 + MINOR*1e3 + PATCH. */
+function buildNumber(version) {
+  const [major, minor, patch] = version.split(/[.-]/).map((n) => parseInt(n, 10) || 0);
+  return major * 1_000_000 + minor * 1_000 + patch || 1;
+}
+
+function normaliseModes(dir) {
+  for (const name of readdirSync(dir)) {
+    const path = join(dir, name);
+    if (statSync(path).isDirectory()) {
+      chmodSync(path, 0o755);
+      normaliseModes(path);
+    } else {
+      const executable = /\/bin\/[^/]+\.(sh|cmd)$/.test(path) || /\/bin\/node(\.exe)?$/.test(path);
+      chmodSync(path, executable ? 0o755 : 0o644);
+    }
+  }
+}
