@@ -1,0 +1,176 @@
+/**
+ * The checkpointed cursor: a watermark plus the alert versions already emitted near it.
+ *
+ * Peers lose alerts that share the boundary timestamp (strict `gt` on the max time) or skip unread pages after a crash
+ * (peers.md §3). Here, each run re-reads from `watermark − overlap` and emits only versions it has not emitted yet, so
+ * ties, late arrivals within the overlap and updates (a new last-update time = a new version) all come through once.
+ *
+ * Invariants:
+ * - Every version with time ≥ watermark − overlap that was emitted is in `seen` (pruning keeps exactly those).
+ * - The watermark only moves past a time range once every page of that range was read and its events flushed:
+ *   after a completed window [from, to) it becomes `to`; after the open-ended last window, the greatest time read.
+ * - A run that stops early (error, SIGTERM, page cap) keeps the watermark and only adds what it flushed to `seen`.
+ */
+import { CheckpointError } from '../errors.js';
+import { formatApiTime, parseApiTime, type ApiTime } from './api-time.js';
+
+export const CHECKPOINT_FORMAT_VERSION = 1;
+
+export interface Cursor {
+  /** Versions at or after `watermark − overlap` are re-read each run; the first run starts at `watermark` itself. */
+  readonly watermark: ApiTime;
+  /** True until the first run saved a checkpoint: that run reads from `watermark` without the overlap. */
+  readonly firstRun: boolean;
+  /** Emitted versions: id → last-update times. */
+  readonly seen: ReadonlyMap<string, ReadonlySet<ApiTime>>;
+}
+
+/** One alert version: its id and last-update time. */
+export interface AlertVersion {
+  id: string;
+  time: ApiTime;
+}
+
+/** The checkpoint file's JSON (versioned so a future format can migrate it). */
+export interface CheckpointDocument {
+  v: number;
+  /** Watermark at full 7-digit precision, e.g. `2024-05-01T10:00:00.1234567Z`. */
+  watermark: string;
+  /** Emitted versions near the watermark, grouped by time: `{"<time>": ["<id>", …]}`. */
+  seen: Record<string, string[]>;
+  /** When this checkpoint was written (for humans). */
+  saved_at: string;
+  /** Number of versions in `seen` (for humans). */
+  n_seen: number;
+}
+
+export function initialCursor(start: ApiTime): Cursor {
+  return { watermark: start, firstRun: true, seen: new Map() };
+}
+
+/** The inclusive lower bound of this run's reads. */
+export function readFrom(cursor: Cursor, overlap: ApiTime): ApiTime {
+  return cursor.firstRun ? cursor.watermark : cursor.watermark - overlap;
+}
+
+/** A mutable set of versions, used during a run (kept per run so the persisted cursor stays immutable). */
+export class VersionSet {
+  private readonly byId = new Map<string, Set<ApiTime>>();
+  private count = 0;
+
+  constructor(from?: ReadonlyMap<string, ReadonlySet<ApiTime>>) {
+    if (from) for (const [id, times] of from) for (const t of times) this.add({ id, time: t });
+  }
+
+  has(v: AlertVersion): boolean {
+    return this.byId.get(v.id)?.has(v.time) ?? false;
+  }
+
+  /** Adds the version; false if it was already there. */
+  add(v: AlertVersion): boolean {
+    let times = this.byId.get(v.id);
+    if (!times) {
+      times = new Set();
+      this.byId.set(v.id, times);
+    }
+    if (times.has(v.time)) return false;
+    times.add(v.time);
+    this.count++;
+    return true;
+  }
+
+  get size(): number {
+    return this.count;
+  }
+
+  /** A copy holding only versions at or after `min`. */
+  prunedTo(min: ApiTime): Map<string, Set<ApiTime>> {
+    const out = new Map<string, Set<ApiTime>>();
+    for (const [id, times] of this.byId) {
+      const kept = [...times].filter((t) => t >= min);
+      if (kept.length) out.set(id, new Set(kept));
+    }
+    return out;
+  }
+}
+
+/**
+ * The cursor after a window was fully read and every event of it flushed.
+ * `windowTo` is the window's exclusive upper bound, or undefined for the open last window, in which case
+ * `maxTimeRead` (the greatest last-update time served in it, emitted or not) moves the watermark.
+ */
+export function completeWindow(
+  cursor: Cursor,
+  emitted: VersionSet,
+  overlap: ApiTime,
+  window: { to?: ApiTime; maxTimeRead?: ApiTime },
+): Cursor {
+  let watermark = cursor.watermark;
+  const reached = window.to ?? window.maxTimeRead;
+  if (reached !== undefined && reached > watermark) watermark = reached;
+  const moved = watermark !== cursor.watermark;
+  return {
+    watermark,
+    // Once the watermark moved past the start, later runs read with the overlap.
+    firstRun: cursor.firstRun && !moved,
+    seen: emitted.prunedTo(watermark - overlap),
+  };
+}
+
+/** The cursor after a run stopped inside a window: the watermark stays; what was flushed is remembered. */
+export function partialWindow(cursor: Cursor, emitted: VersionSet, overlap: ApiTime): Cursor {
+  const floor = cursor.firstRun ? cursor.watermark : cursor.watermark - overlap;
+  return { watermark: cursor.watermark, firstRun: cursor.firstRun, seen: emitted.prunedTo(floor) };
+}
+
+export function toCheckpointDocument(cursor: Cursor, savedAtIso: string): CheckpointDocument {
+  const byTime = new Map<ApiTime, string[]>();
+  let n = 0;
+  for (const [id, times] of cursor.seen) {
+    for (const t of times) {
+      const ids = byTime.get(t);
+      if (ids) ids.push(id);
+      else byTime.set(t, [id]);
+      n++;
+    }
+  }
+  const seen: Record<string, string[]> = {};
+  for (const t of [...byTime.keys()].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0))) {
+    seen[formatApiTime(t)] = byTime.get(t)!.sort();
+  }
+  const doc: CheckpointDocument = { v: CHECKPOINT_FORMAT_VERSION, watermark: formatApiTime(cursor.watermark), seen, saved_at: savedAtIso, n_seen: n };
+  return doc;
+}
+
+/**
+ * Reads a checkpoint document. A document we cannot understand is an error for the admin to act on, never a silent
+ * reset to start_time (that would re-ingest or skip alerts without anyone noticing).
+ */
+export function fromCheckpointDocument(doc: unknown, where: string): Cursor {
+  const fail = (why: string) =>
+    new CheckpointError(
+      'checkpoint_corrupt',
+      `The checkpoint ${where} is not usable (${why}). Restore it from a backup, or move it aside to start again from start_time (alerts since then will be collected again).`,
+    );
+  if (typeof doc !== 'object' || doc === null || Array.isArray(doc)) throw fail('not a JSON object');
+  const d = doc as Partial<CheckpointDocument>;
+  if (d.v !== CHECKPOINT_FORMAT_VERSION) {
+    throw fail(`format version ${JSON.stringify(d.v)}; this add-on reads version ${CHECKPOINT_FORMAT_VERSION}`);
+  }
+  const watermark = typeof d.watermark === 'string' ? parseApiTime(d.watermark) : undefined;
+  if (watermark === undefined) throw fail('watermark is missing or not a timestamp');
+  if (typeof d.seen !== 'object' || d.seen === null || Array.isArray(d.seen)) throw fail('seen is not an object');
+  const seen = new Map<string, Set<ApiTime>>();
+  for (const [timeText, ids] of Object.entries(d.seen)) {
+    const t = parseApiTime(timeText);
+    if (t === undefined || !Array.isArray(ids) || ids.some((id) => typeof id !== 'string')) {
+      throw fail(`seen entry ${JSON.stringify(timeText).slice(0, 60)} is malformed`);
+    }
+    for (const id of ids as string[]) {
+      let times = seen.get(id);
+      if (!times) seen.set(id, (times = new Set()));
+      times.add(t);
+    }
+  }
+  return { watermark, firstRun: false, seen };
+}

@@ -1,0 +1,90 @@
+import { expect } from 'chai';
+import {
+  completeWindow, fromCheckpointDocument, initialCursor, partialWindow, readFrom, toCheckpointDocument, VersionSet,
+} from '../../../src/defender/cursor.js';
+import { parseApiTime, TICKS_PER_SECOND, type ApiTime } from '../../../src/defender/api-time.js';
+import { CheckpointError } from '../../../src/errors.js';
+
+const t = (s: string): ApiTime => parseApiTime(s)!;
+const overlap = 300n * TICKS_PER_SECOND;
+
+describe('cursor', () => {
+  it('starts the first run at start_time itself and later runs at watermark minus overlap', () => {
+    const c0 = initialCursor(t('2024-05-01T00:00:00Z'));
+    expect(readFrom(c0, overlap)).to.equal(t('2024-05-01T00:00:00Z'));
+    const seen = new VersionSet();
+    seen.add({ id: 'a', time: t('2024-05-01T10:00:00.1234567Z') });
+    const c1 = completeWindow(c0, seen, overlap, { maxTimeRead: t('2024-05-01T10:00:00.1234567Z') });
+    expect(readFrom(c1, overlap)).to.equal(t('2024-05-01T09:55:00.1234567Z'));
+  });
+
+  it('tells versions apart at 100-ns precision (same id, times 100 ns apart are two versions)', () => {
+    const set = new VersionSet();
+    expect(set.add({ id: 'x', time: t('2024-05-01T10:00:00.1234567Z') })).to.equal(true);
+    expect(set.add({ id: 'x', time: t('2024-05-01T10:00:00.1234568Z') })).to.equal(true);
+    expect(set.add({ id: 'x', time: t('2024-05-01T10:00:00.12345670Z') })).to.equal(false);
+    // 2 digits vs 7 digits of the same instant are the same version
+    expect(set.has({ id: 'y', time: t('2024-05-01T10:00:00.2Z') })).to.equal(false);
+    set.add({ id: 'y', time: t('2024-05-01T10:00:00.2Z') });
+    expect(set.has({ id: 'y', time: t('2024-05-01T10:00:00.2000000Z') })).to.equal(true);
+  });
+
+  it('keeps every emitted version within the overlap so a tie at the boundary is not emitted twice', () => {
+    const boundary = t('2024-05-01T10:00:00.5Z');
+    const seen = new VersionSet();
+    seen.add({ id: 'old', time: t('2024-05-01T09:00:00Z') });
+    seen.add({ id: 'a', time: boundary });
+    const c = completeWindow(initialCursor(t('2024-05-01T00:00:00Z')), seen, overlap, { maxTimeRead: boundary });
+    expect(c.watermark).to.equal(boundary);
+    expect([...c.seen.keys()]).to.deep.equal(['a']);
+    const next = new VersionSet(c.seen);
+    expect(next.has({ id: 'a', time: boundary })).to.equal(true);
+    expect(next.has({ id: 'b', time: boundary })).to.equal(false); // a late tie is still new
+  });
+
+  it('advances to the end of a closed window even when it served nothing', () => {
+    const c = completeWindow(initialCursor(t('2024-05-01T00:00:00Z')), new VersionSet(), overlap, { to: t('2024-05-02T00:00:00Z') });
+    expect(c.watermark).to.equal(t('2024-05-02T00:00:00Z'));
+  });
+
+  it('never moves the watermark back', () => {
+    const c0 = completeWindow(initialCursor(t('2024-05-01T00:00:00Z')), new VersionSet(), overlap, { to: t('2024-05-02T00:00:00Z') });
+    const c1 = completeWindow(c0, new VersionSet(), overlap, { maxTimeRead: t('2024-05-01T23:58:00Z') });
+    expect(c1.watermark).to.equal(t('2024-05-02T00:00:00Z'));
+  });
+
+  it('keeps the watermark after a partial window but remembers what was flushed', () => {
+    const c0 = fromCheckpointDocument({ v: 1, watermark: '2024-05-01T10:00:00Z', seen: {}, saved_at: '', n_seen: 0 }, 'f');
+    const flushed = new VersionSet(c0.seen);
+    flushed.add({ id: 'late', time: t('2024-05-01T12:00:00Z') });
+    const c1 = partialWindow(c0, flushed, overlap);
+    expect(c1.watermark).to.equal(c0.watermark);
+    expect(c1.seen.get('late')?.has(t('2024-05-01T12:00:00Z'))).to.equal(true);
+  });
+
+  it('round-trips through the versioned checkpoint document at full precision', () => {
+    const seen = new VersionSet();
+    seen.add({ id: 'a', time: t('2024-05-01T10:00:00.1234567Z') });
+    seen.add({ id: 'b', time: t('2024-05-01T10:00:00.1234567Z') });
+    seen.add({ id: 'a', time: t('2024-05-01T10:01:00Z') });
+    const c = completeWindow(initialCursor(t('2024-05-01T00:00:00Z')), seen, overlap, { maxTimeRead: t('2024-05-01T10:01:00Z') });
+    const doc = JSON.parse(JSON.stringify(toCheckpointDocument(c, '2024-05-01T10:02:00Z')));
+    expect(doc.v).to.equal(1);
+    expect(doc.watermark).to.equal('2024-05-01T10:01:00.0000000Z');
+    expect(doc.seen).to.deep.equal({ '2024-05-01T10:00:00.1234567Z': ['a', 'b'], '2024-05-01T10:01:00.0000000Z': ['a'] });
+    const back = fromCheckpointDocument(doc, 'f');
+    expect(back.watermark).to.equal(c.watermark);
+    expect(new VersionSet(back.seen).size).to.equal(3);
+  });
+
+  for (const [label, doc] of [
+    ['a non-object', '[]'],
+    ['an unknown format version', { v: 9, watermark: '2024-05-01T10:00:00Z', seen: {} }],
+    ['a missing watermark', { v: 1, seen: {} }],
+    ['a bad seen entry', { v: 1, watermark: '2024-05-01T10:00:00Z', seen: { nope: ['a'] } }],
+  ] as const) {
+    it(`refuses ${label} with an error that says how to recover`, () => {
+      expect(() => fromCheckpointDocument(doc, '/x/cp.json')).to.throw(CheckpointError, /\/x\/cp\.json.*move it aside/);
+    });
+  }
+});
