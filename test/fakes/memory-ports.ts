@@ -1,0 +1,56 @@
+/** In-memory implementations of the ports, for use-case tests (adapters are tested against real servers elsewhere). */
+import type { CheckpointStore, Clock, EventSink, Logger, LogFields, SplunkEvent } from '../../src/ports.js';
+
+export class MemoryCheckpointStore implements CheckpointStore {
+  readonly docs = new Map<string, string>();
+  /** When set, saves are silently lost (the process was SIGKILLed). */
+  dead = false;
+  saves = 0;
+  async load(key: string): Promise<unknown> {
+    const text = this.docs.get(key);
+    return text === undefined ? undefined : JSON.parse(text);
+  }
+  async save(key: string, value: unknown): Promise<void> {
+    if (this.dead) return;
+    this.saves++;
+    this.docs.set(key, JSON.stringify(value));
+  }
+}
+
+/** Records events; `flushed` holds those a flush() covered. */
+export class MemorySink implements EventSink {
+  readonly written: SplunkEvent[] = [];
+  flushedCount = 0;
+  failFlush = false;
+  write(event: SplunkEvent): void {
+    this.written.push(event);
+  }
+  async flush(): Promise<void> {
+    if (this.failFlush) throw new Error('EPIPE');
+    this.flushedCount = this.written.length;
+  }
+}
+
+export class ManualClock implements Clock {
+  constructor(public ms: number) {}
+  nowMs(): number {
+    return this.ms;
+  }
+  async sleep(ms: number): Promise<void> {
+    this.ms += ms;
+  }
+}
+
+export interface LogLine {
+  level: string;
+  message: string;
+  fields: LogFields | undefined;
+}
+
+export class MemoryLogger implements Logger {
+  readonly lines: LogLine[] = [];
+  debug(message: string, fields?: LogFields) { this.lines.push({ level: 'DEBUG', message, fields }); }
+  info(message: string, fields?: LogFields) { this.lines.push({ level: 'INFO', message, fields }); }
+  warn(message: string, fields?: LogFields) { this.lines.push({ level: 'WARN', message, fields }); }
+  error(message: string, fields?: LogFields) { this.lines.push({ level: 'ERROR', message, fields }); }
+}
