@@ -1,6 +1,11 @@
 // Builds the Splunk app: clean slate → esbuild bundles (one per src/bin entry) → copy the app folders → stamp the
-// version → pack the .tgz. tsc only type-checks (npm run typecheck). Usage:
-//   node build.mjs [--out DIR] [--with-runtime]     (TA_DIST_DIR=DIR works too; default ./dist)
+// version → pack the .tgz files. tsc only type-checks (npm run typecheck). Usage:
+//   node build.mjs [--out DIR] [--slim] [--with-windows-runtime]     (TA_DIST_DIR=DIR works too; default ./dist)
+// Packages (scripts/node-runtime.mjs pins the runtimes):
+//   TA-microsoft-defender-<v>.tgz              the default: bundles Node.js for linux x64 (Splunk 10.2+ has none)
+//   TA-microsoft-defender-<v>-slim.tgz         no runtime: for hosts that have Node >= 20 (--slim builds only this)
+//   TA-microsoft-defender-<v>-windows-x64.tgz  bundles Node.js for Windows x64 (only with --with-windows-runtime)
+// The folder <out>/TA-microsoft-defender/ ends up as the last package built (the default one unless --slim).
 import { build } from 'esbuild';
 import { execFileSync } from 'node:child_process';
 import { chmodSync, cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
@@ -11,13 +16,14 @@ const root = dirname(fileURLToPath(import.meta.url));
 const args = process.argv.slice(2);
 const outIndex = args.indexOf('--out');
 const distDir = resolve(outIndex >= 0 ? args[outIndex + 1] : process.env.TA_DIST_DIR || join(root, 'dist'));
-const withRuntime = args.includes('--with-runtime');
+const slim = args.includes('--slim');
+const withWindows = args.includes('--with-windows-runtime');
 const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
 const APP = 'TA-microsoft-defender';
 const appDir = join(distDir, APP);
 
 rmSync(appDir, { recursive: true, force: true });
-rmSync(join(distDir, `${APP}-${pkg.version}.tgz`), { force: true });
+for (const suffix of ['', '-slim', '-windows-x64']) rmSync(join(distDir, `${APP}-${pkg.version}${suffix}.tgz`), { force: true });
 mkdirSync(join(appDir, 'bin', 'lib'), { recursive: true });
 
 // 1. One CommonJS bundle per entry point, no node_modules in the app.
@@ -66,19 +72,29 @@ stamp(join(appDir, 'app.manifest'), (text) => {
   return JSON.stringify(manifest, null, 2) + '\n';
 });
 
-// 5. Optional Node.js runtime inside the app (see scripts/node-runtime.mjs).
-if (withRuntime) {
+// 5. The packages: slim first, then each runtime added to the same folder (see scripts/node-runtime.mjs).
+console.log(`built ${appDir}`);
+pack('-slim');
+if (!slim) {
   const { addNodeRuntime } = await import('./scripts/node-runtime.mjs');
-  await addNodeRuntime(appDir);
+  if (withWindows) {
+    await addNodeRuntime(appDir, ['win-x64']);
+    pack('-windows-x64');
+    rmSync(join(appDir, 'windows_x86_64'), { recursive: true, force: true });
+  }
+  await addNodeRuntime(appDir, ['linux-x64']);
+  pack('');
 }
 
-// 6. Modes: directories 755, files 644, launchers (and a bundled node) 755. Then pack without extended attributes.
-normaliseModes(appDir);
-const tgz = join(distDir, `${APP}-${pkg.version}${withRuntime ? '' : ''}.tgz`);
-execFileSync('tar', ['--owner=0', '--group=0', '--numeric-owner', '--no-xattrs', '--sort=name', '-czf', tgz, '-C', distDir, APP], {
-  env: { ...process.env, COPYFILE_DISABLE: '1' },
-});
-console.log(`built ${appDir}\npacked ${tgz} (${statSync(tgz).size} bytes)`);
+/** Modes: directories 755, files 644, launchers and a bundled node 755; then tar without extended attributes. */
+function pack(suffix) {
+  normaliseModes(appDir);
+  const tgz = join(distDir, `${APP}-${pkg.version}${suffix}.tgz`);
+  execFileSync('tar', ['--owner=0', '--group=0', '--numeric-owner', '--no-xattrs', '--sort=name', '-czf', tgz, '-C', distDir, APP], {
+    env: { ...process.env, COPYFILE_DISABLE: '1' },
+  });
+  console.log(`packed ${tgz} (${(statSync(tgz).size / 1e6).toFixed(1)} MB)`);
+}
 
 function stamp(file, edit) {
   if (existsSync(file)) writeFileSync(file, edit(readFileSync(file, 'utf8')));
