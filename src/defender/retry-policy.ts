@@ -117,8 +117,7 @@ function withinBudget(input: RetryInput, waitMs: number, decision: RetryDecision
 }
 
 function classifyRetryable(failure: AttemptFailure): RetryReason | undefined {
-  if (failure.kind === 'network') return 'network';
-  if (failure.kind === 'timeout') return 'timeout';
+  if (failure.kind !== 'status') return failure.kind;
   if (failure.status === 408) return 'timeout';
   if (failure.status >= 500 && failure.status !== 501 && failure.status !== 505) return 'server_error';
   return undefined;

@@ -81,7 +81,7 @@ describe('aadsts', () => {
   });
 
   describe('toAuthError without a number', () => {
-    const resolution = () => new ClientAuthError('endpoints_resolution_error');
+    const resolution = () => new ClientAuthError('endpoints_resolution_error', 'corr-2');
 
     it('reports msal endpoints_resolution_error as an unknown tenant', () => {
       const e = toAuthError(resolution(), ctx);
@@ -101,7 +101,7 @@ describe('aadsts', () => {
     });
 
     it('says the login host timed out', () => {
-      const e = toAuthError(new ClientAuthError('network_error'), { ...ctx, transport: { url: 'https://login.example.test/t/oauth2/v2.0/token', code: 'ETIMEDOUT' } });
+      const e = toAuthError(new ClientAuthError('network_error', 'corr-3'), { ...ctx, transport: { url: 'https://login.example.test/t/oauth2/v2.0/token', code: 'ETIMEDOUT' } });
       expect(e).to.include({ code: 'auth_timeout', retryable: true });
     });
 
