@@ -1,0 +1,255 @@
+import { expect } from 'chai';
+import { ApiError } from '../../../src/errors.js';
+import {
+  JsonArraySplitter,
+  readJsonArray,
+  stripJsonWhitespace,
+  type JsonBodyShape,
+} from '../../../src/defender/json-array-stream.js';
+
+interface Split {
+  alerts: string[];
+  nextLink?: string;
+}
+
+/** Feeds `body` in chunks of the given sizes (cycled) and collects the alert texts and nextLink. */
+function split(body: string | Buffer, shape: JsonBodyShape, sizes: number[] = [body.length || 1]): Split {
+  const bytes = Buffer.isBuffer(body) ? body : Buffer.from(body);
+  const splitter = new JsonArraySplitter(shape);
+  const alerts: string[] = [];
+  for (let pos = 0, i = 0; pos < bytes.length; i++) {
+    const size = sizes[i % sizes.length]!;
+    for (const alert of splitter.push(bytes.subarray(pos, pos + size))) alerts.push(alert.json);
+    pos += size;
+  }
+  const end = splitter.end();
+  return end.nextLink === undefined ? { alerts } : { alerts, nextLink: end.nextLink };
+}
+
+/** The same body cut at every single position into two chunks, and fed byte by byte, must split identically. */
+function expectSameAtEverySplit(body: string, shape: JsonBodyShape, expected: Split): void {
+  const bytes = Buffer.from(body);
+  expect(split(bytes, shape), 'one chunk').to.deep.equal(expected);
+  expect(split(bytes, shape, [1]), 'byte by byte').to.deep.equal(expected);
+  for (let cut = 1; cut < bytes.length; cut++) {
+    expect(split(bytes, shape, [cut, bytes.length]), `cut at byte ${cut}`).to.deep.equal(expected);
+  }
+}
+
+function expectApiError(run: () => unknown, code: string, message?: RegExp): ApiError {
+  try {
+    run();
+  } catch (error) {
+    expect(error).to.be.instanceOf(ApiError);
+    const apiError = error as ApiError;
+    expect(apiError.code).to.equal(code);
+    if (message) expect(apiError.message).to.match(message);
+    return apiError;
+  }
+  expect.fail(`expected ApiError ${code}`);
+}
+
+describe('json-array-stream', () => {
+  describe('top-level array (siem)', () => {
+    it('yields each element as its exact text', () => {
+      const body = '[{"a":1,"n":1.50,"big":12345678901234567890,"e":"\\u00e9\\n"},{"b":[true,false,null]}]';
+      expectSameAtEverySplit(body, 'array', {
+        alerts: ['{"a":1,"n":1.50,"big":12345678901234567890,"e":"\\u00e9\\n"}', '{"b":[true,false,null]}'],
+      });
+    });
+
+    it('parses each element into its value', () => {
+      const splitter = new JsonArraySplitter('array');
+      const [alert] = splitter.push(Buffer.from('[{"FullId":"a:b","Nested":{"x":[1,2]}}]'));
+      expect(alert!.value).to.deep.equal({ FullId: 'a:b', Nested: { x: [1, 2] } });
+      expect(splitter.end()).to.deep.equal({});
+    });
+
+    it('reads an empty array as no alerts', () => {
+      expect(split(' [ ] \n', 'array')).to.deep.equal({ alerts: [] });
+    });
+
+    it('ignores brackets, braces and escaped quotes inside strings', () => {
+      const body = '[{"s":"]}{[\\"]\\\\","t":"\\\\\\"x"},{"u":"\\\\"}]';
+      expectSameAtEverySplit(body, 'array', { alerts: ['{"s":"]}{[\\"]\\\\","t":"\\\\\\"x"}', '{"u":"\\\\"}'] });
+    });
+
+    it('keeps multibyte characters whole when a chunk ends inside them', () => {
+      const body = '[{"t":"é中😀\u2028€"},{"u":"ü"}]';
+      expectSameAtEverySplit(body, 'array', { alerts: ['{"t":"é中😀\u2028€"}', '{"u":"ü"}'] });
+    });
+
+    it('drops whitespace outside strings, keeps it inside, so each alert is one line', () => {
+      const body = '[\n  {\n    "a" : "x  y",\n    "b" : [ 1 ,\t2 ]\r\n  } ,\n  {"c":"\\n"}\n]\n';
+      expectSameAtEverySplit(body, 'array', { alerts: ['{"a":"x  y","b":[1,2]}', '{"c":"\\n"}'] });
+    });
+
+    it('passes hostile text through untouched (XML-looking, CDATA end, U+2028, escaped controls)', () => {
+      const alert = '{"t":"</data>]]><![CDATA[&amp;","u":"\u2028\u2029","c":"\\u0000\\u001b\\u0007"}';
+      const result = split(`[${alert}]`, 'array', [3, 7]);
+      expect(result.alerts).to.deep.equal([alert]);
+      expect(JSON.parse(result.alerts[0]!)).to.deep.equal({ t: '</data>]]><![CDATA[&amp;', u: '\u2028\u2029', c: '\u0000\u001b\u0007' });
+    });
+
+    it('skips a UTF-8 byte-order mark, even one split across chunks', () => {
+      const body = Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from('[{"a":1}]')]);
+      expect(split(body, 'array', [1])).to.deep.equal({ alerts: ['{"a":1}'] });
+    });
+  });
+
+  describe('OData object (graph, mde)', () => {
+    it('yields the value array and captures a nextLink that comes after it', () => {
+      const body =
+        '{"@odata.context":"https://graph.microsoft.com/v1.0/$metadata#security/alerts_v2","value":[{"id":"1"},{"id":"2"}],' +
+        '"@odata.nextLink":"https://graph.microsoft.com/v1.0/security/alerts_v2?$top=2&$skiptoken=a%2Bb\\/c"}';
+      expectSameAtEverySplit(body, 'odata', {
+        alerts: ['{"id":"1"}', '{"id":"2"}'],
+        nextLink: 'https://graph.microsoft.com/v1.0/security/alerts_v2?$top=2&$skiptoken=a%2Bb/c',
+      });
+    });
+
+    it('captures a nextLink that comes before the value array', () => {
+      const body = '{"@odata.nextLink":"https://h/next","@odata.context":"c","value":[{"id":"1"}]}';
+      expectSameAtEverySplit(body, 'odata', { alerts: ['{"id":"1"}'], nextLink: 'https://h/next' });
+    });
+
+    it('has no nextLink when the key is absent or null', () => {
+      expect(split('{"@odata.context":"c","value":[]}', 'odata')).to.deep.equal({ alerts: [] });
+      expect(split('{"value":[{"a":1}],"@odata.nextLink":null}', 'odata')).to.deep.equal({ alerts: ['{"a":1}'] });
+    });
+
+    it('skips other keys whatever their value (numbers, literals, objects, arrays, strings)', () => {
+      const body =
+        '{"@odata.count":2,"flag":true,"n":null,"neg":-1.5e+3,"o":{"value":[{"x":"]"}]},"a":[[{"}":1}]],' +
+        '"s":"{\\"value\\":[]}","value":[{"id":"1"}]}';
+      expectSameAtEverySplit(body, 'odata', { alerts: ['{"id":"1"}'] });
+    });
+
+    it('reads a pretty-printed envelope', () => {
+      const body = '{\n  "@odata.context" : "c",\n  "value" : [\n    { "id" : "1" }\n  ]\n}\n';
+      expect(split(body, 'odata', [5])).to.deep.equal({ alerts: ['{"id":"1"}'] });
+    });
+  });
+
+  describe('bodies that are not the expected JSON', () => {
+    it('rejects an HTML error page, quoting its start on one line', () => {
+      const html = '<!DOCTYPE html>\n<html>\r\n<head><title>502 Bad Gateway</title></head>\n<body>' + 'x'.repeat(500) + '</body></html>';
+      const error = expectApiError(() => split(html, 'odata'), 'api_invalid_body', /expected a JSON object.*<!DOCTYPE html> <html> <head><title>502 Bad Gateway/);
+      expect(error.message).to.not.match(/[\r\n]/);
+      expect(error.message.length).to.be.below(300);
+    });
+
+    it('rejects an empty body and a whitespace-only body', () => {
+      expectApiError(() => split('', 'array'), 'api_invalid_body', /empty/);
+      expectApiError(() => split(' \r\n', 'odata'), 'api_invalid_body', /empty/);
+    });
+
+    it('rejects an object where the siem array belongs', () => {
+      expectApiError(() => split('{"error":{"code":"Forbidden"}}', 'array'), 'api_invalid_body', /expected a JSON array.*Forbidden/);
+    });
+
+    it('rejects an OData object without a value array', () => {
+      expectApiError(() => split('{"error":{"code":"x"}}', 'odata'), 'api_invalid_body', /no "value" array/);
+      expectApiError(() => split('{"value":null}', 'odata'), 'api_invalid_body', /"value" is not an array/);
+    });
+
+    for (const element of ['42', '"text"', 'null', '[{"a":1}]', 'true']) {
+      it(`rejects an element that is not an object: ${element}`, () => {
+        expectApiError(() => split(`[{"a":1},${element}]`, 'array'), 'api_invalid_body', /alert 2 is not a JSON object/);
+      });
+    }
+
+    it('rejects an element whose inside is not JSON, naming its position', () => {
+      expectApiError(() => split('[{"a":1},{"b":tru}]', 'array'), 'api_invalid_body', /alert 2 is not valid JSON/);
+    });
+
+    it('rejects garbage between or after the alerts', () => {
+      expectApiError(() => split('[{"a":1} x]', 'array'), 'api_invalid_body', /expected "," or "]" after alert 1/);
+      expectApiError(() => split('[{"a":1}] trailing', 'array'), 'api_invalid_body', /after the end/);
+      expectApiError(() => split('{"value":[]} {', 'odata'), 'api_invalid_body', /after the end/);
+    });
+  });
+
+  describe('truncated bodies', () => {
+    const cases: [string, string, JsonBodyShape, RegExp][] = [
+      ['cut inside a string of an alert', '[{"a":"hello', 'array', /inside alert 1, in a string/],
+      ['cut inside an alert', '[{"a":1},{"b":[1,2', 'array', /inside alert 2/],
+      ['missing the closing ]', '[{"a":1}', 'array', /no closing "\]"/],
+      ['missing the closing ] after a comma', '[{"a":1},', 'array', /no closing "\]"/],
+      ['missing the closing }', '{"value":[{"a":1}]', 'odata', /no closing "\}"/],
+      ['cut inside the nextLink', '{"value":[],"@odata.nextLink":"https://h/n', 'odata', /in a string/],
+      ['cut right after "["', '[', 'array', /no closing/],
+    ];
+    for (const [name, body, shape, where] of cases) {
+      it(`reports a body ${name} as api_truncated_body`, () => {
+        expectApiError(() => split(body, shape), 'api_truncated_body', where);
+      });
+    }
+
+    it('still yields the alerts that were complete before the cut', () => {
+      const splitter = new JsonArraySplitter('array');
+      expect(splitter.push(Buffer.from('[{"a":1},{"b":')).map((a) => a.json)).to.deep.equal(['{"a":1}']);
+      expectApiError(() => splitter.end(), 'api_truncated_body');
+    });
+  });
+
+  describe('readJsonArray', () => {
+    it('streams alerts from an async body and returns the nextLink', async () => {
+      async function* body() {
+        yield Buffer.from('{"value":[{"id":"1"},');
+        yield Buffer.from('{"id":"2"}],"@odata.nextLink":"https://h/2"}');
+      }
+      const iterator = readJsonArray(body(), 'odata', { url: 'https://h/1' });
+      const seen: string[] = [];
+      let result = await iterator.next();
+      while (!result.done) {
+        seen.push(result.value.json);
+        result = await iterator.next();
+      }
+      expect(seen).to.deep.equal(['{"id":"1"}', '{"id":"2"}']);
+      expect(result.value).to.deep.equal({ nextLink: 'https://h/2' });
+    });
+
+    it('yields an alert before the rest of the body has arrived', async () => {
+      let released = false;
+      async function* body() {
+        yield Buffer.from('[{"id":"1"},');
+        released = true;
+        yield Buffer.from('{"id":"2"}]');
+      }
+      const first = await readJsonArray(body(), 'array').next();
+      expect(first.value).to.deep.include({ json: '{"id":"1"}' });
+      expect(released).to.equal(false);
+    });
+
+    it('puts the request URL on its errors', async () => {
+      async function* body() {
+        yield Buffer.from('[{"a":');
+      }
+      try {
+        for await (const _ of readJsonArray(body(), 'array', { url: 'https://h/api/alerts' })) void _;
+        expect.fail('should throw');
+      } catch (error) {
+        expect(error).to.be.instanceOf(ApiError).with.property('url', 'https://h/api/alerts');
+      }
+    });
+  });
+
+  describe('stripJsonWhitespace', () => {
+    it('removes whitespace outside strings only, with escaped quotes in strings', () => {
+      expect(stripJsonWhitespace('{ "a \\" b" : [ 1 , "\\\\" ] }')).to.equal('{"a \\" b":[1,"\\\\"]}');
+    });
+  });
+
+  it('splits a large generated body in odd chunks exactly like JSON.parse reads it', () => {
+    const items = Array.from({ length: 300 }, (_, i) => ({
+      id: `da${i}`,
+      s: `q"\\${'é'.repeat(i % 7)}😀]}`,
+      n: [i, { deep: [i, '[', '{'] }],
+    }));
+    const body = JSON.stringify({ '@odata.context': 'c', value: items, '@odata.nextLink': 'https://h/n' });
+    const result = split(body, 'odata', [1, 7, 13, 64, 3, 4096]);
+    expect(result.alerts).to.deep.equal(items.map((item) => JSON.stringify(item)));
+    expect(result.nextLink).to.equal('https://h/n');
+  });
+});
