@@ -1,0 +1,23 @@
+/** Picks the alerts source for a stanza's api. */
+import type { DefenderInputConfig } from '../../config/types.js';
+import type { AlertsSource, HttpClient, Logger } from '../../ports.js';
+import { GraphSource } from './graph-source.js';
+import { MdeSource } from './mde-source.js';
+import { SiemSource } from './siem-source.js';
+
+/** The AlertsSource for `config.api`, reading `config.endpoints.alertsUrl` through `http`. */
+export function createSource(config: DefenderInputConfig, http: HttpClient, log: Logger): AlertsSource {
+  const options = { http, log, alertsUrl: config.endpoints.alertsUrl, filter: config.filter };
+  switch (config.api) {
+    case 'graph':
+      return new GraphSource(options);
+    case 'mde':
+      return new MdeSource(options);
+    case 'siem':
+      // The exporter has no OData; a filter here would silently do nothing, so say so once.
+      if (config.filter !== undefined && config.filter.trim() !== '') {
+        log.warn('The filter setting is ignored for api=siem (the SIEM exporter has no $filter)', { input: config.name });
+      }
+      return new SiemSource({ ...options, filter: undefined });
+  }
+}
