@@ -53,6 +53,7 @@ const OBJECT_NEXT = 8; // after a value: `,` or `}`
 const NESTED = 9; // inside a string, object or array being captured or skipped
 const SCALAR = 10; // inside a number, true, false or null being skipped
 const END = 11; // after the closing `]` or `}`
+const NOT_JSON = 12; // the body does not start as expected: collecting its first bytes for the error message
 
 // What a NESTED value is read for.
 const SKIP = 0;
@@ -150,6 +151,11 @@ export class JsonArraySplitter {
     const length = chunk.length;
     if (length === 0) return out;
     this.keepHead(chunk);
+    if (this.state === NOT_JSON) {
+      this.offset += length;
+      if (this.headLength >= HEAD_BYTES) throw this.notJson();
+      return out;
+    }
     this.captureStart = 0;
     let pos = 0;
     while (pos < length) {
@@ -168,6 +174,11 @@ export class JsonArraySplitter {
         continue;
       }
       pos = this.scanStructure(chunk, pos, c);
+      if (this.state === NOT_JSON) {
+        this.offset += length;
+        if (this.headLength >= HEAD_BYTES) throw this.notJson();
+        return out;
+      }
     }
     if (this.state === NESTED && this.purpose !== SKIP) this.parts.push(chunk.subarray(this.captureStart));
     this.offset += length;
@@ -181,6 +192,7 @@ export class JsonArraySplitter {
       return this.nextLink === undefined ? {} : { nextLink: this.nextLink };
     }
     if (this.state === START) throw this.invalid('the body is empty', '');
+    if (this.state === NOT_JSON) throw this.notJson();
     throw new ApiError(
       'api_truncated_body',
       `The alerts response ended before its JSON was complete (${this.whereTruncated()}, after ${this.offset} bytes and ` +
@@ -197,7 +209,11 @@ export class JsonArraySplitter {
         if (this.shape === 'array' && c === OPEN_BRACKET) this.state = ARRAY_FIRST;
         else if (this.shape === 'odata' && c === OPEN_BRACE) this.state = OBJECT_FIRST;
         else if (this.isByteOrderMark(pos, c)) return pos + 1;
-        else throw this.invalid(this.shape === 'array' ? 'expected a JSON array' : 'expected a JSON object', this.headText());
+        else {
+          // Likely an HTML error page: wait for its first bytes so the error can quote them.
+          this.state = NOT_JSON;
+          return buf.length;
+        }
         return pos + 1;
       case ARRAY_FIRST:
         if (c === CLOSE_BRACKET) return this.closeArray(pos);
@@ -402,6 +418,10 @@ export class JsonArraySplitter {
     }
     if (this.state === ARRAY_FIRST || this.state === ARRAY_NEXT || this.state === ARRAY_ELEMENT) return 'the alerts array has no closing "]"';
     return 'the response object has no closing "}"';
+  }
+
+  private notJson(): ApiError {
+    return this.invalid(this.shape === 'array' ? 'expected a JSON array' : 'expected a JSON object', this.headText());
   }
 
   private invalid(reason: string, sample: string): ApiError {

@@ -18,7 +18,7 @@ export interface FakeReply {
 }
 
 /** What `send` does for one request: answer, or reject (as the real client does after its own retries). */
-export type FakeOutcome = FakeReply | Error;
+export type FakeOutcome = FakeReply | Error | ((request: HttpRequest) => FakeReply | Error);
 
 /** What became of one response body. */
 export interface ServedBody {
@@ -29,7 +29,7 @@ export interface ServedBody {
   discarded: boolean;
 }
 
-type Route = { match: (url: string) => boolean; outcomes: FakeOutcome[] };
+type Route = { match: (url: string) => boolean; outcomes: FakeOutcome[]; persistent: boolean };
 
 const DEFAULT_CHUNK_SIZES = [7, 1, 13, 64, 3, 250];
 
@@ -40,15 +40,13 @@ export class FakeHttpClient implements HttpClient {
 
   /** Queues outcomes for requests whose URL matches (exact string, prefix ending in `*`, RegExp or predicate). */
   on(match: string | RegExp | ((url: string) => boolean), ...outcomes: FakeOutcome[]): this {
-    const test =
-      typeof match === 'function'
-        ? match
-        : match instanceof RegExp
-          ? (url: string) => match.test(url)
-          : match.endsWith('*')
-            ? (url: string) => url.startsWith(match.slice(0, -1))
-            : (url: string) => url === match;
-    this.routes.push({ match: test, outcomes });
+    this.routes.push({ match: toMatcher(match), outcomes, persistent: false });
+    return this;
+  }
+
+  /** Answers every matching request with `handler` (a little server). Routes are tried in the order they were added. */
+  serve(match: string | RegExp | ((url: string) => boolean), handler: (request: HttpRequest) => FakeReply | Error): this {
+    this.routes.push({ match: toMatcher(match), outcomes: [handler], persistent: true });
     return this;
   }
 
@@ -62,7 +60,8 @@ export class FakeHttpClient implements HttpClient {
     if (request.signal?.aborted) throw Object.assign(new Error('The operation was aborted'), { name: 'AbortError' });
     const route = this.routes.find((r) => r.match(request.url) && r.outcomes.length > 0);
     if (!route) throw new Error(`FakeHttpClient: no reply queued for ${request.url}`);
-    const outcome = route.outcomes.shift()!;
+    const queued = route.persistent ? route.outcomes[0]! : route.outcomes.shift()!;
+    const outcome = typeof queued === 'function' ? queued(request) : queued;
     if (outcome instanceof Error) throw outcome;
     return this.respond(request.url, outcome);
   }
@@ -101,6 +100,13 @@ export class FakeHttpClient implements HttpClient {
       },
     };
   }
+}
+
+function toMatcher(match: string | RegExp | ((url: string) => boolean)): (url: string) => boolean {
+  if (typeof match === 'function') return match;
+  if (match instanceof RegExp) return (url) => match.test(url);
+  if (match.endsWith('*')) return (url) => url.startsWith(match.slice(0, -1));
+  return (url) => url === match;
 }
 
 /** A Logger that keeps its lines for assertions. */

@@ -139,6 +139,11 @@ describe('json-array-stream', () => {
       expect(error.message.length).to.be.below(300);
     });
 
+    it('quotes the start of a non-JSON body even when it arrives in small chunks', () => {
+      const error = expectApiError(() => split('Service Unavailable: upstream connect error', 'array', [3]), 'api_invalid_body');
+      expect(error.message).to.contain('Service Unavailable: upstream connect error');
+    });
+
     it('rejects an empty body and a whitespace-only body', () => {
       expectApiError(() => split('', 'array'), 'api_invalid_body', /empty/);
       expectApiError(() => split(' \r\n', 'odata'), 'api_invalid_body', /empty/);
