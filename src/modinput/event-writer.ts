@@ -1,0 +1,156 @@
+/** The XML event stream on stdout (spec §6, §7.2): framing, coalescing, backpressure, flush and EPIPE. */
+import type { Writable } from 'node:stream';
+import { StoppedError } from '../errors.js';
+import type { EventSink, SplunkEvent } from '../ports.js';
+import { formatEvent } from './event-xml.js';
+
+/** Tuning of XmlEventWriter. */
+export interface XmlEventWriterOptions {
+  /** Events are coalesced into writes of about this many characters (default 64 KiB). */
+  chunkChars?: number;
+}
+
+const DEFAULT_CHUNK_CHARS = 64 * 1024;
+const noop = () => {};
+
+/**
+ * Writes events as one `<stream>…</stream>` document. `<stream>` goes out with the first event, so a run with no
+ * events writes nothing at all; `</stream>` on close().
+ *
+ * Small events are coalesced: they are joined and handed to the stream when ~64 KiB are pending or on the next
+ * turn of the event loop (setImmediate), whichever comes first, so a burst of small events becomes a few large
+ * writes while a slow trickle still reaches splunkd at once. flush() hands over what is pending and waits for its
+ * write callback; since a Writable runs callbacks in order, that covers everything written before it.
+ *
+ * Once the stream fails (EPIPE: splunkd went away) or closes, every later write() and flush() rejects with
+ * StoppedError, so the caller never saves a checkpoint for events that did not leave the process.
+ */
+export class XmlEventWriter implements EventSink {
+  readonly #stream: Writable;
+  readonly #chunkChars: number;
+  #pending: string[] = [];
+  #pendingChars = 0;
+  #scheduled = false;
+  #headerWritten = false;
+  #closing: Promise<void> | undefined;
+  #failure: StoppedError | undefined;
+  #needDrain = false;
+  #drain: Promise<void> | undefined;
+  #rejectDrain: ((error: StoppedError) => void) | undefined;
+  /** Settles with the write callback of the last chunk handed to the stream. */
+  #lastWrite: Promise<void> = Promise.resolve();
+  #events = 0;
+  #bytes = 0;
+
+  /** Takes over `stream` (normally stdout): it adds the 'error' listener that turns EPIPE into StoppedError. */
+  constructor(stream: Writable, options: XmlEventWriterOptions = {}) {
+    this.#stream = stream;
+    this.#chunkChars = options.chunkChars ?? DEFAULT_CHUNK_CHARS;
+    stream.on('error', (error: NodeJS.ErrnoException) => this.#fail(`stdout failed (${error.code ?? error.message}): splunkd stopped reading the event stream`));
+    stream.on('close', () => this.#fail('stdout was closed: splunkd stopped reading the event stream'));
+  }
+
+  /** Events accepted by write() so far. */
+  get eventCount(): number {
+    return this.#events;
+  }
+
+  /** UTF-8 bytes handed to the stream so far (framing included). */
+  get byteCount(): number {
+    return this.#bytes;
+  }
+
+  /** Queues one event. Returns a promise only when the stream is full (await it) or has failed (it rejects). */
+  write(event: SplunkEvent): void | Promise<void> {
+    if (this.#failure) return Promise.reject(this.#failure);
+    if (this.#closing) return Promise.reject(new StoppedError('The event stream is already closed; no event can follow </stream>.'));
+    let xml = formatEvent(event);
+    if (!this.#headerWritten) {
+      xml = `<stream>${xml}`;
+      this.#headerWritten = true;
+    }
+    this.#pending.push(xml);
+    this.#pendingChars += xml.length;
+    this.#events++;
+    if (this.#pendingChars >= this.#chunkChars) this.#writePending();
+    else this.#schedule();
+    return this.#needDrain ? this.#waitForDrain() : undefined;
+  }
+
+  /** Resolves once every event written so far has been handed to the OS; rejects with StoppedError if it cannot be. */
+  flush(): Promise<void> {
+    if (this.#failure) return Promise.reject(this.#failure);
+    this.#writePending();
+    return this.#lastWrite;
+  }
+
+  /**
+   * Writes `</stream>` (if `<stream>` was written) and resolves after its write callback: the caller may then let the
+   * process exit without losing the tail. Idempotent. The stream itself is not ended (stdout belongs to the process).
+   */
+  close(): Promise<void> {
+    if (!this.#closing) {
+      if (this.#failure) {
+        this.#closing = Promise.reject(this.#failure);
+      } else {
+        if (this.#headerWritten) {
+          this.#pending.push('</stream>\n');
+          this.#pendingChars += 10;
+        }
+        this.#writePending();
+        this.#closing = this.#lastWrite;
+      }
+      this.#closing.catch(noop);
+    }
+    return this.#closing;
+  }
+
+  #schedule(): void {
+    if (this.#scheduled) return;
+    this.#scheduled = true;
+    setImmediate(() => {
+      this.#scheduled = false;
+      this.#writePending();
+    });
+  }
+
+  #writePending(): void {
+    if (this.#pending.length === 0 || this.#failure) return;
+    const chunk = this.#pending.length === 1 ? this.#pending[0]! : this.#pending.join('');
+    this.#pending = [];
+    this.#pendingChars = 0;
+    this.#bytes += Buffer.byteLength(chunk);
+    const written = new Promise<void>((resolve, reject) => {
+      const accepted = this.#stream.write(chunk, (error) => {
+        if (!error) return resolve();
+        this.#fail(`stdout failed (${(error as NodeJS.ErrnoException).code ?? error.message}): splunkd stopped reading the event stream`);
+        reject(this.#failure);
+      });
+      if (!accepted) this.#needDrain = true;
+    });
+    written.catch(noop); // observed through flush()/close(); never an unhandled rejection
+    this.#lastWrite = written;
+  }
+
+  #waitForDrain(): Promise<void> {
+    this.#drain ??= new Promise<void>((resolve, reject) => {
+      this.#rejectDrain = reject;
+      this.#stream.once('drain', () => {
+        this.#needDrain = false;
+        this.#drain = undefined;
+        this.#rejectDrain = undefined;
+        resolve();
+      });
+    });
+    return this.#drain;
+  }
+
+  #fail(reason: string): void {
+    if (this.#failure) return;
+    this.#failure = new StoppedError(reason);
+    this.#pending = [];
+    this.#pendingChars = 0;
+    this.#rejectDrain?.(this.#failure);
+    this.#drain?.catch(noop);
+  }
+}
