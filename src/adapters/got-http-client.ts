@@ -205,7 +205,6 @@ export function createGotHttpClient(options: GotHttpClientOptions): HttpClient {
   ): ApiError {
     const safeUrl = where;
     const ms = details.message ? `: ${oneLine(redact(details.message), MAX_MESSAGE_CHARS)}` : '';
-    const rid = details.requestId ? `, request-id ${details.requestId}` : '';
     const tries = attempts && attempts > 1 ? ` after ${attempts} attempts` : '';
     if (failure.kind !== 'status') {
       const code = failure.kind === 'timeout' ? 'api_timeout' : details.fatal === 'tls' ? 'api_tls' : 'api_network';
@@ -217,7 +216,8 @@ export function createGotHttpClient(options: GotHttpClientOptions): HttpClient {
       return new ApiError(code, redact(text) + (details.advice ? '' : ` (client-request-id ${details.requestId})`), { url: safeUrl, requestId: details.requestId });
     }
     const status = failure.status;
-    const head = `${method} ${safeUrl} answered HTTP ${status}${details.msCode ? ` ${details.msCode}` : ''}${tries} (request-id ${details.requestId}${rid ? '' : ''})${ms}`;
+    const msCode = details.msCode && details.msCode !== String(status) ? ` ${details.msCode}` : '';
+    const head = `${method} ${safeUrl} answered HTTP ${status}${msCode}${tries} (request-id ${details.requestId})${ms}`;
     let code: string;
     let advice = '';
     if (status === 400) {
