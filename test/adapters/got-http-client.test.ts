@@ -178,7 +178,7 @@ describe('got-http-client', function () {
 
     it('retries a connection reset of a GET', async () => {
       let n = 0;
-      handler = (_req, res, raw) => (n++ === 0 ? raw.socket.destroy() : json(res, 200, { value: [] }));
+      handler = (_req, res, raw) => { if (n++ === 0) raw.socket.destroy(); else json(res, 200, { value: [] }); };
       const { http, log } = client();
       await readAll(await http.send({ url: url() }));
       expect(server!.requests).to.have.length(2);
@@ -186,7 +186,7 @@ describe('got-http-client', function () {
     });
 
     it('does not resend a POST after a reset, since the server may have applied it', async () => {
-      handler = (_req, _res, raw) => raw.socket.destroy();
+      handler = (_req, _res, raw) => { raw.socket.destroy(); };
       const { http } = client();
       const err = await failure(http.send({ url: url('/api/alerts/batchUpdate'), method: 'POST', json: { ids: ['1'] } }));
       expect(err).to.be.instanceOf(ApiError);
