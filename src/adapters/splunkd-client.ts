@@ -109,7 +109,8 @@ export function createSplunkdClient(options: SplunkdClientOptions): SplunkdClien
 
   /** The SplunkdError for an HTTP answer the operation does not expect. */
   function toError(what: { operation: string; capability: string }, response: SplunkdRestResponse, secrets: string[] = []): SplunkdError {
-    const said = redact(messagesOf(response.data), [sessionKey, ...secrets]);
+    // Redact before shortening, so a cut can never leave part of a secret behind.
+    const said = shorten(redact(messagesOf(response.data), [sessionKey, ...secrets]));
     const suffix = said ? `; splunkd said: ${said}` : '';
     if (response.status === 401) {
       return new SplunkdError(
@@ -198,16 +199,19 @@ function firstEntryContent(data: unknown): Record<string, unknown> | undefined {
   return typeof first?.content === 'object' && first.content !== null ? (first.content as Record<string, unknown>) : undefined;
 }
 
-/** splunkd's own explanation (`messages[].text`), short, for the error message. */
+/** splunkd's own explanation (`messages[].text`) of a failed call. */
 function messagesOf(data: unknown): string {
   const messages = (data as { messages?: unknown } | null)?.messages;
   if (!Array.isArray(messages)) return '';
-  const text = messages
+  return messages
     .map((m) => (m as { text?: unknown }).text)
     .filter((t): t is string => typeof t === 'string')
     .join(' ')
     .replace(/\s+/g, ' ')
     .trim();
+}
+
+function shorten(text: string): string {
   return text.length > 300 ? `${text.slice(0, 300)}…` : text;
 }
 
@@ -215,6 +219,10 @@ function messagesOf(data: unknown): string {
 function redact(text: string, secrets: string[]): string {
   let out = text;
   // Shorter values (flags, "1") are not secrets and would shred the text.
-  for (const secret of secrets) if (secret.length >= 4) out = out.split(secret).join('[REDACTED]');
+  for (const secret of secrets) {
+    if (secret.length < 4) continue;
+    // Also the form-encoded spelling, in case splunkd quotes the request body.
+    for (const spelling of new Set([secret, encodeURIComponent(secret)])) out = out.split(spelling).join('[REDACTED]');
+  }
   return out;
 }
