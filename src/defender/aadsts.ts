@@ -20,6 +20,8 @@ export interface TransportFailure {
   code?: string;
   /** One-line, secret-free description of the transport error. */
   detail?: string;
+  /** Response headers (lower-case names), for Retry-After. */
+  headers?: Record<string, string>;
 }
 
 /** Who was asking, to name them in the message. */
