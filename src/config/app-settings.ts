@@ -1,0 +1,194 @@
+/**
+ * App-wide settings (ta_microsoft_defender_settings.conf): Splunk's .conf text → typed AppSettings, with default/
+ * then local/ precedence as splunkd applies it. Pure: the caller reads the files and passes their text.
+ */
+import { ConfigError } from '../errors.js';
+
+/** The conf file name, without `.conf`: also the name in app.conf `[triggers] reload.<name>`. */
+export const SETTINGS_CONF = 'ta_microsoft_defender_settings';
+
+/** Log levels, lowest first; a message is written when its level is at or above the configured one. */
+export const LOG_LEVELS = ['DEBUG', 'INFO', 'WARN', 'ERROR'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
+/** Typed app-wide settings; README/ta_microsoft_defender_settings.conf.spec documents each key. */
+export interface AppSettings {
+  /** [logging] log_level. */
+  logLevel: LogLevel;
+  /** [proxy] proxy_url; undefined when empty. May hold a password: never log it. */
+  proxyUrl: string | undefined;
+  /** [http] request_timeout_s. */
+  requestTimeoutSeconds: number;
+  /** [http] max_retries. */
+  maxRetries: number;
+  /** [collection] max_pages_per_run. */
+  maxPagesPerRun: number;
+  /** [collection] page_size. */
+  pageSize: number;
+}
+
+/** The values default/ta_microsoft_defender_settings.conf ships; used for keys no file sets. */
+export const DEFAULT_APP_SETTINGS: Readonly<AppSettings> = Object.freeze({
+  logLevel: 'INFO',
+  proxyUrl: undefined,
+  requestTimeoutSeconds: 60,
+  maxRetries: 5,
+  maxPagesPerRun: 500,
+  pageSize: 500,
+});
+
+/** One .conf file as text, with the path used in error messages (e.g. `local/ta_microsoft_defender_settings.conf`). */
+export interface ConfSource {
+  file: string;
+  text: string;
+}
+
+/** A value and the file (and line) that set it, so errors can point at the line to fix. */
+export interface ConfValue {
+  value: string;
+  file: string;
+  line: number;
+}
+
+/** Parsed .conf: stanza name → key → value. Keys before the first stanza belong to `default`, as in splunkd. */
+export type Conf = Map<string, Map<string, ConfValue>>;
+
+/**
+ * Parses .conf text the way splunkd reads it: `[stanza]` headers, `key = value` lines, `#` comment lines, and a
+ * trailing backslash continuing a value onto the next line (the line break is kept, as in multi-line searches).
+ * A repeated stanza merges; a repeated key keeps the last value. Throws ConfigError listing every malformed line.
+ */
+export function parseConf(source: ConfSource): Conf {
+  const conf: Conf = new Map();
+  const problems: string[] = [];
+  const lines = source.text.replace(/^\uFEFF/, '').split(/\r?\n/);
+  let stanza = stanzaIn(conf, 'default');
+  for (let i = 0; i < lines.length; i++) {
+    const lineNo = i + 1;
+    let line = lines[i] ?? '';
+    while (line.endsWith('\\') && i + 1 < lines.length) {
+      line = `${line.slice(0, -1)}\n${lines[++i] ?? ''}`;
+    }
+    const trimmed = line.trim();
+    if (trimmed === '' || trimmed.startsWith('#')) continue;
+    const header = /^\[(.*)\]$/.exec(trimmed);
+    if (header) {
+      stanza = stanzaIn(conf, (header[1] ?? '').trim());
+      continue;
+    }
+    const eq = line.indexOf('=');
+    const key = eq > 0 ? line.slice(0, eq).trim() : '';
+    if (key === '') {
+      problems.push(`${source.file} line ${lineNo}: expected "[stanza]", "key = value" or a "#" comment; fix or remove the line.`);
+      continue;
+    }
+    stanza.set(key, { value: line.slice(eq + 1).trim(), file: source.file, line: lineNo });
+  }
+  if (problems.length > 0) throw new ConfigError(problems);
+  return conf;
+}
+
+/** Layers parsed confs, later ones winning key by key (default first, then local), as splunkd merges them. */
+export function mergeConfs(layers: readonly Conf[]): Conf {
+  const merged: Conf = new Map();
+  for (const layer of layers) {
+    for (const [name, keys] of layer) {
+      const target = stanzaIn(merged, name);
+      for (const [key, value] of keys) target.set(key, value);
+    }
+  }
+  return merged;
+}
+
+type Reader = (value: ConfValue, where: string, problems: string[]) => unknown;
+
+/** What each stanza may hold, and how each key is read. */
+const SCHEMA: Record<string, Record<string, { field: keyof AppSettings; read: Reader }>> = {
+  logging: { log_level: { field: 'logLevel', read: readLogLevel } },
+  proxy: { proxy_url: { field: 'proxyUrl', read: readProxyUrl } },
+  http: {
+    request_timeout_s: { field: 'requestTimeoutSeconds', read: readInteger(5, 600) },
+    max_retries: { field: 'maxRetries', read: readInteger(0, 20) },
+  },
+  collection: {
+    max_pages_per_run: { field: 'maxPagesPerRun', read: readInteger(1, 100_000) },
+    page_size: { field: 'pageSize', read: readInteger(1, 1000) },
+  },
+};
+
+/**
+ * Reads the settings from the default file then the local one (either may be missing from the list) into
+ * AppSettings. Throws one ConfigError listing every problem, each naming the file, stanza, key and the fix; unknown
+ * keys are problems too, since a misspelt key would otherwise be ignored without a word.
+ */
+export function resolveAppSettings(sources: readonly ConfSource[]): AppSettings {
+  const problems: string[] = [];
+  const layers: Conf[] = [];
+  for (const source of sources) {
+    try {
+      layers.push(parseConf(source));
+    } catch (error) {
+      if (!(error instanceof ConfigError)) throw error;
+      problems.push(...error.problems);
+    }
+  }
+  const conf = mergeConfs(layers);
+  const settings: AppSettings = { ...DEFAULT_APP_SETTINGS };
+  for (const [stanzaName, keys] of conf) {
+    const known = SCHEMA[stanzaName];
+    for (const [key, value] of keys) {
+      const where = `${value.file} line ${value.line}: [${stanzaName}] ${key}`;
+      const spec = known?.[key];
+      if (!spec) {
+        // splunkd adds nothing to our own conf, but an empty [default] stanza is harmless: only keys count.
+        const expected = known
+          ? `known keys of [${stanzaName}]: ${Object.keys(known).join(', ')}`
+          : `known stanzas: ${Object.keys(SCHEMA).map((s) => `[${s}]`).join(', ')}`;
+        problems.push(`${where} is not a setting of ${SETTINGS_CONF}.conf (${expected}); fix the spelling or remove it.`);
+        continue;
+      }
+      const parsed = spec.read(value, where, problems);
+      if (parsed !== INVALID) (settings as unknown as Record<string, unknown>)[spec.field] = parsed;
+    }
+  }
+  if (problems.length > 0) throw new ConfigError(problems);
+  return settings;
+}
+
+const INVALID = Symbol('invalid');
+
+function readLogLevel(value: ConfValue, where: string, problems: string[]): LogLevel | typeof INVALID {
+  const level = value.value.toUpperCase() === 'WARNING' ? 'WARN' : value.value.toUpperCase();
+  if ((LOG_LEVELS as readonly string[]).includes(level)) return level as LogLevel;
+  problems.push(`${where} = "${value.value}" is not a log level; use one of ${LOG_LEVELS.join(', ')}.`);
+  return INVALID;
+}
+
+function readInteger(min: number, max: number): Reader {
+  return (value, where, problems) => {
+    const n = /^\d+$/.test(value.value) ? Number(value.value) : NaN;
+    if (Number.isSafeInteger(n) && n >= min && n <= max) return n;
+    problems.push(`${where} = "${value.value}" must be a whole number from ${min} to ${max}.`);
+    return INVALID;
+  };
+}
+
+function readProxyUrl(value: ConfValue, where: string, problems: string[]): string | undefined | typeof INVALID {
+  if (value.value === '') return undefined;
+  // An explicit port is required: a proxy has no conventional one. (URL would drop :80/:443 as default ports.)
+  const shape = /^https?:\/\/(?:[^@/\s]*@)?(?:\[[0-9a-fA-F:.]+\]|[^:/@\s[\]]+):(\d{1,5})\/?$/i.exec(value.value);
+  const port = Number(shape?.[1]);
+  // The value is never echoed: a proxy URL may carry a password.
+  if (!shape || port < 1 || port > 65535) {
+    problems.push(`${where} is not a proxy URL (value not shown, it may hold a password); use http://host:port or ` +
+      'https://host:port, optionally with user:password@ before the host, or leave it empty for no proxy.');
+    return INVALID;
+  }
+  return value.value;
+}
+
+function stanzaIn(conf: Conf, name: string): Map<string, ConfValue> {
+  let stanza = conf.get(name);
+  if (!stanza) conf.set(name, (stanza = new Map()));
+  return stanza;
+}
