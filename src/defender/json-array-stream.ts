@@ -196,8 +196,8 @@ export class JsonArraySplitter {
     throw new ApiError(
       'api_truncated_body',
       `The alerts response ended before its JSON was complete (${this.whereTruncated()}, after ${this.offset} bytes and ` +
-        `${this.alertCount} alerts): the connection was probably cut. The page is read again; if this persists, check ` +
-        'the network path (proxy, TLS inspection) to the API.',
+        `${this.alertCount} alerts): the connection was probably cut. If this persists, check the network path ` +
+        '(proxy, TLS inspection, idle timeouts) to the API.',
       { url: this.url, status: 200 },
     );
   }
