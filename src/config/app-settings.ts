@@ -122,6 +122,16 @@ const SCHEMA: Record<string, Record<string, { field: keyof AppSettings; read: Re
  * keys are problems too, since a misspelt key would otherwise be ignored without a word.
  */
 export function resolveAppSettings(sources: readonly ConfSource[]): AppSettings {
+  const { settings, problems } = readAppSettings(sources);
+  if (problems.length > 0) throw new ConfigError(problems);
+  return settings;
+}
+
+/**
+ * The lenient form of resolveAppSettings for the input and the actions: a bad key keeps its default value and its
+ * problem is returned (to log as a WARN), so a typo in local/ does not stop collection.
+ */
+export function readAppSettings(sources: readonly ConfSource[]): { settings: AppSettings; problems: string[] } {
   const problems: string[] = [];
   const layers: Conf[] = [];
   for (const source of sources) {
@@ -151,8 +161,7 @@ export function resolveAppSettings(sources: readonly ConfSource[]): AppSettings 
       if (parsed !== INVALID) (settings as unknown as Record<string, unknown>)[spec.field] = parsed;
     }
   }
-  if (problems.length > 0) throw new ConfigError(problems);
-  return settings;
+  return { settings, problems };
 }
 
 const INVALID = Symbol('invalid');

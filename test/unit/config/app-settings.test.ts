@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { DEFAULT_APP_SETTINGS, mergeConfs, parseConf, resolveAppSettings } from '../../../src/config/app-settings.js';
+import { DEFAULT_APP_SETTINGS, mergeConfs, parseConf, readAppSettings, resolveAppSettings } from '../../../src/config/app-settings.js';
 import { ConfigError } from '../../../src/errors.js';
 
 const repoRoot = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
@@ -141,6 +141,15 @@ describe('app settings (ta_microsoft_defender_settings.conf)', () => {
       expect(problems).to.have.length(2);
       expect(problems[0]).to.match(/^default\/x\.conf line 1:/);
       expect(problems[1]).to.match(/^local\/.* max_retries = "-1"/);
+    });
+  });
+
+  describe('readAppSettings (lenient)', () => {
+    it('keeps the default for each bad key and returns its problem, applying the good keys', () => {
+      const { settings, problems } = readAppSettings([shipped, local('[http]\nrequest_timeout_s = 9999\nmax_retries = 2\n')]);
+      expect(settings).to.deep.equal({ ...DEFAULT_APP_SETTINGS, maxRetries: 2 });
+      expect(problems).to.have.length(1);
+      expect(problems[0]).to.contain('request_timeout_s = "9999"');
     });
   });
 });
