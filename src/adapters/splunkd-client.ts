@@ -98,10 +98,10 @@ export function createSplunkdClient(options: SplunkdClientOptions): SplunkdClien
         );
       }
       const detail = error instanceof SplunkdTransportError ? (error.errno ?? scrub(error.message)) : 'unknown error';
-      throw new SplunkdError(
-        'splunkd_unreachable',
-        `Cannot reach splunkd at ${origin} to ${what.operation} (${detail}): check that splunkd is running and that server_uri is its management port.`,
-      );
+      const fix = /CERT|SIGNATURE|SELF_SIGNED|ISSUER|TLS|SSL/i.test(detail)
+        ? "check that the CA given for splunkd's certificate is the one that signed it"
+        : 'check that splunkd is running and that server_uri is its management port';
+      throw new SplunkdError('splunkd_unreachable', `Cannot reach splunkd at ${origin} to ${what.operation} (${detail}): ${fix}.`);
     }
     log.debug('splunkd answered', { action: 'splunkd_request', operation: what.operation, status: response.status });
     return response;

@@ -236,6 +236,7 @@ describe('splunkd client', () => {
       const distrusting = createSplunkdClient({ serverUri: splunkd.uri, sessionKey: SESSION_KEY, app: APP, log, ca: tls.cert });
       const error = await rejectionOf(distrusting.getSecret(REALM, 'prod'));
       expect(error.code).to.equal('splunkd_unreachable');
+      expect(error.message).to.include('CA given for splunkd');
     });
   });
 
