@@ -26,8 +26,9 @@ function instantClock(): Clock & { sleeps: number[] } {
   const sleeps: number[] = [];
   return { sleeps, nowMs: () => Date.now(), sleep: async (ms) => { sleeps.push(ms); } };
 }
-const send = (res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}) =>
+function send(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
   res.writeHead(status, { 'content-type': 'application/json', ...headers }).end(JSON.stringify(body));
+}
 const aadError = (code: number, error: string) => ({
   error, error_description: `AADSTS${code}: Description text.\r\nTrace ID: t\r\nCorrelation ID: c\r\nTimestamp: 2024-05-01 10:00:00Z`,
   error_codes: [code], timestamp: '2024-05-01 10:00:00Z', trace_id: 't', correlation_id: 'c',
