@@ -126,12 +126,13 @@ describe('collectAlerts', () => {
     const log = new MemoryLogger();
     source.failAfter = 11;
     let failed = false;
-    await collectAlerts({ config: config(), source, store, sink, log, clock, signal: new AbortController().signal }).catch(() => { failed = true; });
+    const shortRange = config({ startTime: { kind: 'relative', seconds: 7200 } }); // one open window
+    await collectAlerts({ config: shortRange, source, store, sink, log, clock, signal: new AbortController().signal }).catch(() => { failed = true; });
     expect(failed).to.equal(true);
     expect(sink.written).to.have.length(11);
     expect(store.saves).to.equal(1); // the partial save of what was flushed
     source.failAfter = undefined;
-    const result = await collectAlerts({ config: config(), source, store, sink, log, clock, signal: new AbortController().signal });
+    const result = await collectAlerts({ config: shortRange, source, store, sink, log, clock, signal: new AbortController().signal });
     expect(sink.written).to.have.length(20);
     expect(new Set(versionsOf(sink)).size).to.equal(20);
     expect(result.duplicates).to.equal(11);
@@ -157,11 +158,12 @@ describe('collectAlerts', () => {
     const store = new MemoryCheckpointStore();
     const sink = new MemorySink();
     const log = new MemoryLogger();
-    const first = await collectAlerts({ config: config(), source, store, sink, log, clock, signal: new AbortController().signal, limits: { maxPagesPerRun: 2 } });
+    const shortRange = config({ startTime: { kind: 'relative', seconds: 7200 } }); // one open window
+    const first = await collectAlerts({ config: shortRange, source, store, sink, log, clock, signal: new AbortController().signal, limits: { maxPagesPerRun: 2 } });
     expect(first.status).to.equal('page_cap');
     expect(log.lines.some((l) => l.level === 'WARN' && l.fields?.action === 'page_cap')).to.equal(true);
     expect(sink.written).to.have.length(4);
-    await collectAlerts({ config: config(), source, store, sink, log, clock, signal: new AbortController().signal, limits: { maxPagesPerRun: 100 } });
+    await collectAlerts({ config: shortRange, source, store, sink, log, clock, signal: new AbortController().signal, limits: { maxPagesPerRun: 100 } });
     expect(new Set(versionsOf(sink)).size).to.equal(10);
     expect(sink.written).to.have.length(10);
   });
