@@ -183,7 +183,7 @@ export function createGotHttpClient(options: GotHttpClientOptions): HttpClient {
         response: {
           status,
           headers: resHeaders,
-          body: readBody(stream, timeouts.idleMs, options.proxyUrl),
+          body: readBody(stream, timeouts.idleMs, options.proxyUrl, describeUrl(request.url)),
           discard: () => stream.destroy(),
         },
       };
@@ -333,14 +333,14 @@ function waitForResponse(stream: ReturnType<typeof got.stream>, limitMs: number)
 }
 
 /** The 2xx body as an async iterable, with the idle timeout and errors mapped to ApiError. */
-async function* readBody(stream: Readable, idleMs: number, proxyUrl: string | undefined): AsyncGenerator<Buffer> {
+async function* readBody(stream: Readable, idleMs: number, proxyUrl: string | undefined, where?: string): AsyncGenerator<Buffer> {
   const iterator = stream[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
   try {
     for (;;) {
       let timer: NodeJS.Timeout | undefined;
       const idle = new Promise<never>((_, reject) => {
         timer = setTimeout(() => reject(new ApiError('api_timeout',
-          `The response body stalled for more than ${Math.round(idleMs / 1000)} s; the page will be read again.`)), idleMs);
+          `The response body of ${where ?? 'a request'} stalled for more than ${idleMs / 1000} s.`, { url: where })), idleMs);
       });
       try {
         const next = await Promise.race([iterator.next(), idle]);
@@ -354,8 +354,8 @@ async function* readBody(stream: Readable, idleMs: number, proxyUrl: string | un
     if (error instanceof AddonError) throw error;
     const e = error as { code?: string; message?: string };
     throw new ApiError('api_network', redactProxySecrets(
-      `The connection broke while reading the response body (${e.code ?? 'error'}: ${oneLine(e.message ?? '', 150)}); the page will be read again.`,
-      proxyUrl), { cause: error });
+      `The connection broke while reading the response body of ${where ?? 'a request'} (${e.code ?? 'error'}: ${oneLine(e.message ?? '', 150)}).`,
+      proxyUrl), { url: where, cause: error });
   } finally {
     stream.destroy();
   }

@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { createGotHttpClient, type GotHttpClientOptions } from '../../src/adapters/got-http-client.js';
+import { createGotHttpClient, resolveTimeouts, type GotHttpClientOptions } from '../../src/adapters/got-http-client.js';
 import { ApiError, StoppedError } from '../../src/errors.js';
 import type { Clock, HttpResponse, LogFields, Logger, TokenProvider } from '../../src/ports.js';
 import { startConnectProxy, startLocalHttps, type Handler, type LocalHttps } from '../helpers/local-https.js';
@@ -232,6 +232,7 @@ describe('got-http-client', function () {
       const err = await failure(readAll(res));
       expect(err).to.be.instanceOf(ApiError);
       expect(err.code).to.equal('api_timeout');
+      expect(err.url).to.equal(`${server!.origin}/v1.0/security/alerts_v2`);
     });
 
     it('does not count time the consumer spends between chunks as idle', async () => {
@@ -350,6 +351,14 @@ describe('got-http-client', function () {
       const clock: Clock = { nowMs: () => Date.now(), sleep: async () => { controller.abort(); throw new Error('aborted'); } };
       const err = await failure(client({ clock }).http.send({ url: url(), signal: controller.signal }));
       expect(err).to.be.instanceOf(StoppedError);
+    });
+  });
+
+  describe('timeouts option', () => {
+    it('reads one number as the response and idle limit, keeping connect at most its default', () => {
+      expect(resolveTimeouts(30_000)).to.deep.equal({ connectMs: 10_000, responseMs: 30_000, idleMs: 30_000 });
+      expect(resolveTimeouts(2_000)).to.deep.equal({ connectMs: 2_000, responseMs: 2_000, idleMs: 2_000 });
+      expect(resolveTimeouts({ idleMs: 5 })).to.deep.equal({ connectMs: 10_000, responseMs: 60_000, idleMs: 5 });
     });
   });
 
