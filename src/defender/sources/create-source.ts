@@ -5,9 +5,14 @@ import { GraphSource } from './graph-source.js';
 import { MdeSource } from './mde-source.js';
 import { SiemSource } from './siem-source.js';
 
+/** Admin tuning from the app settings; absent values use each API's maximum page size. */
+export interface SourceTuning {
+  pageSize?: number;
+}
+
 /** The AlertsSource for `config.api`, reading `config.endpoints.alertsUrl` through `http`. */
-export function createSource(config: DefenderInputConfig, http: HttpClient, log: Logger): AlertsSource {
-  const options = { http, log, alertsUrl: config.endpoints.alertsUrl, filter: config.filter };
+export function createSource(config: DefenderInputConfig, http: HttpClient, log: Logger, tuning: SourceTuning = {}): AlertsSource {
+  const options = { http, log, alertsUrl: config.endpoints.alertsUrl, filter: config.filter, pageSize: tuning.pageSize };
   switch (config.api) {
     case 'graph':
       return new GraphSource(options);

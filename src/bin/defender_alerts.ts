@@ -1,0 +1,51 @@
+/**
+ * Entry point of the `defender_alerts` modular input: the only file that touches `process`. It binds the real
+ * streams, signals and clock, then hands over to the protocol runner; it never calls process.exit (that would drop
+ * the tail of stdout on a pipe) but sets process.exitCode and lets the event loop drain.
+ */
+import { dirname, resolve } from 'node:path';
+import { readAppSettingsFiles } from '../adapters/app-settings-file.js';
+import { createInputHandlers } from '../input-handlers.js';
+import { createLogger } from '../modinput/logger.js';
+import { runModularInput } from '../modinput/script.js';
+import type { Clock } from '../ports.js';
+
+const systemClock: Clock = {
+  nowMs: () => Date.now(),
+  sleep: (ms, signal) =>
+    new Promise((resolveSleep) => {
+      const timer = setTimeout(resolveSleep, ms);
+      signal?.addEventListener('abort', () => { clearTimeout(timer); resolveSleep(); }, { once: true });
+    }),
+};
+
+async function main(): Promise<number> {
+  // bin/lib/defender_alerts.js → the app folder is two levels up.
+  const appDir = resolve(dirname(process.argv[1] ?? '.'), '..', '..');
+  const settings = readAppSettingsFiles(appDir);
+  const log = createLogger(process.stderr, { level: settings.logLevel });
+  for (const warning of settings.warnings) log.warn(warning, { action: 'settings_warning' });
+
+  const controller = new AbortController();
+  const stop = (signal: string) => {
+    log.info('Stop requested; finishing the current event and saving progress', { action: 'stop', signal });
+    controller.abort();
+  };
+  process.once('SIGTERM', () => stop('SIGTERM'));
+  process.once('SIGINT', () => stop('SIGINT'));
+  // Windows: splunkd sends CTRL_BREAK.
+  process.once('SIGBREAK', () => stop('SIGBREAK'));
+
+  const handlers = createInputHandlers({ settings: settings.input, clock: systemClock, signal: controller.signal });
+  return runModularInput(process.argv.slice(2), { stdin: process.stdin, stdout: process.stdout, stderr: process.stderr }, handlers, { log });
+}
+
+main().then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (error: unknown) => {
+    process.stderr.write(`FATAL Unexpected failure: ${String((error as Error)?.stack ?? error).replace(/\s*\n\s*/g, ' | ')}\n`);
+    process.exitCode = 1;
+  },
+);
