@@ -168,7 +168,7 @@ export function createGotHttpClient(options: GotHttpClientOptions): HttpClient {
       ...(request.json !== undefined ? { json: request.json } : {}),
       signal: request.signal,
     });
-    // got requires a readable consumer before 'response'; errors before then reject below, later ones reach the body.
+    // Headers or the first error settle the attempt; an error after the headers surfaces from the body iteration.
     const settled = await waitForResponse(stream, timeouts.connectMs * 3 + timeouts.responseMs);
     if ('error' in settled) {
       stream.destroy();
