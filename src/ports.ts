@@ -89,6 +89,11 @@ export interface SplunkdClient {
   putSecret(realm: string, user: string, secret: string): Promise<void>;
   /** Replaces one parameter of a modular input stanza (e.g. client_secret → mask) through data/inputs. */
   updateInput(scheme: string, name: string, app: string, params: Record<string, string>): Promise<void>;
+  /**
+   * The parameters of one modular input stanza (data/inputs/<scheme>/<name>) as strings, or undefined when it does not
+   * exist. Alert actions use it to borrow a defender_alerts input's tenant, client, cloud and proxy.
+   */
+  getInput(scheme: string, name: string): Promise<Record<string, string> | undefined>;
   /** Writes one event into an index through receivers/simple (alert action outcomes). */
   sendEvent(event: { data: string; sourcetype: string; source?: string; index?: string; host?: string }): Promise<void>;
 }

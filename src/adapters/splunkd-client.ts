@@ -165,6 +165,23 @@ export function createSplunkdClient(options: SplunkdClientOptions): SplunkdClien
       if (response.status !== 200 && response.status !== 201) throw toError(what, response, values);
     },
 
+    async getInput(scheme, name) {
+      const what = { operation: `read input ${scheme}://${name}`, capability: 'list_inputs or admin_all_objects' };
+      const path = `/servicesNS/nobody/${encodeURIComponent(app)}/data/inputs/${encodeURIComponent(scheme)}/${encodeURIComponent(name)}`;
+      const response = await call(what, (r) => r.get(path));
+      if (response.status === 404) return undefined;
+      if (response.status !== 200) throw toError(what, response);
+      const content = firstEntryContent(response.data);
+      if (!content) throw new SplunkdError('splunkd_error', `splunkd answered without the stanza's content to ${what.operation}.`);
+      const params: Record<string, string> = {};
+      for (const [key, value] of Object.entries(content)) {
+        // eai:* are splunkd's own metadata (ACL, attributes), not stanza parameters.
+        if (key.startsWith('eai:') || value === null || value === undefined || typeof value === 'object') continue;
+        params[key] = typeof value === 'boolean' ? (value ? '1' : '0') : String(value);
+      }
+      return params;
+    },
+
     async sendEvent(event) {
       const what = { operation: `write an event with sourcetype=${event.sourcetype}`, capability: 'edit_tcp' };
       const query: Record<string, string> = { sourcetype: event.sourcetype };

@@ -3,7 +3,7 @@
  * the endpoints the add-on uses, the way splunkd answers them (splunk-modinput.md §8, §10):
  *   - `storage/passwords` under `/servicesNS/<owner>/<app>/`: list, read one (`<realm>:<user>:`), create (409 when it
  *     exists), update, delete (404 for an unknown entry);
- *   - `POST …/data/inputs/<scheme>/<name>`: edits a modular input stanza;
+ *   - `POST …/data/inputs/<scheme>/<name>`: edits a modular input stanza; `GET` reads one (options.inputStanzas);
  *   - `POST /services/receivers/simple?sourcetype=…`: indexes the body as one event.
  * Every request needs `Authorization: Splunk <sessionKey>` (else 401). JSON answers with `output_mode=json`, a stub
  * Atom feed otherwise. Tests inspect what arrived through `passwords`, `inputUpdates`, `events` and `requests`.
@@ -52,6 +52,11 @@ export interface FakeSplunkdOptions {
    * omitted, every stanza exists (handy for tests that do not care).
    */
   inputs?: string[];
+  /**
+   * Stanza parameters served by `GET …/data/inputs/<scheme>/<name>`, keyed `<scheme>://<name>` (alert actions read
+   * an input's tenant and client this way). A stanza not listed here answers 404.
+   */
+  inputStanzas?: Record<string, Record<string, string>>;
 }
 
 export interface FakeSplunkd {
@@ -149,6 +154,12 @@ export async function startFakeSplunkd(options: FakeSplunkdOptions): Promise<Fak
       return fail(405, 'Method not allowed');
     }
 
+    if (rest[0] === 'data' && rest[1] === 'inputs' && rest.length === 4 && req.method === 'GET') {
+      const [, , scheme = '', name = ''] = rest;
+      const stanza = options.inputStanzas?.[`${scheme}://${name}`];
+      if (!stanza) return fail(404, `Could not find object id=${name}`);
+      return send(200, { entry: [{ name, acl: { app, owner: 'nobody' }, content: { ...stanza, disabled: false, 'eai:acl': { app } } }], messages: [] });
+    }
     if (rest[0] === 'data' && rest[1] === 'inputs' && rest.length === 4 && req.method === 'POST') {
       const [, , scheme = '', name = ''] = rest;
       if (knownInputs && !knownInputs.has(`${scheme}://${name}`)) return fail(404, `Could not find object id=${name}`);
