@@ -100,9 +100,27 @@ export function parseSplunkStream(stdout: string | Buffer): ParsedStream {
 
   parser.write(text);
   const closed = path.length === 0;
+  checkAmpersands(text, closed);
   if (closed && cutBytes > 0) throw new Error('Event stream: the output is not valid UTF-8 at its end');
   if (closed) parser.close();
   return { events, closed };
+}
+
+const BAD_AMPERSAND = /&(?!(?:amp|lt|gt|quot|apos|#[0-9]+|#x[0-9a-fA-F]+);)/g;
+
+/**
+ * saxes reads a bare `&` as the start of an entity and waits for its `;`, so on output that ends without `</stream>`
+ * it would look like a cut-off stream instead of the bug it is. Only a partial entity in the dropped tail is allowed.
+ */
+function checkAmpersands(text: string, closed: boolean): void {
+  const tailStart = closed ? text.length : text.lastIndexOf('</event>');
+  for (const match of text.matchAll(BAD_AMPERSAND)) {
+    if (match.index >= tailStart) break;
+    const before = text.slice(0, match.index);
+    const line = before.split('\n').length;
+    const column = match.index - before.lastIndexOf('\n');
+    throw new Error(`Event stream, ${line}:${column}: a bare & (not an entity reference)`);
+  }
 }
 
 /**
