@@ -65,8 +65,8 @@ describe('test helper: parseSplunkStream', () => {
   const rejections: Array<[string, string, RegExp]> = [
     ['a forbidden character', `<stream>${ev('a\u0001')}</stream>`, /^Event stream, 1:\d+: disallowed character/],
     ['a forbidden character reference', `<stream>${ev('a&#1;')}</stream>`, /malformed character entity/],
-    ['a bare &', `<stream>${ev('a & b')}</stream>`, /^Event stream, 1:64: a bare &/],
-    ['a bare & in output cut off later', `<stream>${ev('a & b')}${ev('c')}<ev`, /^Event stream, 1:64: a bare &/],
+    ['a bare &', `<stream>${ev('a & b')}</stream>`, /^Event stream, 1:66: a bare &/],
+    ['a bare & in output cut off later', `<stream>${ev('a & b')}${ev('c')}<ev`, /^Event stream, 1:66: a bare &/],
     ['an XML declaration in the stream', `<stream>${ev('a')}</stream><?xml version="1.0"?><stream></stream>`, /XML declaration/],
     ['an unknown element in <event>', `<stream>${ev('a', '<priority>1</priority>')}</stream>`, /<priority> inside <event>/],
     ['an unknown element in <stream>', `<stream><evnt/></stream>`, /<evnt> inside <stream>/],
