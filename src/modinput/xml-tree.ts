@@ -18,6 +18,7 @@ export interface XmlElement {
  * Throws ModinputProtocolError with saxes' line:column message for anything not well-formed.
  */
 export function parseXmlTree(text: string, what: string): XmlElement {
+  if (text.trim() === '') throw new ModinputProtocolError('input_malformed', `The ${what} is empty: nothing arrived on stdin.`);
   const parser = new SaxesParser({ position: true });
   const stack: XmlElement[] = [];
   let root: XmlElement | undefined;
@@ -48,8 +49,7 @@ export function parseXmlTree(text: string, what: string): XmlElement {
   parser.on('text', appendText);
   parser.on('cdata', appendText);
   parser.write(text).close();
-  if (!root) throw new ModinputProtocolError('input_malformed', `The ${what} is empty: no XML element was found.`);
-  return root;
+  return root!; // saxes has already thrown if there was no root element
 }
 
 /** `<name>` at line:column, for error messages. */

@@ -97,7 +97,7 @@ describe('modinput/input-definition', () => {
 
   it('rejects text that is not XML, with the parser position', () => {
     expect(() => parseInputDefinition('<input><server_host>h</input>')).to.throw(ModinputProtocolError, /not well-formed XML: 1:\d+/);
-    expect(() => parseInputDefinition('')).to.throw(ModinputProtocolError, /input definition/);
+    expect(() => parseInputDefinition(' \n')).to.throw(ModinputProtocolError, /The input definition is empty/);
   });
 
   it('rejects a validation request given in run mode, naming both roots', () => {
