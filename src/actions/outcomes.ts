@@ -29,6 +29,8 @@ export interface RowOutcome {
   httpStatus?: number;
   /** Why it failed, was invalid or was skipped. */
   error?: string;
+  /** Whether the result was checked against what Defender returned or read back (alert updates). */
+  verified?: boolean;
 }
 
 /** Fields shared by every outcome event of one run. */
@@ -55,6 +57,7 @@ export function formatOutcomeEvent(outcome: RowOutcome, context: OutcomeContext)
     ...(outcome.value !== undefined ? { value: outcome.value } : {}),
     ...(outcome.indicatorType !== undefined ? { indicator_type: outcome.indicatorType } : {}),
     ...(outcome.indicatorId !== undefined ? { indicator_id: outcome.indicatorId } : {}),
+    ...(outcome.verified !== undefined ? { verified: outcome.verified } : {}),
     http_status: outcome.httpStatus ?? null,
     error: outcome.error ?? null,
     row: outcome.row,

@@ -20,7 +20,7 @@ export async function* readResultRows(path: string): AsyncGenerator<ResultRow> {
   const parser = parse({ columns: true, bom: true, relax_column_count: true, skip_empty_lines: true });
   const source = gzipped ? file.pipe(createGunzip()) : file;
   // pipe() does not forward errors: a truncated gzip must surface from the parser we iterate.
-  source.on('error', (error) => parser.destroy(error));
+  source.on('error', (error: Error) => parser.destroy(error));
   file.on('error', (error) => parser.destroy(error));
   source.pipe(parser);
   try {
