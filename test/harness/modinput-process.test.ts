@@ -5,7 +5,7 @@
  */
 import { expect } from 'chai';
 import { build } from 'esbuild';
-import { chmodSync, copyFileSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { REPO_ROOT } from '../helpers/built-app.js';
@@ -45,9 +45,10 @@ const input = (count: number, stanzas = 1) =>
 describe('modinput runner in a real process (launcher + bundle + harness)', function () {
   this.timeout(60_000);
   let appDir: string;
+  let root: string;
 
   before(async () => {
-    const root = mkdtempSync(join(tmpdir(), 'modinput-process-'));
+    root = mkdtempSync(join(tmpdir(), 'modinput-process-'));
     appDir = join(root, 'TA-microsoft-defender');
     mkdirSync(join(appDir, 'bin', 'lib'), { recursive: true });
     const entry = join(root, 'entry.ts');
@@ -56,6 +57,7 @@ describe('modinput runner in a real process (launcher + bundle + harness)', func
     copyFileSync(join(REPO_ROOT, 'bin', 'defender_alerts.sh'), join(appDir, 'bin', 'defender_alerts.sh'));
     chmodSync(join(appDir, 'bin', 'defender_alerts.sh'), 0o755);
   });
+  after(() => rmSync(root, { recursive: true, force: true }));
 
   it('delivers every event and the closing </stream> through the stdout pipe before exiting', async () => {
     const result = await runInput({ appDir, stdin: input(25_000, 2) });

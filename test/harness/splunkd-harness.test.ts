@@ -4,7 +4,7 @@
  * real entry point.
  */
 import { expect } from 'chai';
-import { chmodSync, copyFileSync, mkdirSync, mkdtempSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { REPO_ROOT } from '../helpers/built-app.js';
@@ -80,6 +80,7 @@ describe('test harness: splunkd-harness with a fake app', function () {
   before(() => {
     appDir = makeFakeApp();
   });
+  after(() => rmSync(join(appDir, '..'), { recursive: true, force: true }));
 
   it('runs the launcher with the input XML on stdin and reads the events strictly', async () => {
     const stdin = inputXml('echo');
@@ -91,14 +92,16 @@ describe('test harness: splunkd-harness with a fake app', function () {
     const info = JSON.parse(result.events[0]!.data) as EchoInfo;
     expect(info.stdinBytes).to.equal(Buffer.byteLength(stdin));
     expect(result.durationMs).to.be.a('number');
+    expect(existsSync(result.dirs.root), 'temporary folders removed').to.equal(false);
   });
 
   it('gives the script a clean minimal environment and a foreign working directory holding a hostile .env', async () => {
-    const result = await runInput({ appDir, stdin: inputXml('echo'), env: { LD_LIBRARY_PATH: '/opt/splunk/lib' } });
+    const result = await runInput({ appDir, stdin: inputXml('echo'), env: { LD_LIBRARY_PATH: '/opt/splunk/lib' }, keepDirs: true });
     const info = JSON.parse(result.events[0]!.data) as EchoInfo;
+    expect(readFileSync(join(result.dirs.cwd, '.env'), 'utf8')).to.equal(HOSTILE_DOTENV);
+    rmSync(result.dirs.root, { recursive: true, force: true });
     expect(info.cwd).to.equal(result.dirs.cwd);
     expect(info.dotenvPresent).to.equal(true);
-    expect(HOSTILE_DOTENV).to.contain('NODE_OPTIONS=--bogus');
     expect(info.env.SPLUNK_HOME).to.equal(result.dirs.splunkHome);
     expect(info.env.HOME).to.equal(result.dirs.home);
     expect(info.env).to.not.have.any.keys('NODE_OPTIONS', 'HTTPS_PROXY', 'HTTP_PROXY', 'MOCHA_COLORS', 'npm_lifecycle_event');
@@ -150,6 +153,7 @@ describe('launcher bin/defender_alerts.sh', function () {
   before(() => {
     appDir = makeFakeApp();
   });
+  after(() => rmSync(join(appDir, '..'), { recursive: true, force: true }));
 
   it('passes "$@" through intact: --scheme reaches the bundle', async () => {
     const result = await runScript(appDir, 'defender_alerts', { args: ['--scheme'], stdin: '' });
@@ -163,8 +167,9 @@ describe('launcher bin/defender_alerts.sh', function () {
   });
 
   it('works from an app path that contains spaces', async () => {
-    const spaced = makeFakeApp(join(mkdtempSync(join(tmpdir(), 'fake app ')), 'Program Files', 'Splunk apps'));
-    const result = await runInput({ appDir: spaced, stdin: inputXml('echo') });
+    const parent = mkdtempSync(join(tmpdir(), 'fake app '));
+    const result = await runInput({ appDir: makeFakeApp(join(parent, 'Program Files', 'Splunk apps')), stdin: inputXml('echo') });
+    rmSync(parent, { recursive: true, force: true });
     expect(result.exitCode).to.equal(0);
     expect(result.events).to.have.length(1);
   });

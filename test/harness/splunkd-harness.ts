@@ -5,7 +5,7 @@
  * strict stream parser and every stderr line must start with a level word, as splunkd expects: anything else throws.
  */
 import { spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { delimiter, dirname, join } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -23,6 +23,8 @@ export interface ScriptOptions {
   kill?: { signal: 'SIGKILL' | 'SIGTERM'; afterMs?: number; afterEvents?: number };
   /** SIGKILL and reject after this long (default 60 s). */
   timeoutMs?: number;
+  /** Keep the run's temporary folders (cwd, HOME, SPLUNK_HOME) for inspection; they are removed by default. */
+  keepDirs?: boolean;
 }
 
 /** What splunkd would have seen of one run. */
@@ -35,8 +37,8 @@ export interface ScriptResult {
   durationMs: number;
   /** Peak resident memory of the process (Linux: VmHWM, sampled while it runs). */
   peakRssKb?: number;
-  /** The folders the run used: `cwd` (with its hostile .env), `home`, `splunkHome`. */
-  dirs: { cwd: string; home: string; splunkHome: string };
+  /** The folders the run used: `cwd` (with its hostile .env), `home`, `splunkHome` (gone unless `keepDirs`). */
+  dirs: { root: string; cwd: string; home: string; splunkHome: string };
 }
 
 /** A run of the modular input: the result plus the events splunkd would have indexed. */
@@ -127,11 +129,13 @@ export function runScript(appDir: string, name: string, options: ScriptOptions):
 
     child.on('error', (error) => {
       timers.forEach(clearTimeout);
+      if (!options.keepDirs) rmSync(dirs.root, { recursive: true, force: true });
       reject(error);
     });
     child.on('close', (exitCode, signal) => {
       sampleRss();
       timers.forEach(clearTimeout);
+      if (!options.keepDirs) rmSync(dirs.root, { recursive: true, force: true });
       const durationMs = performance.now() - started;
       const stderrText = Buffer.concat(stderr).toString('utf8');
       if (timedOut) {
@@ -166,8 +170,8 @@ function checkStderr(text: string, killed: boolean): string[] {
 
 function prepareDirs(): ScriptResult['dirs'] {
   const root = mkdtempSync(join(tmpdir(), 'splunkd-harness-'));
-  const dirs = { cwd: join(root, 'cwd'), home: join(root, 'home'), splunkHome: join(root, 'splunk') };
-  for (const dir of Object.values(dirs)) mkdirSync(dir);
+  const dirs = { root, cwd: join(root, 'cwd'), home: join(root, 'home'), splunkHome: join(root, 'splunk') };
+  for (const dir of [dirs.cwd, dirs.home, dirs.splunkHome]) mkdirSync(dir);
   writeFileSync(join(dirs.cwd, '.env'), HOSTILE_DOTENV);
   return dirs;
 }
