@@ -42,6 +42,10 @@ const result = await build({
   logLevel: 'warning',
   define: { __ADDON_VERSION__: JSON.stringify(pkg.version) },
   alias: { dotenv: join(root, 'scripts', 'empty-dotenv.cjs') },
+  // tsconfig's strict implies alwaysStrict, so esbuild would put "use strict" atop the whole CJS bundle, and bundled
+  // CommonJS written for sloppy mode then throws at load (splunk-sdk's Class.extend reads arguments.callee). Our own
+  // modules are ESM and tsc still checks them strictly; the other values are the ones tsconfig.json gives esbuild.
+  tsconfigRaw: { compilerOptions: { alwaysStrict: false, useDefineForClassFields: true, verbatimModuleSyntax: false, esModuleInterop: true } },
 });
 writeFileSync(join(distDir, 'meta.json'), JSON.stringify(result.metafile));
 
