@@ -29,6 +29,8 @@ export interface InputArgument extends SchemeArgument {
   defaultValue?: string;
 }
 
+/** Default of api: Graph alerts_v2 carries every Defender product's alerts and is where Microsoft points SIEMs. */
+export const DEFAULT_API = 'graph';
 /** Default of start_time: how far back the first run reads. */
 export const DEFAULT_START_TIME = '-24h';
 /** Default of overlap_seconds. */
@@ -81,7 +83,7 @@ export const INPUT_ARGUMENTS: readonly Readonly<InputArgument>[] = Object.freeze
     dataType: 'string',
     requiredOnCreate: false,
     requiredOnEdit: false,
-    defaultValue: 'graph',
+    defaultValue: DEFAULT_API,
   },
   {
     name: 'region',
@@ -192,11 +194,3 @@ export const SPLUNK_PARAMS: ReadonlySet<string> = new Set([
   '_INDEX_AND_FORWARD_ROUTING',
   '_rcvbuf',
 ]);
-
-/** The table entry of an argument. */
-export function findArgument(name: ArgumentName): Readonly<InputArgument> {
-  const argument = INPUT_ARGUMENTS.find((candidate) => candidate.name === name);
-  // The union type and the table are kept in step by the scheme test; reaching this is a programming error.
-  if (!argument) throw new Error(`No argument ${name} in INPUT_ARGUMENTS`);
-  return argument;
-}

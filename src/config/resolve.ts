@@ -12,6 +12,7 @@ import { ConfigError } from '../errors.js';
 import type { StanzaDefinition } from '../modinput/scheme-types.js';
 import {
   ARGUMENT_NAMES,
+  DEFAULT_API,
   DEFAULT_OVERLAP_SECONDS,
   DEFAULT_START_TIME,
   INPUT_ARGUMENTS,
@@ -180,7 +181,7 @@ function readClientSecret(value: string | undefined, problems: string[], warning
 }
 
 function readApi(value: string | undefined, problems: string[]): Api | undefined {
-  const api = (value ?? 'graph').toLowerCase();
+  const api = (value ?? DEFAULT_API).toLowerCase();
   if ((APIS as readonly string[]).includes(api)) return api as Api;
   return reject(problems, 
     `api ${quote(value ?? '')} is not one of ${APIS.join(', ')}: use graph (Microsoft Graph alerts_v2, the default), mde (Defender for Endpoint) or siem (legacy SIEM exporter).`,
