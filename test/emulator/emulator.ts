@@ -41,6 +41,8 @@ export interface EmulatorOptions extends Partial<EmulatorSettings> {
   tokenLifetimeSeconds?: number;
   /** Quotas per endpoint family; default the documented ones; `false` turns throttling off. */
   rateLimits?: RateLimits;
+  /** Fixed ports per service (demo, CLI); default 0, chosen by the OS. */
+  ports?: Partial<Record<Service, number>>;
 }
 
 /** One request as the emulator saw it (Authorization redacted; bodies not kept, they may hold secrets). */
@@ -106,7 +108,7 @@ const HTML_PAGE = '<!DOCTYPE html><html><head><title>Sign in to continue</title>
 
 /** Starts the four listeners on 127.0.0.1 (ports chosen by the OS). */
 export async function startEmulator(options: EmulatorOptions = {}): Promise<Emulator> {
-  const { now: clock, tokenLifetimeSeconds, rateLimits, ...overrides } = options;
+  const { now: clock, tokenLifetimeSeconds, rateLimits, ports, ...overrides } = options;
   const now = clock ?? (() => Date.now());
   const settings: EmulatorSettings = { ...DEFAULT_SETTINGS, ...overrides };
   const directory = new Directory(now);
@@ -183,7 +185,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     });
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
-      server.listen(0, '127.0.0.1', () => resolve());
+      server.listen(ports?.[service] ?? 0, '127.0.0.1', () => resolve());
     });
     urls[service] = `https://localhost:${(server.address() as AddressInfo).port}`;
     servers.push(server);
