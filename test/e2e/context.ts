@@ -1,0 +1,130 @@
+/**
+ * Shared set-up of the end-to-end tests: the BUILT app run as splunkd runs it (test/harness), against the
+ * Defender/Graph/Entra ID emulator and a fake splunkd REST, all real servers on 127.0.0.1.
+ */
+import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseApiTime } from '../../src/defender/api-time.js';
+import { startEmulator, type Emulator } from '../emulator/emulator.js';
+import { startFakeSplunkd, type FakeSplunkd } from '../harness/fake-splunkd.js';
+import { buildInputXml } from '../harness/input-xml.js';
+import { runInput, type InputRun } from '../harness/splunkd-harness.js';
+import { builtAppDir } from '../helpers/built-app.js';
+
+export type Api = 'graph' | 'mde' | 'siem';
+
+export const TENANT = '8f1c3e4a-2b6d-4c1e-9a7f-5d3b2e1c0a9b';
+export const CLIENT = '0b9e8d7c-6a5f-4e3d-8c2b-1a0f9e8d7c6b';
+export const SECRET = 'Zq8~sEcReT-value.DoNotLog_1234567890abcd';
+export const SESSION_KEY = 'SplunkSessionKey^Fake_abcdefghijklmnopqrstuvwxyz0123';
+
+export const ROLES: Record<Api, string[]> = {
+  graph: ['SecurityAlert.Read.All'],
+  mde: ['Alert.Read.All'],
+  siem: [],
+};
+
+/** Which field of a served item is its id and time, per api (contract §2.3). */
+export const KEY_FIELDS: Record<Api, { id: string; time: string }> = {
+  graph: { id: 'id', time: 'lastUpdateDateTime' },
+  mde: { id: 'id', time: 'lastUpdateTime' },
+  siem: { id: 'FullId', time: 'LastProcessedTimeUtc' },
+};
+
+export interface E2e {
+  emu: Emulator;
+  splunkd: FakeSplunkd;
+  appDir: string;
+  close(): Promise<void>;
+}
+
+/**
+ * Starts the emulator and a fake splunkd. `settings` (conf text) goes into the app's local/ settings file, on a copy of
+ * the built app, as an admin would write it: e.g. a small page_size so ties span pages.
+ */
+export async function startE2e(options: Parameters<typeof startEmulator>[0] = {}, settings?: string): Promise<E2e> {
+  let appDir = builtAppDir();
+  if (settings !== undefined) {
+    const copy = join(mkdtempSync(join(tmpdir(), 'ta-defender-app-')), 'TA-microsoft-defender');
+    cpSync(appDir, copy, { recursive: true });
+    mkdirSync(join(copy, 'local'), { recursive: true });
+    writeFileSync(join(copy, 'local', 'ta_microsoft_defender_settings.conf'), settings);
+    appDir = copy;
+  }
+  const emu = await startEmulator({ rateLimits: false, ...options });
+  emu.addApp({ tenantId: TENANT, clientId: CLIENT, secret: SECRET, roles: [...ROLES.graph, ...ROLES.mde] });
+  const splunkd = await startFakeSplunkd({ sessionKey: SESSION_KEY });
+  return { emu, splunkd, appDir, close: async () => { await emu.close(); await splunkd.close(); } };
+}
+
+export function stanzaParams(e2e: E2e, api: Api, extra: Record<string, string> = {}): Record<string, string> {
+  return {
+    tenant_id: TENANT,
+    client_id: CLIENT,
+    client_secret: SECRET,
+    api,
+    ...(api === 'siem' ? { region: 'eu' } : {}),
+    api_url: e2e.emu.urls[api],
+    login_url: e2e.emu.urls.login,
+    start_time: '-7d',
+    overlap_seconds: '300',
+    ...extra,
+  };
+}
+
+export function newCheckpointDir(): string {
+  return mkdtempSync(join(tmpdir(), 'ta-defender-cp-'));
+}
+
+/** Runs the built input for one stanza, as splunkd would. */
+export function runStanza(
+  e2e: E2e,
+  options: { name: string; api: Api; checkpointDir: string; params?: Record<string, string>; kill?: InputRun['kill']; env?: Record<string, string>; serverUri?: string },
+) {
+  const stdin = buildInputXml({
+    serverUri: options.serverUri ?? e2e.splunkd.uri,
+    sessionKey: SESSION_KEY,
+    checkpointDir: options.checkpointDir,
+    stanzas: [{ name: `defender_alerts://${options.name}`, params: stanzaParams(e2e, options.api, options.params) }],
+  });
+  return runInput({
+    appDir: e2e.appDir,
+    stdin,
+    env: { NODE_EXTRA_CA_CERTS: e2e.emu.caFile, ...options.env },
+    kill: options.kill,
+    timeoutMs: 60_000,
+  });
+}
+
+/** `id@ticks` of an emitted event's alert. */
+export function versionKey(api: Api, item: Record<string, unknown>): string {
+  const f = KEY_FIELDS[api];
+  return `${String(item[f.id])}@${parseApiTime(String(item[f.time]))}`;
+}
+
+export function emittedVersions(api: Api, events: { data: string }[]): string[] {
+  return events.map((e) => versionKey(api, JSON.parse(e.data)));
+}
+
+export function servedVersions(e2e: E2e, api: Api): Set<string> {
+  return new Set(e2e.emu.served(api).map((v) => `${v.id}@${parseApiTime(v.time)}`));
+}
+
+export function currentVersions(e2e: E2e, api: Api): Set<string> {
+  return new Set(e2e.emu.store.all(api).map((item) => versionKey(api, item)));
+}
+
+/** The checkpoint documents in a checkpoint dir (name → parsed JSON). */
+export function readCheckpoints(dir: string): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const file of readdirSync(dir).filter((f) => f.endsWith('.json'))) out[file] = JSON.parse(readFileSync(join(dir, file), 'utf8'));
+  return out;
+}
+
+/** Every stderr line, joined, must not contain any secret. */
+export function assertNoSecrets(text: string): void {
+  for (const secret of [SECRET, SESSION_KEY, encodeURIComponent(SECRET)]) {
+    if (text.includes(secret)) throw new Error(`a secret leaked into output: …${text.slice(Math.max(0, text.indexOf(secret) - 80), text.indexOf(secret))}…`);
+  }
+}
