@@ -194,7 +194,8 @@ function readRegion(value: string | undefined, api: Api | undefined, problems: s
   if (api === undefined) {
     // The api is wrong already; still catch a region no api has, so both problems come in one pass.
     if (region !== undefined && !APIS.some((candidate) => findCloud(candidate, region))) {
-      problems.push(`region ${quote(value!)} is not a region of any api: use one listed for your api in the input's help text.`);
+      const known = [...new Set(APIS.flatMap((candidate) => listRegions(candidate)))].join(', ');
+      problems.push(`region ${quote(value!)} is not a region of any api: use one of ${known}, as the chosen api allows.`);
     }
     return undefined;
   }
