@@ -9,6 +9,7 @@ import type { Endpoints } from '../config/types.js';
 import { AddonError, ConfigError } from '../errors.js';
 import { Redactor } from '../modinput/logger.js';
 import type { Clock, HttpClient, Logger, SplunkdClient } from '../ports.js';
+import type { AlertApiFamily } from './alert-change.js';
 import type { InputCredentials } from './defender-target.js';
 import { createOutcomeRecorder, type OutcomeContext, type OutcomeCounts, type OutcomeRecorder, type RowOutcome } from './outcomes.js';
 import { EXECUTE_FLAG, parseActionPayload, type ActionPayload } from './payload.js';
@@ -22,7 +23,7 @@ export type RedactingLogger = Logger & { redact(secret: string): void };
 export interface ActionServices {
   createSplunkd(payload: ActionPayload): SplunkdClient;
   /** An authenticated client for the endpoints, with the input's app registration, proxy and timeouts. */
-  createDefenderHttp(credentials: InputCredentials, endpoints: Endpoints): HttpClient;
+  createDefenderHttp(credentials: InputCredentials, endpoints: Endpoints, family: AlertApiFamily): HttpClient;
   /** The search results: the results file, or the payload's single `result`. */
   readRows(payload: ActionPayload): AsyncIterable<ResultRow>;
 }

@@ -50,7 +50,7 @@ async function runSubmitIndicator(run: ActionRun): Promise<void> {
   }
   for (const outcome of early) await run.record(outcome);
 
-  const http = run.services.createDefenderHttp(target.credentials, target.endpoints);
+  const http = run.services.createDefenderHttp(target.credentials, target.endpoints, target.family);
   try {
     await submitIndicators({
       items, apiBase: target.endpoints.apiBase, http, log: run.log, dryRun: run.dryRun, signal: run.signal,

@@ -56,7 +56,7 @@ async function runUpdateAlert(run: ActionRun): Promise<void> {
     for (const item of items) await run.record({ row: item.row, id: item.id, outcome: 'dry_run' });
     return;
   }
-  const http = run.services.createDefenderHttp(target.credentials, target.endpoints);
+  const http = run.services.createDefenderHttp(target.credentials, target.endpoints, target.family);
   await updateAlerts({
     items, change, family: target.family, apiBase: target.endpoints.apiBase, http, log: run.log, signal: run.signal,
     record: (outcome) => run.record(outcome),
