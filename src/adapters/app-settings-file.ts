@@ -35,7 +35,7 @@ export function readAppSettingsFiles(appDir: string): LoadedSettings {
       requestTimeoutMs: settings.requestTimeoutSeconds * 1000,
       validationTimeoutMs: 8_000,
       maxRetries: settings.maxRetries,
-      pageSize: settings.pageSize,
+      pageSize: settings.pageSize === 0 ? undefined : settings.pageSize,
       limits: { maxPagesPerRun: settings.maxPagesPerRun },
     },
   };

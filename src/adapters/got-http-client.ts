@@ -138,7 +138,7 @@ export function createGotHttpClient(options: GotHttpClientOptions): HttpClient {
       } else {
         otherRetries++;
         log.warn('request failed, retrying', {
-          status: failure.kind === 'status' ? failure.status : failure.code, attempt, wait_ms: decision.waitMs,
+          action: 'retry', status: failure.kind === 'status' ? failure.status : failure.code, attempt, wait_ms: decision.waitMs,
           reason: decision.reason, url: where, request_id: details.requestId,
         });
       }

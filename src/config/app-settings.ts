@@ -23,7 +23,7 @@ export interface AppSettings {
   maxRetries: number;
   /** [collection] max_pages_per_run. */
   maxPagesPerRun: number;
-  /** [collection] page_size. */
+  /** [collection] page_size; 0 means each API's maximum (graph 1,000, mde 10,000). */
   pageSize: number;
 }
 
@@ -34,7 +34,7 @@ export const DEFAULT_APP_SETTINGS: Readonly<AppSettings> = Object.freeze({
   requestTimeoutSeconds: 60,
   maxRetries: 5,
   maxPagesPerRun: 500,
-  pageSize: 500,
+  pageSize: 0,
 });
 
 /** One .conf file as text, with the path used in error messages (e.g. `local/ta_microsoft_defender_settings.conf`). */
@@ -112,7 +112,7 @@ const SCHEMA: Record<string, Record<string, { field: keyof AppSettings; read: Re
   },
   collection: {
     max_pages_per_run: { field: 'maxPagesPerRun', read: readInteger(1, 100_000) },
-    page_size: { field: 'pageSize', read: readInteger(1, 1000) },
+    page_size: { field: 'pageSize', read: readInteger(0, 10_000) },
   },
 };
 

@@ -105,12 +105,12 @@ describe('app settings (ta_microsoft_defender_settings.conf)', () => {
 
     it('rejects out-of-range and non-numeric numbers, naming file, line, stanza, key and the allowed range', () => {
       const problems = problemsOf(() =>
-        resolveAppSettings([shipped, local('[http]\nrequest_timeout_s = 0\nmax_retries = lots\n[collection]\npage_size = 1001\n')]),
+        resolveAppSettings([shipped, local('[http]\nrequest_timeout_s = 0\nmax_retries = lots\n[collection]\npage_size = 10001\n')]),
       );
       expect(problems).to.deep.equal([
         'local/ta_microsoft_defender_settings.conf line 2: [http] request_timeout_s = "0" must be a whole number from 5 to 600.',
         'local/ta_microsoft_defender_settings.conf line 3: [http] max_retries = "lots" must be a whole number from 0 to 20.',
-        'local/ta_microsoft_defender_settings.conf line 5: [collection] page_size = "1001" must be a whole number from 1 to 1000.',
+        'local/ta_microsoft_defender_settings.conf line 5: [collection] page_size = "10001" must be a whole number from 0 to 10000.',
       ]);
     });
 
