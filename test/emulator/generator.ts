@@ -7,6 +7,7 @@
 import { readFileSync } from 'node:fs';
 import { formatApiTime, fromEpochMs, parseApiTime, TICKS_PER_SECOND, type ApiTime } from '../../src/defender/api-time.js';
 import type { AlertApi } from './alert-shapes.js';
+import type { AlertStore } from './store.js';
 
 /** Options of generateAlerts. */
 export interface GenerateOptions {
@@ -172,8 +173,11 @@ function siemItem(base: Item, alertId: string, part: number, at: Instant, rand: 
   };
 }
 
-/** Builds `count` alerts of `api`, deterministic for a given seed. */
-export function generateAlerts(api: AlertApi, options: GenerateOptions): Item[] {
+/**
+ * Yields `count` alerts of `api` lazily, ascending by last-update time, deterministic for a given seed. Use it (or
+ * loadGeneratedAlerts) for very large sets, so a million parsed alerts never sit in memory at once.
+ */
+export function* iterateAlerts(api: AlertApi, options: GenerateOptions): Generator<Item> {
   const { count, seed = 1, tieGroups, hostileEvery, approxBytes = 1500 } = options;
   if (!Number.isInteger(count) || count < 0) throw new Error(`generateAlerts: count must be a whole number ≥ 0, not ${count}`);
   const rand = prng(seed);
@@ -184,20 +188,27 @@ export function generateAlerts(api: AlertApi, options: GenerateOptions): Item[] 
   // Re-parsing the template text is several times faster than structuredClone and gives each item its own objects.
   const hostileJson = JSON.stringify(hostile);
   const normalJson = fixtures.slice(0, -1).map((f) => JSON.stringify(f));
-  const instants = tieGroups !== undefined
-    ? makeInstants(Math.max(1, tieGroups), from, to, rand)
-    : makeInstants(count, from, to, rand);
+  // Times are drawn up front and sorted, so items come out in time order without holding them all.
+  let timeOf: (i: number) => Instant;
+  if (tieGroups !== undefined) {
+    const groups = makeInstants(Math.max(1, tieGroups), from, to, rand);
+    const picks = Uint32Array.from({ length: count }, () => Math.floor(rand() * groups.length)).sort();
+    timeOf = (i) => groups[picks[i]!]!;
+  } else {
+    const instants = makeInstants(count, from, to, rand);
+    timeOf = (i) => instants[i]!;
+  }
   const descField = api === 'siem' ? 'Description' : 'description';
 
-  const out: { t: ApiTime; item: Item }[] = [];
   let alertNo = 0;
   let alertId = '';
   let partsLeft = 0;
   let part = 0;
   for (let i = 0; i < count; i++) {
     const isHostile = hostileEvery !== undefined && hostileEvery > 0 && (i + 1) % hostileEvery === 0;
-    const base = JSON.parse(isHostile ? hostileJson : normalJson[i % normalJson.length]!) as Item;
-    const at = tieGroups !== undefined ? instants[Math.floor(rand() * instants.length)]! : instants[i]!;
+    const template = isHostile ? hostileJson : normalJson[i % normalJson.length]!;
+    const base = JSON.parse(template) as Item;
+    const at = timeOf(i);
     let item: Item;
     if (api === 'graph') item = graphItem(base, i, seed, at, rand);
     else if (api === 'mde') item = mdeItem(base, i, seed, at, rand);
@@ -216,10 +227,28 @@ export function generateAlerts(api: AlertApi, options: GenerateOptions): Item[] 
       // Keep the hostile strings where the fixture put them.
       for (const field of ['title', 'AlertTitle', 'description', 'Description']) if (field in hostile) item[field] = hostile[field];
     }
-    pad(item, descField, approxBytes, isHostile ? hostileJson.length : normalJson[i % normalJson.length]!.length);
-    out.push({ t: at.t, item });
+    pad(item, descField, approxBytes, template.length);
+    yield item;
   }
-  // Ascending by last-update time, as a service would have produced them (stable: ties keep generation order).
-  out.sort((a, b) => (a.t < b.t ? -1 : a.t > b.t ? 1 : 0));
-  return out.map((o) => o.item);
+}
+
+/** Builds `count` alerts of `api`, ascending by last-update time, deterministic for a given seed. */
+export function generateAlerts(api: AlertApi, options: GenerateOptions): Item[] {
+  return [...iterateAlerts(api, options)];
+}
+
+/** Generates straight into a store in chunks (benchmarks: a million alerts without a million parsed objects). */
+export function loadGeneratedAlerts(store: AlertStore, api: AlertApi, options: GenerateOptions, chunkSize = 10_000): number {
+  let chunk: Item[] = [];
+  let n = 0;
+  for (const item of iterateAlerts(api, options)) {
+    chunk.push(item);
+    if (chunk.length >= chunkSize) {
+      store.addAlerts(api, chunk);
+      n += chunk.length;
+      chunk = [];
+    }
+  }
+  store.addAlerts(api, chunk);
+  return n + chunk.length;
 }

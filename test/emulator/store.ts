@@ -56,6 +56,23 @@ function intern(value: string): string {
   return value;
 }
 
+const SLAB_SIZE = 16 * 1024 * 1024;
+let slab = Buffer.allocUnsafeSlow(0);
+let slabUsed = 0;
+
+/** UTF-8 bytes of `text` carved from 16 MB slabs: one allocation per alert made buffer allocation the load bottleneck. */
+function encode(text: string): Buffer {
+  const length = Buffer.byteLength(text);
+  if (slabUsed + length > slab.length) {
+    slab = Buffer.allocUnsafeSlow(Math.max(SLAB_SIZE, length));
+    slabUsed = 0;
+  }
+  const out = slab.subarray(slabUsed, slabUsed + length);
+  out.write(text, 'utf8');
+  slabUsed += length;
+  return out;
+}
+
 function compareRecords(a: StoredAlert, b: StoredAlert): number {
   if (a.time !== b.time) return a.time < b.time ? -1 : 1;
   return a.key < b.key ? -1 : a.key > b.key ? 1 : 0;
@@ -99,8 +116,8 @@ export class AlertTable {
     const alt = this.shape.variant?.(alert);
     return {
       key, id, time, timeText,
-      json: Buffer.from(JSON.stringify(alert)),
-      variant: alt ? Buffer.from(JSON.stringify(alt)) : undefined,
+      json: encode(JSON.stringify(alert)),
+      variant: alt ? encode(JSON.stringify(alt)) : undefined,
       fields, rank: hashKey(key), hidden,
     };
   }
@@ -114,7 +131,14 @@ export class AlertTable {
       unique.set(r.key, r);
     }
     const records = [...unique.values()];
-    if (records.length > 64) {
+    const last = this.sorted[this.sorted.length - 1];
+    if (records.every((r, i) => !this.byKey.has(r.key) && (i === 0 ? !last || compareRecords(last, r) <= 0 : compareRecords(records[i - 1]!, r) <= 0))) {
+      // Fast path for loads in time order (generator chunks): append, no sort.
+      for (const r of records) {
+        this.byKey.set(r.key, r);
+        this.sorted.push(r);
+      }
+    } else if (records.length > 64) {
       const replaced = new Set<StoredAlert>();
       for (const r of records) {
         const old = this.byKey.get(r.key);
