@@ -72,7 +72,7 @@ export function parseAlertChange(
 ): { ok: true; change: AlertChange } | { ok: false; problems: string[] } {
   const problems: string[] = [];
   const change: AlertChange = {};
-  const accepted = (values: readonly string[]) => values.map((v) => (family === 'mde' ? toPascal(v) : v)).join(', ');
+  const accepted = (values: readonly string[]) => values.map((v) => (family === 'mde' ? toMdeWord(v) : v)).join(', ');
 
   const status = readText(config, 'status');
   if (status !== undefined) {
@@ -101,7 +101,7 @@ export function parseAlertChange(
     } else if (family === 'mde' && change.classification !== undefined && change.classification !== 'unknown') {
       const fits = MDE_DETERMINATIONS_BY_CLASSIFICATION[change.classification];
       if (!fits.includes(found)) {
-        problems.push(`determination ${toPascal(found)} does not fit classification ${toPascal(change.classification)}: with it use one of ${fits.map(toPascal).join(', ')}.`);
+        problems.push(`determination ${toMdeWord(found)} does not fit classification ${toPascal(change.classification)}: with it use one of ${fits.map(toMdeWord).join(', ')}.`);
       } else {
         change.determination = found;
       }
@@ -211,6 +211,11 @@ function toMdeBody(change: AlertChange, spelling: Partial<Record<AlertDeterminat
   if (change.determination) body.determination = spelling[change.determination] ?? toPascal(change.determination);
   if (change.comment !== undefined) body.comment = change.comment;
   return body;
+}
+
+/** How MDE's update page spells a value (for messages). */
+function toMdeWord(word: string): string {
+  return MDE_PATCH_SPELLING[word as AlertDetermination] ?? toPascal(word);
 }
 
 function toPascal(word: string): string {
