@@ -9,7 +9,7 @@ import { parseApiTime } from '../../src/defender/api-time.js';
 import { startEmulator, type Emulator } from '../emulator/emulator.js';
 import { startFakeSplunkd, type FakeSplunkd } from '../harness/fake-splunkd.js';
 import { buildInputXml } from '../harness/input-xml.js';
-import { runInput, type InputRun } from '../harness/splunkd-harness.js';
+import { runInput, type ScriptOptions } from '../harness/splunkd-harness.js';
 import { builtAppDir } from '../helpers/built-app.js';
 
 export type Api = 'graph' | 'mde' | 'siem';
@@ -80,7 +80,7 @@ export function newCheckpointDir(): string {
 /** Runs the built input for one stanza, as splunkd would. */
 export function runStanza(
   e2e: E2e,
-  options: { name: string; api: Api; checkpointDir: string; params?: Record<string, string>; kill?: InputRun['kill']; env?: Record<string, string>; serverUri?: string },
+  options: { name: string; api: Api; checkpointDir: string; params?: Record<string, string>; kill?: ScriptOptions['kill']; env?: Record<string, string>; serverUri?: string },
 ) {
   const stdin = buildInputXml({
     serverUri: options.serverUri ?? e2e.splunkd.uri,
