@@ -3,6 +3,7 @@
  * into splunkd's storage/passwords and the stanza's value replaced by the mask; a masked stanza reads it back.
  * If splunkd cannot be reached, the run goes on with the clear secret and says so once.
  */
+import { INPUT_SCHEME } from './config/arguments.js';
 import { SECRET_MASK, type DefenderInputConfig } from './config/types.js';
 import { ConfigError } from './errors.js';
 import type { Logger, SplunkdClient } from './ports.js';
@@ -10,7 +11,7 @@ import { APP_ID } from './version.js';
 
 /** storage/passwords realm for every secret of this add-on. */
 export const SECRET_REALM = APP_ID;
-export const INPUT_SCHEME = 'defender_alerts';
+export { INPUT_SCHEME };
 
 /** The storage/passwords user name for an input's secret (the stanza's short name; alert actions use the same). */
 export function secretUserFor(inputName: string): string {
