@@ -8,7 +8,7 @@ import { buildScheme } from './config/scheme.js';
 import type { DefenderInputConfig } from './config/types.js';
 import { createFileCheckpointStore } from './adapters/file-checkpoint-store.js';
 import { createGotHttpClient } from './adapters/got-http-client.js';
-import { createAgents } from './adapters/proxy-agents.js';
+import { createAgents, proxyPasswords } from './adapters/proxy-agents.js';
 import { createMsalTokenProvider, checkCredentials } from './adapters/msal-token-provider.js';
 import { createSplunkdClient } from './adapters/splunkd-client.js';
 import { resolveClientSecret } from './credentials.js';
@@ -101,7 +101,7 @@ async function runStanza(
     for (const warning of warnings) log.warn(warning, { action: 'config_warning', input });
     if (config.clientSecret.kind === 'clear') log.redact(config.clientSecret.value);
     const proxyUrl = config.proxyUrl ?? context.settings.defaultProxyUrl;
-    if (proxyUrl) redactProxyPassword(proxyUrl, log);
+    for (const password of proxyPasswords(proxyUrl)) log.redact(password);
 
     // Secrets live in the add-on's own namespace (not the stanza's app, which is often `search`).
     const splunkd = createSplunkdClient({ serverUri: definition.serverUri, sessionKey: definition.sessionKey, app: APP_ID, log });
@@ -151,14 +151,3 @@ async function runStanza(
   }
 }
 
-function redactProxyPassword(proxyUrl: string, log: RedactingLogger): void {
-  try {
-    const url = new URL(proxyUrl);
-    if (url.password) {
-      log.redact(decodeURIComponent(url.password));
-      log.redact(url.password);
-    }
-  } catch {
-    // resolveConfig already rejected malformed proxy URLs.
-  }
-}

@@ -4,7 +4,7 @@
  */
 import { createGotHttpClient } from '../adapters/got-http-client.js';
 import { createMsalTokenProvider } from '../adapters/msal-token-provider.js';
-import { createAgents } from '../adapters/proxy-agents.js';
+import { createAgents, proxyPasswords } from '../adapters/proxy-agents.js';
 import { createSplunkdClient } from '../adapters/splunkd-client.js';
 import type { AppSettings } from '../config/app-settings.js';
 import type { Clock } from '../ports.js';
@@ -35,7 +35,7 @@ export function createActionServices(options: ActionServicesOptions): ActionServ
     createDefenderHttp(credentials, endpoints, family) {
       const { config, secret } = credentials;
       const proxyUrl = config.proxyUrl ?? settings.proxyUrl;
-      if (proxyUrl) redactProxyPassword(proxyUrl, log);
+      for (const password of proxyPasswords(proxyUrl)) log.redact(password);
       const agents = createAgents({ proxyUrl, ca });
       const tokenProvider = createMsalTokenProvider({
         authority: endpoints.authority, clientId: config.clientId, clientSecret: secret, scope: endpoints.scope,
@@ -54,14 +54,3 @@ async function* single(result: Record<string, unknown> | undefined): AsyncGenera
   if (result) yield toResultRowFromObject(result);
 }
 
-function redactProxyPassword(proxyUrl: string, log: RedactingLogger): void {
-  try {
-    const url = new URL(proxyUrl);
-    if (url.password) {
-      log.redact(decodeURIComponent(url.password));
-      log.redact(url.password);
-    }
-  } catch {
-    // resolveConfig and the settings reader already refused malformed proxy URLs.
-  }
-}

@@ -34,6 +34,17 @@ export function createAgents(options: AgentOptions): Agents {
   };
 }
 
+/** The proxy password of a proxy URL, as typed and percent-decoded, for a logger to redact; none if it has none. */
+export function proxyPasswords(proxyUrl: string | undefined): string[] {
+  if (!proxyUrl) return [];
+  try {
+    const { password } = new URL(proxyUrl);
+    return password ? [...new Set([password, decodeURIComponent(password)])] : [];
+  } catch {
+    return []; // resolveConfig and the settings reader refuse malformed proxy URLs before this runs
+  }
+}
+
 /** `proxy_url` with the password (and a user name, which can be a secret too) replaced, for logs and errors. */
 export function redactProxyUrl(proxyUrl: string): string {
   try {

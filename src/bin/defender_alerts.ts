@@ -9,6 +9,7 @@ import { createInputHandlers } from '../input-handlers.js';
 import { createLogger } from '../modinput/logger.js';
 import { runModularInput } from '../modinput/script.js';
 import type { Clock } from '../ports.js';
+import { exitWhenDone, onStopSignal } from './shared/process-binding.js';
 
 const systemClock: Clock = {
   nowMs: () => Date.now(),
@@ -31,21 +32,10 @@ async function main(): Promise<number> {
     log.info('Stop requested; finishing the current event and saving progress', { action: 'stop', signal });
     controller.abort();
   };
-  process.once('SIGTERM', () => stop('SIGTERM'));
-  process.once('SIGINT', () => stop('SIGINT'));
-  // Windows: splunkd sends CTRL_BREAK.
-  process.once('SIGBREAK', () => stop('SIGBREAK'));
+  onStopSignal(stop);
 
   const handlers = createInputHandlers({ settings: settings.input, clock: systemClock, signal: controller.signal });
   return runModularInput(process.argv.slice(2), { stdin: process.stdin, stdout: process.stdout, stderr: process.stderr }, handlers, { log });
 }
 
-main().then(
-  (code) => {
-    process.exitCode = code;
-  },
-  (error: unknown) => {
-    process.stderr.write(`FATAL Unexpected failure: ${String((error as Error)?.stack ?? error).replace(/\s*\n\s*/g, ' | ')}\n`);
-    process.exitCode = 1;
-  },
-);
+exitWhenDone(main());

@@ -3,25 +3,15 @@
  * It sets process.exitCode rather than calling process.exit, so stderr is drained before the process ends.
  */
 import { runActionProcess } from '../actions/main.js';
+import { exitWhenDone, onStopSignal } from './shared/process-binding.js';
 import { updateAlertAction } from '../actions/update-alert-action.js';
 
-runActionProcess(updateAlertAction, {
-  argv: process.argv.slice(2),
-  scriptPath: process.argv[1] ?? '.',
-  stdin: process.stdin,
-  stderr: process.stderr,
-  onStop(handler) {
-    process.once('SIGTERM', () => handler('SIGTERM'));
-    process.once('SIGINT', () => handler('SIGINT'));
-    // Windows: splunkd sends CTRL_BREAK.
-    process.once('SIGBREAK', () => handler('SIGBREAK'));
-  },
-}).then(
-  (code) => {
-    process.exitCode = code;
-  },
-  (error: unknown) => {
-    process.stderr.write(`FATAL Unexpected failure: ${String((error as Error)?.stack ?? error).replace(/\s*\n\s*/g, ' | ')}\n`);
-    process.exitCode = 1;
-  },
+exitWhenDone(
+  runActionProcess(updateAlertAction, {
+    argv: process.argv.slice(2),
+    scriptPath: process.argv[1] ?? '.',
+    stdin: process.stdin,
+    stderr: process.stderr,
+    onStop: onStopSignal,
+  }),
 );
