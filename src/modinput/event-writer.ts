@@ -34,7 +34,6 @@ export class XmlEventWriter implements EventSink {
   #headerWritten = false;
   #closing: Promise<void> | undefined;
   #failure: StoppedError | undefined;
-  #needDrain = false;
   #drain: Promise<void> | undefined;
   #rejectDrain: ((error: StoppedError) => void) | undefined;
   /** Settles with the write callback of the last chunk handed to the stream. */
@@ -74,7 +73,10 @@ export class XmlEventWriter implements EventSink {
     this.#events++;
     if (this.#pendingChars >= this.#chunkChars) this.#writePending();
     else this.#schedule();
-    return this.#needDrain ? this.#waitForDrain() : undefined;
+    // Ask the stream, not a flag of ours: a chunk written from setImmediate may fill the stream and drain again before
+    // the next write(), and waiting then for a 'drain' that already happened would hang the run (and, with nothing
+    // else left on the event loop, end the process with exit code 0 and no checkpoint).
+    return this.#stream.writableNeedDrain ? this.#waitForDrain() : undefined;
   }
 
   /** Resolves once every event written so far has been handed to the OS; rejects with StoppedError if it cannot be. */
@@ -121,12 +123,11 @@ export class XmlEventWriter implements EventSink {
     this.#pendingChars = 0;
     this.#bytes += Buffer.byteLength(chunk);
     const written = new Promise<void>((resolve, reject) => {
-      const accepted = this.#stream.write(chunk, (error) => {
+      this.#stream.write(chunk, (error) => {
         if (!error) return resolve();
         this.#fail(`stdout failed (${(error as NodeJS.ErrnoException).code ?? error.message}): splunkd stopped reading the event stream`);
         reject(this.#failure);
       });
-      if (!accepted) this.#needDrain = true;
     });
     written.catch(noop); // observed through flush()/close(); never an unhandled rejection
     this.#lastWrite = written;
@@ -136,7 +137,6 @@ export class XmlEventWriter implements EventSink {
     this.#drain ??= new Promise<void>((resolve, reject) => {
       this.#rejectDrain = reject;
       this.#stream.once('drain', () => {
-        this.#needDrain = false;
         this.#drain = undefined;
         this.#rejectDrain = undefined;
         resolve();

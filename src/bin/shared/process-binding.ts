@@ -13,11 +13,21 @@ export function onStopSignal(handler: (signal: string) => void): void {
  * stderr; the event loop drains them and the process ends by itself.
  */
 export function exitWhenDone(work: Promise<number>): void {
+  let settled = false;
+  // The event loop ran dry while the work was still waiting: a promise nobody will ever settle. Node would exit 0
+  // with nothing saved; say so and fail instead, so splunkd.log shows it and the next run starts from the checkpoint.
+  process.once('beforeExit', () => {
+    if (settled) return;
+    process.stderr.write('FATAL The run stopped making progress (it waited on something that can never happen); nothing after the last saved checkpoint is lost. Please report this. status=error error=stalled\n');
+    process.exitCode = 1;
+  });
   work.then(
     (code) => {
+      settled = true;
       process.exitCode = code;
     },
     (error: unknown) => {
+      settled = true;
       process.stderr.write(`FATAL Unexpected failure: ${String((error as Error)?.stack ?? error).replace(/\s*\n\s*/g, ' | ')}\n`);
       process.exitCode = 1;
     },

@@ -96,6 +96,26 @@ describe('modinput/event-writer', () => {
     expect(roomy.write(event(1))).to.equal(undefined);
   });
 
+  it('does not wait for a drain that already happened between two writes (a coalesced write filled the stream)', async () => {
+    const out = new ControlledWritable({ highWaterMark: 64, completion: 'held' });
+    const writer = new XmlEventWriter(out);
+    expect(writer.write(event(1))).to.equal(undefined); // coalesced: handed over on the next turn
+    await nextTurn(); // that write exceeds the 64-byte mark: the stream needs a drain
+    expect(out.writableNeedDrain).to.equal(true);
+    out.completeOne();
+    await nextTurn(); // drained, with nobody waiting
+    expect(out.writableNeedDrain).to.equal(false);
+    // Waiting now would wait for a 'drain' that never comes again: the run would hang.
+    expect(writer.write(event(2))).to.equal(undefined);
+    const closing = writer.close();
+    while (out.heldCount > 0 || out.writableLength > 0) {
+      out.completeOne();
+      await nextTurn();
+    }
+    await closing;
+    expect(parseSplunkStream(out.text).events.map((e) => e.data)).to.deep.equal(['{"n":1}', '{"n":2}']);
+  });
+
   it('resolves flush() only after the write callbacks of everything written before it', async () => {
     const out = new ControlledWritable({ completion: 'held' });
     const writer = new XmlEventWriter(out);
