@@ -6,13 +6,14 @@
  * ties, late arrivals within the overlap and updates (a new last-update time = a new version) all come through once.
  *
  * Invariants:
- * - Every version with time ≥ watermark − overlap that was emitted is in `seen` (pruning keeps exactly those).
+ * - Every emitted version with a time at or after the next run's read floor (watermark − overlap, down to the whole
+ *   millisecond) is in `seen` (pruning keeps exactly those).
  * - The watermark only moves past a time range once every page of that range was read and its events flushed:
  *   after a completed window [from, to) it becomes `to`; after the open-ended last window, the greatest time read.
  * - A run that stops early (error, SIGTERM, page cap) keeps the watermark and only adds what it flushed to `seen`.
  */
 import { CheckpointError } from '../errors.js';
-import { formatApiTime, parseApiTime, type ApiTime } from './api-time.js';
+import { floorToMs, formatApiTime, parseApiTime, type ApiTime } from './api-time.js';
 
 export const CHECKPOINT_FORMAT_VERSION = 1;
 
@@ -48,9 +49,14 @@ export function initialCursor(start: ApiTime): Cursor {
   return { watermark: start, firstRun: true, seen: new Map() };
 }
 
-/** The inclusive lower bound of this run's reads. */
+/**
+ * The inclusive lower bound of this run's reads, in whole milliseconds (the SIEM exporter takes no finer time, and
+ * every window starts on a millisecond). `seen` is pruned at the same floor: pruning at the exact `watermark −
+ * overlap` would forget versions in the sub-millisecond gap below it that the next run still reads, and emit them
+ * again.
+ */
 export function readFrom(cursor: Cursor, overlap: ApiTime): ApiTime {
-  return cursor.firstRun ? cursor.watermark : cursor.watermark - overlap;
+  return floorToMs(cursor.firstRun ? cursor.watermark : cursor.watermark - overlap);
 }
 
 /** A mutable set of versions, used during a run (kept per run so the persisted cursor stays immutable). */
@@ -109,18 +115,14 @@ export function completeWindow(
   const reached = window.to ?? window.maxTimeRead;
   if (reached !== undefined && reached > watermark) watermark = reached;
   const moved = watermark !== cursor.watermark;
-  return {
-    watermark,
-    // Once the watermark moved past the start, later runs read with the overlap.
-    firstRun: cursor.firstRun && !moved,
-    seen: emitted.prunedTo(watermark - overlap),
-  };
+  const next = { watermark, firstRun: cursor.firstRun && !moved }; // once the watermark moved, reads take the overlap
+  // Keep every version the next run can read again (with the overlap, even while firstRun: it costs a few entries).
+  return { ...next, seen: emitted.prunedTo(readFrom({ ...next, firstRun: false, seen: new Map() }, overlap)) };
 }
 
 /** The cursor after a run stopped inside a window: the watermark stays; what was flushed is remembered. */
 export function partialWindow(cursor: Cursor, emitted: VersionSet, overlap: ApiTime): Cursor {
-  const floor = cursor.firstRun ? cursor.watermark : cursor.watermark - overlap;
-  return { watermark: cursor.watermark, firstRun: cursor.firstRun, seen: emitted.prunedTo(floor) };
+  return { watermark: cursor.watermark, firstRun: cursor.firstRun, seen: emitted.prunedTo(readFrom(cursor, overlap)) };
 }
 
 export function toCheckpointDocument(cursor: Cursor, savedAtIso: string): CheckpointDocument {

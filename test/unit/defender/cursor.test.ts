@@ -9,13 +9,28 @@ const t = (s: string): ApiTime => parseApiTime(s)!;
 const overlap = 300n * TICKS_PER_SECOND;
 
 describe('cursor', () => {
-  it('starts the first run at start_time itself and later runs at watermark minus overlap', () => {
+  it('starts the first run at start_time itself and later runs at watermark minus overlap, down to the millisecond', () => {
     const c0 = initialCursor(t('2024-05-01T00:00:00Z'));
     expect(readFrom(c0, overlap)).to.equal(t('2024-05-01T00:00:00Z'));
     const seen = new VersionSet();
     seen.add({ id: 'a', time: t('2024-05-01T10:00:00.1234567Z') });
     const c1 = completeWindow(c0, seen, overlap, { maxTimeRead: t('2024-05-01T10:00:00.1234567Z') });
-    expect(readFrom(c1, overlap)).to.equal(t('2024-05-01T09:55:00.1234567Z'));
+    expect(readFrom(c1, overlap)).to.equal(t('2024-05-01T09:55:00.123Z'));
+  });
+
+  it('keeps in seen the versions in the sub-millisecond gap below watermark minus overlap, which the next run reads again', () => {
+    // A at a whole millisecond; B (the new watermark) 300 s + 50 µs later: A is 50 µs below watermark − overlap but
+    // inside the millisecond the next run starts reading at. Forgetting A would emit it again on every run.
+    const a = { id: 'a', time: t('2024-05-01T10:00:00.123Z') };
+    const b = { id: 'b', time: t('2024-05-01T10:05:00.1230500Z') };
+    const emitted = new VersionSet();
+    emitted.add(a);
+    emitted.add(b);
+    const c1 = completeWindow({ ...initialCursor(t('2024-05-01T09:00:00Z')), firstRun: false }, emitted, overlap, { maxTimeRead: b.time });
+    expect(readFrom(c1, overlap)).to.equal(t('2024-05-01T10:00:00.123Z'));
+    expect(new VersionSet(c1.seen).has(a)).to.equal(true);
+    const partial = partialWindow(c1, new VersionSet(c1.seen), overlap);
+    expect(new VersionSet(partial.seen).has(a)).to.equal(true);
   });
 
   it('tells versions apart at 100-ns precision (same id, times 100 ns apart are two versions)', () => {
