@@ -88,7 +88,7 @@ export function createMsalTokenProvider(options: MsalTokenProviderOptions): Toke
       if (decision.reason === 'throttled') throttleRetries++;
       else otherRetries++;
       options.log.warn('token request failed, retrying', {
-        ...(decision.reason === 'throttled' ? { action: 'throttled', wait_s: Number((decision.waitMs / 1000).toFixed(3)) } : {}),
+        ...(decision.reason === 'throttled' ? { action: 'throttled', wait_s: Number((decision.waitMs / 1000).toFixed(3)) } : { action: 'retry' }),
         status: failure.kind === 'status' ? failure.status : failure.code, attempt, wait_ms: decision.waitMs, error: error.code,
       });
       // msal caches a throttle entry after any 5xx/429 (60 s when there is no Retry-After) and would refuse our retry

@@ -48,7 +48,7 @@ const WRONG_CLOUD: Rule = {
 const TRANSIENT: Rule = {
   code: 'auth_unavailable',
   retryable: true,
-  message: () => 'Entra ID is temporarily unavailable. The request will be retried; no action is needed unless it persists.',
+  message: () => 'Entra ID is temporarily unavailable (the token request was retried). No action is needed unless it persists; the next run tries again.',
 };
 const PRODUCT_BUG_SCOPE: Rule = {
   code: 'auth_bad_scope',
@@ -83,7 +83,7 @@ const RULES: ReadonlyMap<number, Rule> = new Map<number, Rule>([
   [50196, { code: 'auth_loop', retryable: true, message: () =>
     'Entra ID detected a request loop: tokens are not being cached. This is a bug in the add-on: please report it.' }],
   [90055, { code: 'auth_throttled', retryable: true, message: () =>
-    'Entra ID is throttling token requests for this tenant. The request will be retried after the wait Entra ID asks for.' }],
+    'Entra ID is throttling token requests for this tenant. The add-on waits as Entra ID asks; if this persists, fewer inputs per app registration help.' }],
   [50000, TRANSIENT],
   [90006, TRANSIENT],
   [90033, TRANSIENT],
@@ -147,7 +147,7 @@ function transportError(t: TransportFailure, ctx: AuthContext, cause: unknown): 
   const host = hostOf(t.url);
   if (t.code === 'ETIMEDOUT') {
     return new AuthError('auth_timeout', `The login host ${host} did not answer in time. Check the network path` +
-      ` and proxy_url; the request will be retried.`, { retryable: true, cause });
+      ` and proxy_url; the next run tries again.`, { retryable: true, cause });
   }
   const detail = t.detail ? `: ${firstLine(t.detail)}` : '';
   return new AuthError('auth_network', `Could not reach the login host ${host} (${t.code}${detail}). Check DNS, the ` +

@@ -163,13 +163,16 @@ function isBodyFailureWorthRetrying(error: unknown): boolean {
   return true;
 }
 
+/** A body failure that outlived its retries becomes one error that says what to do; anything else passes through. */
 function asApiError(error: unknown, url: string, attempts: number): unknown {
-  if (error instanceof AddonError) return error;
+  if (!isBodyFailureWorthRetrying(error)) return error;
   // The network error's own message is left out: proxies put credentials in theirs. Its code says enough.
+  const last = error instanceof AddonError && error.cause !== undefined ? `${error.code}, ${errorCode(error.cause)}` : errorCode(error);
   return new ApiError(
     'api_body_interrupted',
-    `The alerts response broke off mid-body ${attempts} times in a row (${errorCode(error)}); the next run reads this ` +
-      'window again. If this persists, check the network path (proxy, firewall idle timeouts) to the API.',
+    `The alerts response broke off or stalled mid-body ${attempts} times in a row (last: ${last}); the next run reads ` +
+      'this window again, nothing is lost. If this persists, check the network path to the API (proxy, firewall idle ' +
+      'timeouts) and request_timeout_s.',
     { url, cause: error },
   );
 }

@@ -91,11 +91,12 @@ describe('GraphSource', () => {
     expect(http.served.slice(0, 2).every((body) => body.discarded)).to.equal(true);
   });
 
-  it(`gives up with the ApiError after ${PAGE_ATTEMPTS} cut bodies`, async () => {
+  it(`gives up after ${PAGE_ATTEMPTS} cut bodies with one error that names the last failure and what to check`, async () => {
     const page = JSON.stringify(odataPage(graphAlerts('a', 2)));
     const http = new FakeHttpClient().on(FIRST, ...Array.from({ length: PAGE_ATTEMPTS }, () => ({ body: page, cutAt: 30 })));
     const error = await rejectionOf(collect(source(http)));
-    expect(error).to.be.instanceOf(ApiError).with.property('code', 'api_truncated_body');
+    expect(error).to.be.instanceOf(ApiError).with.property('code', 'api_body_interrupted');
+    expect((error as Error).message).to.match(new RegExp(`${PAGE_ATTEMPTS} times in a row \\(last: api_truncated_body\\).*check the network path`));
     expect(error).to.have.property('url', FIRST);
     expect(http.urls).to.have.length(PAGE_ATTEMPTS);
   });
