@@ -25,10 +25,18 @@ export interface JsonArrayEnd {
   nextLink?: string;
 }
 
-/** Context for error messages. */
+/** Context for error messages, and the fields to read from each alert without parsing it. */
 export interface JsonArrayOptions {
   /** The request URL, copied into ApiError.url. */
   url?: string;
+  /**
+   * Top-level string fields of each alert that the caller needs (its id and last-update time). When every one of them
+   * is found as a plain top-level string, the alert is not parsed at all: its `value` holds just those fields, read
+   * from the bytes during the scan. Otherwise (absent, not a string, a key written with escapes, a string cut by a
+   * chunk boundary) the alert is parsed whole, so callers see exactly what JSON.parse sees. Without keyFields every
+   * alert is parsed.
+   */
+  keyFields?: readonly string[];
 }
 
 const QUOTE = 0x22;
@@ -135,6 +143,20 @@ export class JsonArraySplitter {
   /** Slices of earlier chunks that belong to the captured value (views, not copies). */
   private parts: Buffer[] = [];
 
+  // Key fields read during the scan of an alert (options.keyFields), at depth 1 of the alert object only.
+  private readonly keyFields: readonly string[];
+  private readonly keyBytes: readonly Buffer[];
+  private found: (string | undefined)[] = [];
+  /** Something at depth 1 could not be read on the fast path: parse this alert whole. */
+  private mustParse = false;
+  /** At depth 1, the next string is a key (after `{` or `,`), not a value (after `:`). */
+  private expectKey = true;
+  /** Where the current depth-1 string opened in this chunk, or -1 when it opened in an earlier one. */
+  private stringStart = -1;
+  private stringIsKey = false;
+  /** Index in keyFields of the key whose value comes next, or -1. */
+  private pendingField = -1;
+
   private key: string | undefined;
   private sawValue = false;
   private nextLink: string | undefined;
@@ -143,6 +165,8 @@ export class JsonArraySplitter {
   constructor(shape: JsonBodyShape, options: JsonArrayOptions = {}) {
     this.shape = shape;
     this.url = options.url;
+    this.keyFields = options.keyFields ?? [];
+    this.keyBytes = this.keyFields.map((field) => Buffer.from(field, 'utf8'));
   }
 
   /** Consumes one chunk; returns the alerts that it completes, in order. */
@@ -157,6 +181,7 @@ export class JsonArraySplitter {
       return out;
     }
     this.captureStart = 0;
+    this.stringStart = -1;
     let pos = 0;
     while (pos < length) {
       if (this.state === NESTED) {
@@ -275,6 +300,12 @@ export class JsonArraySplitter {
   private beginNested(purpose: number, pos: number, isString: boolean): number {
     this.state = NESTED;
     this.purpose = purpose;
+    if (purpose === ELEMENT) {
+      this.found = [];
+      this.mustParse = false;
+      this.expectKey = true;
+      this.pendingField = -1;
+    }
     this.depth = isString ? 0 : 1;
     this.inString = isString;
     this.escaped = false;
@@ -298,6 +329,8 @@ export class JsonArraySplitter {
     const length = buf.length;
     let depth = this.depth;
     let inString = this.inString;
+    // Only an alert's own top-level keys are read (not those of the response object or of nested values).
+    const readKeys = this.purpose === ELEMENT && this.keyFields.length > 0;
     while (pos < length) {
       if (inString) {
         if (this.escaped) {
@@ -323,11 +356,17 @@ export class JsonArraySplitter {
           this.completeNested(buf, pos, out);
           return pos;
         }
+        if (depth === 1 && readKeys) this.closeTopLevelString(buf, quote);
         continue;
       }
       const c = buf[pos++]!;
-      if (c === QUOTE) inString = true;
-      else if (c === OPEN_BRACE || c === OPEN_BRACKET) depth++;
+      if (c === QUOTE) {
+        inString = true;
+        if (depth === 1 && readKeys) {
+          this.stringStart = pos - 1;
+          this.stringIsKey = this.expectKey;
+        }
+      } else if (c === OPEN_BRACE || c === OPEN_BRACKET) depth++;
       else if (c === CLOSE_BRACE || c === CLOSE_BRACKET) {
         if (--depth === 0) {
           this.depth = 0;
@@ -335,11 +374,52 @@ export class JsonArraySplitter {
           this.completeNested(buf, pos, out);
           return pos;
         }
+      } else if (c === COMMA || c === COLON) {
+        if (depth === 1) this.expectKey = c === COMMA;
       } else if (c <= 0x20 && isWhitespace(c)) this.hasWhitespace = true;
     }
     this.depth = depth;
     this.inString = inString;
     return pos;
+  }
+
+  /** A string of the alert object itself just closed at `quote`: a key to match, or the value of a matched key. */
+  private closeTopLevelString(buf: Buffer, quote: number): void {
+    const start = this.stringStart + 1;
+    if (this.stringIsKey) {
+      this.pendingField = -1;
+      if (this.stringStart < 0) {
+        this.mustParse = true; // a key cut by a chunk boundary: it may be one we need
+        return;
+      }
+      const keyBytes = this.keyBytes;
+      for (let i = 0; i < keyBytes.length; i++) {
+        const k = keyBytes[i]!;
+        if (k.length === quote - start && buf.compare(k, 0, k.length, start, quote) === 0) {
+          this.pendingField = i;
+          break;
+        }
+      }
+      return;
+    }
+    const field = this.pendingField;
+    this.pendingField = -1;
+    if (field < 0) return;
+    if (this.stringStart < 0) {
+      this.mustParse = true;
+      return;
+    }
+    let escaped = false;
+    for (let i = start; i < quote && !escaped; i++) escaped = buf[i] === BACKSLASH; // ids and times are short
+    if (escaped) {
+      try {
+        this.found[field] = JSON.parse(buf.toString('utf8', start - 1, quote + 1)) as string;
+      } catch {
+        this.mustParse = true; // JSON.parse of the whole alert will say what is wrong
+      }
+    } else {
+      this.found[field] = buf.toString('utf8', start, quote);
+    }
   }
 
   private completeNested(buf: Buffer, end: number, out: RawAlert[]): void {
@@ -382,6 +462,8 @@ export class JsonArraySplitter {
   private toAlert(text: string): RawAlert {
     this.alertCount++;
     const json = this.hasWhitespace ? stripJsonWhitespace(text) : text;
+    const fast = this.keyedValue();
+    if (fast) return { json, value: fast };
     let value: unknown;
     try {
       value = JSON.parse(json);
@@ -391,6 +473,19 @@ export class JsonArraySplitter {
     }
     // The text starts with `{` and ends at its matching `}`, so JSON.parse can only have produced an object.
     return { json, value: value as Record<string, unknown> };
+  }
+
+  /** The key fields read during the scan, if every one was found as a plain string; undefined means "parse it". */
+  private keyedValue(): Record<string, unknown> | undefined {
+    const fields = this.keyFields;
+    if (fields.length === 0 || this.mustParse) return undefined;
+    const value: Record<string, unknown> = {};
+    for (let i = 0; i < fields.length; i++) {
+      const found = this.found[i];
+      if (found === undefined) return undefined;
+      value[fields[i]!] = found;
+    }
+    return value;
   }
 
   private isByteOrderMark(pos: number, c: number): boolean {

@@ -185,10 +185,11 @@ describe('launcher bin/defender_alerts.sh', function () {
 
   it('refuses a node on PATH that is too old', async () => {
     const oldNodeDir = mkdtempSync(join(tmpdir(), 'old-node-'));
-    // Stands in for Splunk 8's node 8.17: the launcher's version probe makes it exit non-zero.
-    writeFileSync(join(oldNodeDir, 'node'), '#!/bin/sh\nexit 1\n', { mode: 0o755 });
+    // Stands in for Splunk 8's node 8.17, which answers the launcher's version probe; it must never run the bundle.
+    writeFileSync(join(oldNodeDir, 'node'), '#!/bin/sh\n[ "$1" = --version ] && { echo v8.17.0; exit 0; }\necho ran-the-bundle; exit 0\n', { mode: 0o755 });
     const result = await runScript(appDir, 'defender_alerts', { stdin: inputXml('echo'), env: { PATH: oldNodeDir } });
     expect(result.exitCode).to.equal(1);
+    expect(result.stdout.toString()).to.equal('');
     expect(result.stderrLines[0]).to.match(/^ERROR message="No suitable Node\.js runtime found/);
   });
 

@@ -10,6 +10,10 @@ import {
   throwIfStopped,
   type SourceOptions,
 } from './page-reader.js';
+import { keyFieldsOf } from '../alert-version.js';
+
+/** Read straight from the bytes of each alert: what collect.ts keys versions by. */
+const KEY_FIELDS = keyFieldsOf('graph');
 
 /** Without it, evolvable enum members (e.g. serviceSource `microsoftDefenderForCloud`) read `unknownFutureValue`. */
 const GRAPH_HEADERS = { Prefer: 'include-unknown-enum-members' };
@@ -33,7 +37,7 @@ export class GraphSource implements AlertsSource {
     const seen = new Set<string>([new URL(url).href]);
     for (let page = 1; ; page++) {
       checkPageLimit(page, this.maxPages, url);
-      const result = yield* readPage(http, log, { url, headers: GRAPH_HEADERS, shape: 'odata', page }, signal);
+      const result = yield* readPage(http, log, { url, headers: GRAPH_HEADERS, shape: 'odata', keyFields: KEY_FIELDS, page }, signal);
       log.debug('Alerts page read', { api: 'graph', page, items: result.items, more: result.nextLink !== undefined });
       onPage?.({ page, items: result.items });
       if (result.nextLink === undefined) return;

@@ -19,6 +19,10 @@ import {
   throwIfStopped,
   type SourceOptions,
 } from './page-reader.js';
+import { keyFieldsOf } from '../alert-version.js';
+
+/** Read straight from the bytes of each alert: what collect.ts keys versions by. */
+const KEY_FIELDS = keyFieldsOf('mde');
 
 /** How many rows of each full page are read again by the next one: 1% of `$top`, at least 1 (0 for `$top` = 1). */
 export function skipMarginOf(top: number): number {
@@ -47,7 +51,7 @@ export class MdeSource implements AlertsSource {
     let serverPaging = false;
     for (let page = 1; ; page++) {
       checkPageLimit(page, this.maxPages, url);
-      const result = yield* readPage(http, log, { url, shape: 'odata', page }, signal);
+      const result = yield* readPage(http, log, { url, shape: 'odata', keyFields: KEY_FIELDS, page }, signal);
       log.debug('Alerts page read', { api: 'mde', page, items: result.items, skip, more: result.nextLink !== undefined });
       onPage?.({ page, items: result.items });
       throwIfStopped(signal);

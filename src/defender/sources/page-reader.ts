@@ -30,6 +30,8 @@ export interface PageRequest {
   url: string;
   headers?: Record<string, string>;
   shape: JsonBodyShape;
+  /** The alert fields the caller keys versions by, read without parsing each alert (json-array-stream.ts). */
+  keyFields?: readonly string[];
   /** 1-based page number within the window, for logs. */
   page: number;
 }
@@ -54,7 +56,7 @@ export async function* readPage(
   for (let attempt = 1; ; attempt++) {
     throwIfStopped(signal);
     const response = await sendStoppable(http, request, signal);
-    const alerts = readJsonArray(response.body, request.shape, { url: request.url });
+    const alerts = readJsonArray(response.body, request.shape, { url: request.url, keyFields: request.keyFields });
     let finished = false;
     let items = 0;
     try {

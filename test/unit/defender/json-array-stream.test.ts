@@ -257,4 +257,75 @@ describe('json-array-stream', () => {
     expect(result.alerts).to.deep.equal(items.map((item) => JSON.stringify(item)));
     expect(result.nextLink).to.equal('https://h/n');
   });
+
+  describe('key fields read without parsing (keyFields)', () => {
+    const KEYS = ['id', 'lastUpdateDateTime'] as const;
+
+    /** Splits with keyFields, cut at `sizes`, and returns each alert's value. */
+    function values(body: string, sizes?: number[]): Record<string, unknown>[] {
+      const bytes = Buffer.from(body);
+      const splitter = new JsonArraySplitter('odata', { keyFields: KEYS });
+      const out: Record<string, unknown>[] = [];
+      const chunks = sizes ?? [bytes.length];
+      for (let pos = 0, i = 0; pos < bytes.length; i++) {
+        const size = chunks[i % chunks.length]!;
+        for (const alert of splitter.push(bytes.subarray(pos, pos + size))) out.push(alert.value);
+        pos += size;
+      }
+      splitter.end();
+      return out;
+    }
+
+    /**
+     * The key fields when both are strings, else the whole alert: what a caller can rely on, whether the splitter took
+     * the fast path (only the key fields) or parsed the alert (everything).
+     */
+    function keyed(alerts: unknown[]): Record<string, unknown>[] {
+      return alerts.map((alert) => {
+        const a = alert as Record<string, unknown>;
+        return typeof a.id === 'string' && typeof a.lastUpdateDateTime === 'string' ? { id: a.id, lastUpdateDateTime: a.lastUpdateDateTime } : a;
+      });
+    }
+
+    const tricky = [
+      // The plain case, with nested objects whose own `id` keys must not be taken for the alert's.
+      { evidence: [{ id: 'nested-1', lastUpdateDateTime: 'nested' }], id: 'a1', title: 'x, y: {z}', lastUpdateDateTime: '2024-05-01T10:00:00.1234567Z' },
+      // Escapes in the value, a key that looks like ours inside a string, the key last.
+      { title: '"id":"fake"', lastUpdateDateTime: '2024-05-01T10:00:01Z', id: 'a\u00e9"2\\' },
+      // A duplicate key: the last one counts, as for JSON.parse.
+      { id: 'first', lastUpdateDateTime: '2024-05-01T10:00:02Z', id2: 1, ...{} },
+      // Not strings: the alert is parsed whole, so versionOf sees what it is.
+      { id: 42, lastUpdateDateTime: '2024-05-01T10:00:03Z' },
+      { id: 'a5', lastUpdateDateTime: null },
+      // A field missing.
+      { id: 'a6' },
+      { id: 'a7', lastUpdateDateTime: '2024-05-01T10:00:04Z', comments: [{ id: 'c', lastUpdateDateTime: 'c' }] },
+    ];
+
+    it('agrees with JSON.parse on every alert, whichever byte the chunks are cut at', () => {
+      const body = JSON.stringify({ '@odata.context': 'ctx', value: tricky, id: 'response-level' });
+      const want = keyed(JSON.parse(body).value);
+      expect(values(body), 'one chunk: the fast path gives just the key fields').to.deep.equal(want);
+      expect(keyed(values(body, [1])), 'byte by byte').to.deep.equal(want);
+      for (let cut = 1; cut < body.length; cut += 3) expect(keyed(values(body, [cut, 7])), `cut at ${cut}`).to.deep.equal(want);
+    });
+
+    it('takes the last of duplicate keys and unescapes escaped values', () => {
+      const body = '{"value":[{"id":"first","lastUpdateDateTime":"t1","id":"se\\\\c\\"ond"}]}';
+      expect(values(body)).to.deep.equal([{ id: 'se\\c"ond', lastUpdateDateTime: 't1' }]);
+    });
+
+    it('parses the alert whole when a key is written with an escape (it cannot be matched on bytes)', () => {
+      const body = '{"value":[{"\u0069d":"escaped-key","lastUpdateDateTime":"t"}]}';
+      expect(values(body)).to.deep.equal([{ id: 'escaped-key', lastUpdateDateTime: 't' }]);
+    });
+
+    it('keeps the exact text of the alert on the fast path, whitespace removed as before', () => {
+      const splitter = new JsonArraySplitter('array', { keyFields: ['FullId', 'LastProcessedTimeUtc'] });
+      const [alert] = splitter.push(Buffer.from('[ { "FullId" : "f:1" , "LastProcessedTimeUtc" : "2024-05-01T10:00:00Z", "n": [1, 2] } ]'));
+      splitter.end();
+      expect(alert!.json).to.equal('{"FullId":"f:1","LastProcessedTimeUtc":"2024-05-01T10:00:00Z","n":[1,2]}');
+      expect(alert!.value).to.deep.equal({ FullId: 'f:1', LastProcessedTimeUtc: '2024-05-01T10:00:00Z' });
+    });
+  });
 });
