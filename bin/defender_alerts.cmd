@@ -20,5 +20,6 @@ if not defined NODE (
   echo ERROR message="No suitable Node.js runtime found; install Node >= 20 or the bundled runtime" script=%~n0 1>&2
   exit /b 1
 )
-"%NODE%" "%BUNDLE%" %*
+rem --optimize-for-size keeps the V8 heap small (see defender_alerts.sh).
+"%NODE%" --optimize-for-size "%BUNDLE%" %*
 exit /b %ERRORLEVEL%
