@@ -43,6 +43,11 @@ export interface EmulatorOptions extends Partial<EmulatorSettings> {
   rateLimits?: RateLimits;
   /** Fixed ports per service (demo, CLI); default 0, chosen by the OS. */
   ports?: Partial<Record<Service, number>>;
+  /**
+   * Called once per request that gets a reply; a returned function receives every body chunk as it is written (the
+   * benchmarks record the exact response bytes this way, to replay them to their no-HTTP baseline).
+   */
+  tapBody?: (record: RequestRecord) => ((chunk: Buffer) => void) | undefined;
 }
 
 /** One request as the emulator saw it (Authorization redacted; bodies not kept, they may hold secrets). */
@@ -108,7 +113,7 @@ const HTML_PAGE = '<!DOCTYPE html><html><head><title>Sign in to continue</title>
 
 /** Starts the four listeners on 127.0.0.1 (ports chosen by the OS). */
 export async function startEmulator(options: EmulatorOptions = {}): Promise<Emulator> {
-  const { now: clock, tokenLifetimeSeconds, rateLimits, ports, ...overrides } = options;
+  const { now: clock, tokenLifetimeSeconds, rateLimits, ports, tapBody, ...overrides } = options;
   const now = clock ?? (() => Date.now());
   const settings: EmulatorSettings = { ...DEFAULT_SETTINGS, ...overrides };
   const directory = new Directory(now);
@@ -175,7 +180,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
       }
     }
     record.status = reply.status;
-    await writeReply(res, reply, bodyFault, sleep);
+    await writeReply(res, reply, bodyFault, sleep, tapBody?.(record));
   };
 
   const servers: Server[] = [];

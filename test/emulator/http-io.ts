@@ -96,13 +96,15 @@ function waitDrain(res: ServerResponse): Promise<void> {
 
 /**
  * Writes a reply, applying a body fault if any. `sleep` must resolve early when the emulator closes, so a stalled
- * body does not keep the process alive. Resolves once the reply is written, truncated or abandoned.
+ * body does not keep the process alive. `tap` sees each chunk of an untruncated body as it goes out. Resolves once the
+ * reply is written, truncated or abandoned.
  */
 export async function writeReply(
   res: ServerResponse,
   reply: Reply,
   fault: BodyFault | undefined,
   sleep: (ms: number) => Promise<void>,
+  tap?: (chunk: Buffer) => void,
 ): Promise<void> {
   const headers: Record<string, string> = { ...reply.headers };
   const body = reply.body;
@@ -125,6 +127,7 @@ export async function writeReply(
     if (fault?.slowBodyMs !== undefined && !stalled) {
       stalled = true;
       const head = chunk.subarray(0, Math.min(16, chunk.length));
+      tap?.(head);
       res.write(head);
       written += head.length;
       await sleep(fault.slowBodyMs);
@@ -132,6 +135,7 @@ export async function writeReply(
       chunk = chunk.subarray(head.length);
     }
     written += chunk.length;
+    tap?.(chunk);
     if (!res.write(chunk)) await waitDrain(res);
   }
   if (res.destroyed) return;
