@@ -12,7 +12,7 @@
  */
 import { expect } from 'chai';
 import { floorToMs, formatApiTime, fromEpochMs, parseApiTime } from '../../src/defender/api-time.js';
-import { generateAlerts } from '../emulator/generator.js';
+import { generateAlerts, prng } from '../emulator/generator.js';
 import type { InputResult } from '../harness/splunkd-harness.js';
 import {
   assertNoSecrets, currentVersions, emittedVersions, KEY_FIELDS, newCheckpointDir, readCheckpoints, runStanza,
@@ -22,18 +22,6 @@ import {
 const APIS: Api[] = ['graph', 'mde', 'siem'];
 const ROUNDS = 30;
 const OVERLAP_TICKS = 300n * 10_000_000n; // overlap_seconds = 300 (context.ts stanzaParams)
-
-/** mulberry32: a seeded PRNG, so every round's data and kill instant are the same on every machine. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function shuffle<T>(list: T[], random: () => number): T[] {
   for (let i = list.length - 1; i > 0; i--) {

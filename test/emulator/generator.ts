@@ -41,8 +41,8 @@ export function loadFixtureAlerts(api: AlertApi): Item[] {
   return structuredClone(list);
 }
 
-/** mulberry32: small, fast and good enough to make test data look varied. */
-function prng(seed: number): () => number {
+/** mulberry32: small, fast and good enough to make test data look varied (and chaos tests repeatable). */
+export function prng(seed: number): () => number {
   let a = seed >>> 0;
   return () => {
     a = (a + 0x6d2b79f5) >>> 0;
