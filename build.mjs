@@ -31,6 +31,9 @@ const entries = readdirSync(join(root, 'src', 'bin')).filter((f) => f.endsWith('
 const result = await build({
   entryPoints: entries.map((name) => join(root, 'src', 'bin', `${name}.ts`)),
   outdir: join(appDir, 'bin', 'lib'),
+  // .cjs, not .js: node would load a .js as an ES module if any folder above the app had a package.json saying
+  // "type": "module" (this repository does, around dist/).
+  outExtension: { '.js': '.cjs' },
   bundle: true,
   platform: 'node',
   format: 'cjs',

@@ -1,8 +1,8 @@
 @echo off
-rem Launcher for TA-microsoft-defender on Windows (contract 2): finds Node.js >= 20 and runs bin\lib\<name>.js.
+rem Launcher for TA-microsoft-defender on Windows (contract 2): finds Node.js >= 20 and runs bin\lib\<name>.cjs.
 rem Order: the bundled runtime, then node on PATH, then %%SPLUNK_HOME%%\bin\node.exe.
 setlocal
-set "BUNDLE=%~dp0lib\%~n0.js"
+set "BUNDLE=%~dp0lib\%~n0.cjs"
 set "NODE="
 set "CHECK=process.exit(Number(process.versions.node.split(String.fromCharCode(46))[0])>=20?0:1)"
 if exist "%~dp0..\windows_x86_64\bin\node.exe" (

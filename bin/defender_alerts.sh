@@ -1,6 +1,6 @@
 #!/bin/sh
 # Launcher for TA-microsoft-defender (contract §2). splunkd runs bin/<name>.sh; this finds a Node.js >= 20 and execs
-# it on bin/lib/<name>.js with the same arguments, so node is the process splunkd signals and reads.
+# it on bin/lib/<name>.cjs with the same arguments, so node is the process splunkd signals and reads.
 # Order: the runtime bundled in the app, then `node` on PATH, then $SPLUNK_HOME/bin/node.
 # Uses shell built-ins only, so it works with any PATH.
 MIN_NODE_MAJOR=20
@@ -11,7 +11,7 @@ esac
 APP_DIR=$BIN_DIR/..
 NAME=${0##*/}
 NAME=${NAME%.sh}
-BUNDLE=$BIN_DIR/lib/$NAME.js
+BUNDLE=$BIN_DIR/lib/$NAME.cjs
 
 # `node --version` prints before the JavaScript engine starts (a few ms, against ~30 ms for `node -e`): splunkd
 # runs the launcher at every start for --scheme, and on every interval.

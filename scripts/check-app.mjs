@@ -189,8 +189,8 @@ function checkApp(appDir) {
     if (!/^(json|xml)$/.test(keys.get('payload_format') ?? '')) fail('alert-actions', `[${name}] payload_format must be json or xml`);
   }
 
-  // JavaScript scans over every .js file in the app (AppInspect's manual checks).
-  for (const f of files.filter((x) => x.path.endsWith('.js') && !x.isDir)) {
+  // JavaScript scans over every .js/.cjs/.mjs file in the app (AppInspect's manual checks).
+  for (const f of files.filter((x) => /\.(c|m)?js$/.test(x.path) && !x.isDir)) {
     const text = readFileSync(join(appDir, f.path), 'utf8');
     for (const m of text.matchAll(EVAL_CALL)) fail('js-eval', `${f.path}: ${snippet(text, m.index, m[0].length)}`);
     for (const m of text.matchAll(INSECURE_HTTP)) {

@@ -21,7 +21,7 @@ const systemClock: Clock = {
 };
 
 async function main(): Promise<number> {
-  // bin/lib/defender_alerts.js → the app folder is two levels up.
+  // bin/lib/defender_alerts.cjs → the app folder is two levels up.
   const appDir = resolve(dirname(process.argv[1] ?? '.'), '..', '..');
   const settings = readAppSettingsFiles(appDir);
   const log = createLogger(process.stderr, { level: settings.logLevel });

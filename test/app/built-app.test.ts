@@ -4,6 +4,8 @@
  */
 import { expect } from 'chai';
 import { spawnSync } from 'node:child_process';
+import { cpSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { builtAppDir, REPO_ROOT } from '../helpers/built-app.js';
 
@@ -25,5 +27,18 @@ describe('the built app', function () {
     expect(result.stderr).to.equal('');
     expect(result.status).to.equal(0);
     expect(result.stdout).to.match(/^<scheme>[\s\S]*<\/scheme>\s*$/);
+  });
+
+  it('still loads its bundles as CommonJS under a folder whose package.json says "type": "module"', () => {
+    // Node decides .js module types from the nearest package.json above; this repository's own dist/ is such a place.
+    const parent = mkdtempSync(join(tmpdir(), 'esm-parent-'));
+    writeFileSync(join(parent, 'package.json'), '{"type":"module"}\n');
+    const appDir = join(parent, 'TA-microsoft-defender');
+    cpSync(builtAppDir(), appDir, { recursive: true });
+    const result = spawnSync('/bin/sh', [join(appDir, 'bin', 'defender_alerts.sh'), '--scheme'], { cwd: '/', env: { PATH: process.env.PATH ?? '' }, encoding: 'utf8' });
+    rmSync(parent, { recursive: true, force: true });
+    expect(result.stderr).to.equal('');
+    expect(result.status).to.equal(0);
+    expect(result.stdout).to.match(/^<scheme>/);
   });
 });

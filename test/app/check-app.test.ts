@@ -22,7 +22,7 @@ function assembleApp(): string {
     cpSync(join(repoRoot, 'app', entry), entry === 'static' ? join(appDir, 'appserver', 'static') : join(appDir, entry), { recursive: true });
   }
   for (const ext of ['sh', 'cmd']) cpSync(join(repoRoot, 'bin', `defender_alerts.${ext}`), join(appDir, 'bin', `defender_alerts.${ext}`));
-  writeFileSync(join(appDir, 'bin', 'lib', 'defender_alerts.js'), '"use strict";module.exports=function(){return 1};\n');
+  writeFileSync(join(appDir, 'bin', 'lib', 'defender_alerts.cjs'), '"use strict";module.exports=function(){return 1};\n');
   // The scheme must be declared for the launcher rule to have something to check, whatever the spec's state in the repo.
   if (!existsSync(join(appDir, 'README', 'inputs.conf.spec'))) {
     writeFileSync(join(appDir, 'README', 'inputs.conf.spec'), '[defender_alerts://<name>]\ntenant_id = <string>\n* Entra ID tenant.\n');
@@ -223,27 +223,27 @@ describe('npm run check (scripts/check-app.mjs)', function () {
 
   describe('JavaScript scans', () => {
     it('fails on eval( and .globalEval( calls, with a snippet', () => {
-      writeFileSync(join(bad, 'bin', 'lib', 'defender_alerts.js'), 'var a=1;var b=eval("a+1");$.globalEval(s);');
+      writeFileSync(join(bad, 'bin', 'lib', 'defender_alerts.cjs'), 'var a=1;var b=eval("a+1");$.globalEval(s);');
       const fails = failLines(bad).filter((l) => l.includes('js-eval'));
       expect(fails).to.have.length(2);
-      expect(fails[0]).to.contain('bin/lib/defender_alerts.js').and.contain('eval(\\"a+1\\")');
+      expect(fails[0]).to.contain('bin/lib/defender_alerts.cjs').and.contain('eval(\\"a+1\\")');
     });
 
     it('does not take a method that merely ends in "eval" for eval', () => {
-      writeFileSync(join(bad, 'bin', 'lib', 'defender_alerts.js'), 'x.retrieval(1);doEval(2);');
+      writeFileSync(join(bad, 'bin', 'lib', 'defender_alerts.cjs'), 'x.retrieval(1);doEval(2);');
       expect(failLines(bad)).to.deep.equal([]);
     });
 
     it('fails on a clear-text http:// URL in a matched call, and only warns on other matches', () => {
-      writeFileSync(join(bad, 'bin', 'lib', 'defender_alerts.js'), 'got.get("http://example.com/api");this.http.get(this.urlify(s),h);');
+      writeFileSync(join(bad, 'bin', 'lib', 'defender_alerts.cjs'), 'got.get("http://example.com/api");this.http.get(this.urlify(s),h);');
       const { status, lines } = runCheck(bad);
       expect(status).to.equal(1);
-      expect(lines.filter((l) => l.startsWith('FAIL') && l.includes('js-insecure-http: bin/lib/defender_alerts.js: clear-text http:// URL'))).to.have.length(1);
+      expect(lines.filter((l) => l.startsWith('FAIL') && l.includes('js-insecure-http: bin/lib/defender_alerts.cjs: clear-text http:// URL'))).to.have.length(1);
       expect(lines.filter((l) => l.startsWith('WARN') && l.includes('review (no literal http:// URL)'))).to.have.length(1);
     });
 
     it('passes (exit 0) when the only findings are warnings', () => {
-      writeFileSync(join(bad, 'bin', 'lib', 'defender_alerts.js'), 'request.post(url, body);');
+      writeFileSync(join(bad, 'bin', 'lib', 'defender_alerts.cjs'), 'request.post(url, body);');
       const { status, lines } = runCheck(bad);
       expect(status).to.equal(0);
       expect(lines.some((l) => l.startsWith('WARN'))).to.equal(true);

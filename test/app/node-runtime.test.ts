@@ -84,7 +84,7 @@ describe('bundled Node.js runtime (scripts/node-runtime.mjs)', function () {
       mkdirSync(join(appDir, 'bin', 'lib'), { recursive: true });
       cpSync(join(repoRoot, 'bin', 'defender_alerts.sh'), join(appDir, 'bin', 'defender_alerts.sh'));
       chmodSync(join(appDir, 'bin', 'defender_alerts.sh'), 0o755);
-      writeFileSync(join(appDir, 'bin', 'lib', 'defender_alerts.js'), 'process.stdout.write(process.version + " " + process.argv.slice(2).join(","))');
+      writeFileSync(join(appDir, 'bin', 'lib', 'defender_alerts.cjs'), 'process.stdout.write(process.version + " " + process.argv.slice(2).join(","))');
       const written = await addNodeRuntime(appDir, ['linux-x64'], realCache);
       expect(written).to.deep.equal(['linux_x86_64/bin/node', 'licenses/nodejs-LICENSE.txt']);
       expect(statSync(join(appDir, 'linux_x86_64', 'bin', 'node')).mode & 0o777).to.equal(0o755);

@@ -53,7 +53,7 @@ describe('modinput runner in a real process (launcher + bundle + harness)', func
     mkdirSync(join(appDir, 'bin', 'lib'), { recursive: true });
     const entry = join(root, 'entry.ts');
     writeFileSync(entry, ENTRY(join(REPO_ROOT, 'src')));
-    await build({ entryPoints: [entry], outfile: join(appDir, 'bin', 'lib', 'defender_alerts.js'), bundle: true, platform: 'node', format: 'cjs', target: 'node20', logLevel: 'error', absWorkingDir: REPO_ROOT });
+    await build({ entryPoints: [entry], outfile: join(appDir, 'bin', 'lib', 'defender_alerts.cjs'), bundle: true, platform: 'node', format: 'cjs', target: 'node20', logLevel: 'error', absWorkingDir: REPO_ROOT });
     copyFileSync(join(REPO_ROOT, 'bin', 'defender_alerts.sh'), join(appDir, 'bin', 'defender_alerts.sh'));
     chmodSync(join(appDir, 'bin', 'defender_alerts.sh'), 0o755);
   });

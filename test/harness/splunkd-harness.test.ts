@@ -1,6 +1,6 @@
 /**
  * The harness and the launcher, tested with a tiny fake app: bin/defender_alerts.sh copied from the repo and a
- * hand-written bin/lib/defender_alerts.js whose behaviour the stanza's `mode` param selects. No dependency on the
+ * hand-written bin/lib/defender_alerts.cjs whose behaviour the stanza's `mode` param selects. No dependency on the
  * real entry point.
  */
 import { expect } from 'chai';
@@ -54,7 +54,7 @@ function makeFakeApp(parent = mkdtempSync(join(tmpdir(), 'fake-app-'))): string 
   mkdirSync(join(appDir, 'bin', 'lib'), { recursive: true });
   copyFileSync(join(REPO_ROOT, 'bin', 'defender_alerts.sh'), join(appDir, 'bin', 'defender_alerts.sh'));
   chmodSync(join(appDir, 'bin', 'defender_alerts.sh'), 0o755);
-  writeFileSync(join(appDir, 'bin', 'lib', 'defender_alerts.js'), FAKE_BUNDLE);
+  writeFileSync(join(appDir, 'bin', 'lib', 'defender_alerts.cjs'), FAKE_BUNDLE);
   return appDir;
 }
 
