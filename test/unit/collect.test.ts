@@ -3,6 +3,7 @@ import { collectAlerts } from '../../src/collect.js';
 import type { DefenderInputConfig } from '../../src/config/types.js';
 import { formatApiTime, fromEpochMs, parseApiTime, type ApiTime } from '../../src/defender/api-time.js';
 import { CheckpointError } from '../../src/errors.js';
+import { readJsonArray } from '../../src/defender/json-array-stream.js';
 import type { AlertsSource, PageInfo, RawAlert, TimeWindow } from '../../src/ports.js';
 import { ManualClock, MemoryCheckpointStore, MemoryLogger, MemorySink } from '../fakes/memory-ports.js';
 
@@ -166,6 +167,46 @@ describe('collectAlerts', () => {
     await collectAlerts({ config: shortRange, source, store, sink, log, clock, signal: new AbortController().signal, limits: { maxPagesPerRun: 100 } });
     expect(new Set(versionsOf(sink)).size).to.equal(10);
     expect(sink.written).to.have.length(10);
+  });
+
+  it('emits alerts without a usable id or time anyway, one WARN each naming the field, and keys the rest', async () => {
+    // One open window (start_time -10m), as a normal run reads: the fake source serves everything in it.
+    const now = Date.parse('2024-05-01T12:05:00Z');
+    const t = '2024-05-01T12:00:00.1234567Z';
+    const items = [
+      { id: 'good', lastUpdateDateTime: t },
+      { lastUpdateDateTime: t, title: 'no id' },
+      { id: 42, lastUpdateDateTime: t },
+      { id: 'no-time' },
+      { id: 'bad-time', lastUpdateDateTime: 'yesterday' },
+    ];
+    const body = Buffer.from(JSON.stringify({ value: items }));
+    // The real splitter, with the key fields the Graph source asks for: the odd alerts take its JSON.parse path.
+    const source: AlertsSource = {
+      async *alerts() {
+        yield* readJsonArray((async function* () { yield body; })(), 'odata', { keyFields: ['id', 'lastUpdateDateTime'] });
+      },
+    };
+    const store = new MemoryCheckpointStore();
+    const run = async () => {
+      const sink = new MemorySink();
+      const log = new MemoryLogger();
+      const result = await collectAlerts({ config: config({ startTime: { kind: 'relative', seconds: 600 } }), source, store, sink, log, clock: new ManualClock(now), signal: new AbortController().signal });
+      expect(result.windows).to.equal(1);
+      return { result, sink, warnings: log.lines.filter((l) => l.level === 'WARN' && l.fields?.action === 'invalid_alert').map((l) => l.message) };
+    };
+    const first = await run();
+    expect(first.sink.written.map((e) => e.data)).to.deep.equal(items.map((i) => JSON.stringify(i)));
+    expect(first.sink.written.map((e) => e.time)).to.deep.equal(['1714564800.1234567', undefined, undefined, undefined, undefined]);
+    expect(first.result.invalid).to.equal(4);
+    expect(first.warnings).to.have.length(4);
+    expect(first.warnings[0]).to.match(/"id" is missing/);
+    expect(first.warnings[1]).to.match(/"id" is 42/);
+    expect(first.warnings[2]).to.match(/alert no-time: "lastUpdateDateTime" is missing/);
+    expect(first.warnings[3]).to.match(/alert bad-time: "lastUpdateDateTime" is "yesterday", which is not an ISO-8601 time/);
+    // The keyed alert is not emitted again; the unkeyed ones cannot be told apart from new ones, so they are.
+    const second = await run();
+    expect(second.sink.written.map((e) => JSON.parse(e.data).id)).to.deep.equal([undefined, 42, 'no-time', 'bad-time']);
   });
 
   it('reports a corrupt checkpoint instead of starting over', async () => {
