@@ -1,6 +1,6 @@
 /**
- * The `defender_alerts` modular input: wires the protocol (modinput/) to the use case (collect.ts) with the real
- * adapters. One stanza failing never stops the others; the exit code says whether any failed.
+ * The `defender_alerts` modular input's handlers for the protocol runner (modinput/script.ts): the scheme, and
+ * validation and runs, which live in input-runtime.ts.
  *
  * `--scheme` runs at every splunkd start, for every scheme: it needs only the argument table. Validation and runs
  * load input-runtime.ts (msal-node, got, splunk-sdk) on first use, which takes most of the start-up time.

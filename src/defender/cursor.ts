@@ -56,7 +56,12 @@ export function initialCursor(start: ApiTime): Cursor {
  * again.
  */
 export function readFrom(cursor: Cursor, overlap: ApiTime): ApiTime {
-  return floorToMs(cursor.firstRun ? cursor.watermark : cursor.watermark - overlap);
+  return cursor.firstRun ? floorToMs(cursor.watermark) : overlapFloor(cursor.watermark, overlap);
+}
+
+/** Where a run that reads with the overlap starts: `watermark − overlap`, down to the whole millisecond. */
+function overlapFloor(watermark: ApiTime, overlap: ApiTime): ApiTime {
+  return floorToMs(watermark - overlap);
 }
 
 /** A mutable set of versions, used during a run (kept per run so the persisted cursor stays immutable). */
@@ -115,9 +120,13 @@ export function completeWindow(
   const reached = window.to ?? window.maxTimeRead;
   if (reached !== undefined && reached > watermark) watermark = reached;
   const moved = watermark !== cursor.watermark;
-  const next = { watermark, firstRun: cursor.firstRun && !moved }; // once the watermark moved, reads take the overlap
-  // Keep every version the next run can read again (with the overlap, even while firstRun: it costs a few entries).
-  return { ...next, seen: emitted.prunedTo(readFrom({ ...next, firstRun: false, seen: new Map() }, overlap)) };
+  return {
+    watermark,
+    // Once the watermark moved past the start, later runs read with the overlap.
+    firstRun: cursor.firstRun && !moved,
+    // Keep every version a run reading with the overlap sees again (while firstRun, that keeps a few extra entries).
+    seen: emitted.prunedTo(overlapFloor(watermark, overlap)),
+  };
 }
 
 /** The cursor after a run stopped inside a window: the watermark stays; what was flushed is remembered. */
