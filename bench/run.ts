@@ -19,7 +19,8 @@ import { parseArgs } from 'node:util';
 import { fileURLToPath } from 'node:url';
 import { buildInputXml, type HarnessStanza } from '../test/harness/input-xml.js';
 import { benchApp, type EmulatorReady } from './lib/emulator-protocol.js';
-import { runPipeline, startEmulatorChild, timeCommand, readPeakRssKb, type PipelineResult } from './lib/processes.js';
+import { readPeakRssKb } from '../test/harness/splunkd-harness.js';
+import { runPipeline, startEmulatorChild, timeCommand, type PipelineResult } from './lib/processes.js';
 import type { AlertApi } from '../test/emulator/emulator.js';
 import { spawn } from 'node:child_process';
 

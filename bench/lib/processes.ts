@@ -5,6 +5,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
+import { readPeakRssKb } from '../../test/harness/splunkd-harness.js';
 import type { ConsumeResult } from './consume.js';
 import type { EmulatorReady, EmulatorRequest } from './emulator-protocol.js';
 
@@ -30,17 +31,6 @@ export interface PipelineOptions {
   /** The consumer script (bundled JS) and its mode. */
   consumer: string;
   mode: 'strict' | 'raw';
-}
-
-/** The peak RSS of a live process in kB (VmHWM only grows, so sampling misses at most the last interval). */
-export function readPeakRssKb(pid: number | undefined): number | undefined {
-  if (pid === undefined) return undefined;
-  try {
-    const match = /^VmHWM:\s+(\d+) kB/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-    return match ? Number(match[1]) : undefined;
-  } catch {
-    return undefined;
-  }
 }
 
 /** User + system CPU seconds of a live process from /proc/<pid>/stat (fields 14 and 15, in clock ticks of 1/100 s). */

@@ -16,7 +16,7 @@ import { generateAlerts, prng } from '../emulator/generator.js';
 import type { InputResult } from '../harness/splunkd-harness.js';
 import {
   assertNoSecrets, currentVersions, emittedVersions, KEY_FIELDS, newCheckpointDir, readCheckpoints, runStanza,
-  servedVersions, startE2e, type Api, type E2e,
+  seenVersions, servedVersions, startE2e, type Api, type E2e,
 } from './context.js';
 
 const APIS: Api[] = ['graph', 'mde', 'siem'];
@@ -40,9 +40,7 @@ function checkpointOf(dir: string): { watermark: bigint; seen: Set<string> } | u
   expect(docs.length, 'checkpoint files for one stanza').to.be.at.most(1);
   const doc = docs[0];
   if (!doc) return undefined;
-  const seen = new Set<string>();
-  for (const [time, ids] of Object.entries(doc.seen)) for (const id of ids) seen.add(`${id}@${parseApiTime(time)}`);
-  return { watermark: parseApiTime(doc.watermark)!, seen };
+  return { watermark: parseApiTime(doc.watermark)!, seen: seenVersions(doc) };
 }
 
 /** Served versions with how often list responses delivered them whole (cumulative). */

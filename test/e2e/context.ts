@@ -122,6 +122,18 @@ export function readCheckpoints(dir: string): Record<string, unknown> {
   return out;
 }
 
+/** `id@ticks` (as emittedVersions spells a version) for every version in a checkpoint document's `seen`. */
+export function seenVersions(doc: { seen: Record<string, string[]> }): Set<string> {
+  return new Set(Object.entries(doc.seen).flatMap(([time, ids]) => ids.map((id) => `${id}@${parseApiTime(time)}`)));
+}
+
+/** How many times each key occurs. */
+export function countBy(keys: string[]): Map<string, number> {
+  const m = new Map<string, number>();
+  for (const k of keys) m.set(k, (m.get(k) ?? 0) + 1);
+  return m;
+}
+
 /** Every stderr line, joined, must not contain any secret. */
 export function assertNoSecrets(text: string): void {
   for (const secret of [SECRET, SESSION_KEY, encodeURIComponent(SECRET)]) {

@@ -17,12 +17,11 @@
 import { expect } from 'chai';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { parseApiTime } from '../../src/defender/api-time.js';
 import type { FaultSpec } from '../emulator/emulator.js';
 import { generateAlerts } from '../emulator/generator.js';
 import {
-  assertNoSecrets, CLIENT, currentVersions, emittedVersions, newCheckpointDir, runStanza, SECRET, servedVersions,
-  startE2e, TENANT, type Api, type E2e,
+  assertNoSecrets, CLIENT, countBy, currentVersions, emittedVersions, newCheckpointDir, runStanza, SECRET, servedVersions,
+  seenVersions, startE2e, TENANT, type Api, type E2e,
 } from './context.js';
 
 const APIS: Api[] = ['graph', 'mde', 'siem'];
@@ -77,12 +76,6 @@ function hasFields(line: string, fields: Record<string, string | number | boolea
   return Object.entries(fields).every(([k, v]) => new RegExp(` ${k}=${String(v).replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}(?= |$)`).test(line));
 }
 
-function countBy(keys: string[]): Map<string, number> {
-  const m = new Map<string, number>();
-  for (const k of keys) m.set(k, (m.get(k) ?? 0) + 1);
-  return m;
-}
-
 function checkpointText(dir: string): string {
   const files = readdirSync(dir).filter((f) => f.endsWith('.json'));
   expect(files, `checkpoint files in ${dir}`).to.have.length(1);
@@ -94,10 +87,9 @@ function withoutSavedAt(text: string): string {
   return text.replace(/"saved_at":"[^"]*",?/, '');
 }
 
-/** `id@ticks` (as emittedVersions spells a version) for every version in a checkpoint's `seen`. */
+/** The versions in the `seen` of a checkpoint file's text. */
 function seenOf(text: string): Set<string> {
-  const doc = JSON.parse(text) as { seen: Record<string, string[]> };
-  return new Set(Object.entries(doc.seen).flatMap(([t, ids]) => ids.map((id) => `${id}@${parseApiTime(t)}`)));
+  return seenVersions(JSON.parse(text) as { seen: Record<string, string[]> });
 }
 
 interface Expectation {

@@ -5,17 +5,11 @@
 import { expect } from 'chai';
 import { generateAlerts } from '../emulator/generator.js';
 import {
-  assertNoSecrets, currentVersions, emittedVersions, KEY_FIELDS, newCheckpointDir, readCheckpoints, runStanza,
+  assertNoSecrets, countBy, currentVersions, emittedVersions, KEY_FIELDS, newCheckpointDir, readCheckpoints, runStanza,
   servedVersions, startE2e, type Api, type E2e,
 } from './context.js';
 
 const APIS: Api[] = ['graph', 'mde', 'siem'];
-
-function countBy(keys: string[]): Map<string, number> {
-  const m = new Map<string, number>();
-  for (const k of keys) m.set(k, (m.get(k) ?? 0) + 1);
-  return m;
-}
 
 describe('defender_alerts end to end (built app, emulator, splunkd harness)', function () {
   this.timeout(180_000);

@@ -176,7 +176,8 @@ function prepareDirs(): ScriptResult['dirs'] {
   return dirs;
 }
 
-function readPeakRssKb(pid: number | undefined): number | undefined {
+/** The peak resident set of a live process in kB (Linux VmHWM, which only grows); undefined once it is gone. */
+export function readPeakRssKb(pid: number | undefined): number | undefined {
   if (pid === undefined) return undefined;
   try {
     const match = /^VmHWM:\s+(\d+) kB/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
