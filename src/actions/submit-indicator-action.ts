@@ -2,7 +2,11 @@
  * `defender_submit_indicator`: each value in `value_field` (default `indicator`; a multi-valued field gives one
  * indicator per value) becomes a custom indicator in Defender for Endpoint, with the type inferred from the value
  * unless given. The parameters type, action, title, description, severity, expiration, recommended_actions,
- * rbac_group_names and generate_alert apply to every row; a row's own field of the same name overrides them.
+ * rbac_group_names and generate_alert apply to every row; a row's own field `indicator_<parameter>` overrides them.
+ *
+ * Only the prefixed names override: CIM results carry fields named `action` (`allowed` on Malware, IDS and Web data),
+ * `type` and `severity`, and this add-on's own alert events have `type=alert`. Taking those as settings would turn a
+ * Block search into an allow-list entry, or make every row invalid.
  */
 import { ConfigError } from '../errors.js';
 import { loadActionTarget } from './defender-target.js';
@@ -107,12 +111,16 @@ async function collectIndicatorItems(run: ActionRun, valueField: string): Promis
   return { items, early };
 }
 
-/** The action's parameters, each overridden by the row's field of the same name when that field has a value. */
+/** The prefix of a result field that overrides a parameter for its row: `indicator_action`, `indicator_title`, … */
+export const ROW_OVERRIDE_PREFIX = 'indicator_';
+
+/** The action's parameters, each overridden by the row's `indicator_<parameter>` field when that field has a value. */
 export function mergeSettings(config: Readonly<Record<string, string>>, row: ResultRow, valueField: string): IndicatorSettings {
   const settings: IndicatorSettings = {};
   for (const field of INDICATOR_SETTING_FIELDS) {
-    // The value field itself is never a setting (a search may name its value column `title`, say).
-    const fromRow = field === valueField ? undefined : field === 'rbac_group_names' ? allValues(row, field) : firstValue(row, field);
+    const rowField = `${ROW_OVERRIDE_PREFIX}${field}`;
+    // The value field itself is never a setting (a search may name its value column `indicator_title`, say).
+    const fromRow = rowField === valueField ? undefined : field === 'rbac_group_names' ? allValues(row, rowField) : firstValue(row, rowField);
     const hasRow = Array.isArray(fromRow) ? fromRow.length > 0 : fromRow !== undefined;
     if (hasRow) (settings as Record<string, unknown>)[field] = fromRow;
     else if (config[field] !== undefined) (settings as Record<string, unknown>)[field] = config[field];

@@ -117,10 +117,17 @@ describe('alert action runner', () => {
     expect(lines.filter((l) => l.startsWith('ERROR'))[0]).to.match(/outcome events could not be written/);
   });
 
-  it('lets a row field override a parameter for that row only, never with the value field itself', () => {
+  it('lets the indicator_<parameter> field of a row override that parameter for that row only, never the value field', () => {
     const config = { action: 'Block', severity: 'Low', rbac_group_names: 'A, B', title: 'T' };
-    const row = toResultRowFromObject({ indicator: 'evil.example', action: 'Warn', rbac_group_names: ['C', 'D'], severity: '' });
+    const row = toResultRowFromObject({ indicator: 'evil.example', indicator_action: 'Warn', indicator_rbac_group_names: ['C', 'D'], indicator_severity: '' });
     expect(mergeSettings(config, row, 'indicator')).to.deep.equal({ action: 'Warn', title: 'T', severity: 'Low', rbac_group_names: ['C', 'D'] });
-    expect(mergeSettings(config, toResultRowFromObject({ title: 'evil.example' }), 'title').title).to.equal('T');
+    expect(mergeSettings(config, toResultRowFromObject({ indicator_title: 'evil.example' }), 'indicator_title').title).to.equal('T');
+  });
+
+  it('never takes a setting from a CIM field of the same bare name (action=allowed, type=alert, severity)', () => {
+    // A Block search over CIM Malware/IDS/Web results carries action=allowed; this add-on's alerts carry type=alert.
+    const config = { action: 'Block', severity: 'High', type: 'FileSha256', title: 'T' };
+    const row = toResultRowFromObject({ indicator: 'a'.repeat(64), action: 'allowed', type: 'alert', severity: 'informational', title: 'Some alert' });
+    expect(mergeSettings(config, row, 'indicator')).to.deep.equal({ type: 'FileSha256', action: 'Block', title: 'T', severity: 'High' });
   });
 });
