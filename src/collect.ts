@@ -52,7 +52,11 @@ export interface CollectResult {
   invalid: number;
   windows: number;
   watermark: ApiTime;
-  /** Seconds between now and the watermark: how far behind collection is. */
+  /**
+   * How far behind now the input has read everything, in seconds: now minus the end of the last time range read to
+   * its last page (a closed window's end, or this run's start for the open window). A caught-up input shows about
+   * its own run time, however long ago its newest alert was; a run that stopped early shows how far it got.
+   */
   lagSeconds: number;
 }
 
@@ -82,6 +86,8 @@ export async function collectAlerts(deps: CollectDeps): Promise<CollectResult> {
   log.debug('Run starting', { action: 'run_start', input: key, api: config.api, read_from: new Date(toEpochMs(readFrom(cursor, overlap))).toISOString(), seen: new VersionSet(cursor.seen).size });
 
   const stats = { events: 0, pages: 0, duplicates: 0, invalid: 0, windows: 0 };
+  // Everything before the saved watermark was read by earlier runs; each completed window moves this forward.
+  let readThrough = cursor.firstRun ? readFrom(cursor, overlap) : cursor.watermark;
   let versions = new VersionSet(cursor.seen);
   const save = async (next: Cursor) => {
     await store.save(key, toCheckpointDocument(next, new Date(clock.nowMs()).toISOString()));
@@ -124,6 +130,7 @@ export async function collectAlerts(deps: CollectDeps): Promise<CollectResult> {
       await save(completeWindow(cursor, versions, overlap, { to: window.to, maxTimeRead }));
       versions = new VersionSet(cursor.seen);
       stats.windows++;
+      readThrough = window.to ?? now;
       planner.windowDone(window, served);
     }
   } catch (error) {
@@ -140,7 +147,8 @@ export async function collectAlerts(deps: CollectDeps): Promise<CollectResult> {
   return result('ok');
 
   function result(status: CollectResult['status']): CollectResult {
-    return { status, ...stats, watermark: cursor.watermark, lagSeconds: Math.max(0, (clock.nowMs() - toEpochMs(cursor.watermark)) / 1000) };
+    const lagSeconds = Math.max(0, (clock.nowMs() - toEpochMs(readThrough)) / 1000);
+    return { status, ...stats, watermark: cursor.watermark, lagSeconds };
   }
 }
 

@@ -152,6 +152,40 @@ describe('collectAlerts', () => {
     expect(store.saves).to.equal(0);
   });
 
+  it('reports the lag as how far behind now everything was read, not the age of the newest alert', async () => {
+    const clock = new ManualClock(Date.parse('2024-05-10T00:00:00Z'));
+    const source = new DataSetSource();
+    source.upsert('quiet', fromEpochMs(clock.ms - 3 * 3_600_000)); // a quiet tenant: newest alert 3 hours old
+    const deps = { source, store: new MemoryCheckpointStore(), sink: new MemorySink(), log: new MemoryLogger(), clock, signal: new AbortController().signal };
+    const slowSource: AlertsSource = {
+      alerts: (window, options) => {
+        clock.ms += 4_000; // the run takes 4 s
+        return source.alerts(window, options);
+      },
+    };
+    const first = await collectAlerts({ ...deps, source: slowSource, config: config({ startTime: { kind: 'relative', seconds: 4 * 3600 } }) });
+    expect(first.status).to.equal('ok');
+    expect(first.lagSeconds).to.equal(4);
+    clock.ms += 300_000;
+    const next = await collectAlerts({ ...deps, source: slowSource, config: config() });
+    expect(next.events).to.equal(0);
+    expect(next.lagSeconds).to.equal(4);
+  });
+
+  it('reports the lag of a run stopped at the page cap from where it stopped, not as caught up', async () => {
+    const clock = new ManualClock(Date.parse('2024-05-10T00:00:00Z'));
+    const source = new DataSetSource(10);
+    for (let i = 0; i < 400; i++) source.upsert(`b${i}`, fromEpochMs(clock.ms - 6 * 86_400_000 + i * 1_000_000));
+    const result = await collectAlerts({
+      config: config({ startTime: { kind: 'relative', seconds: 7 * 86400 } }), source, store: new MemoryCheckpointStore(), sink: new MemorySink(),
+      log: new MemoryLogger(), clock, signal: new AbortController().signal, limits: { targetItemsPerWindow: 50, maxPagesPerRun: 12 },
+    });
+    expect(result.status).to.equal('page_cap');
+    expect(result.windows).to.be.greaterThan(0);
+    // Some closed windows are done, the backfill is not: days behind, less than the 7 days it started at.
+    expect(result.lagSeconds).to.be.greaterThan(86_400).and.lessThan(7 * 86_400);
+  });
+
   it('stops at the page cap with a warning and continues on the next run', async () => {
     const clock = new ManualClock(Date.parse('2024-05-10T00:00:00Z'));
     const source = new DataSetSource(2);
