@@ -4,8 +4,8 @@
  * the tail of stdout on a pipe) but sets process.exitCode and lets the event loop drain.
  */
 import { dirname, resolve } from 'node:path';
-import { readAppSettingsFiles } from '../adapters/app-settings-file.js';
-import { createInputHandlers } from '../input-handlers.js';
+import { readAppSettingsFiles } from '../adapters/app-settings-files.js';
+import { createInputHandlers } from '../inputs/alerts/alerts-input.js';
 import { createLogger } from '../modinput/logger.js';
 import { runModularInput } from '../modinput/script.js';
 import type { Clock } from '../ports.js';

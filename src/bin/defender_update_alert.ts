@@ -2,9 +2,9 @@
  * Entry point of the `defender_update_alert` alert action (splunk-modinput.md §10): the only file that touches `process`.
  * It sets process.exitCode rather than calling process.exit, so stderr is drained before the process ends.
  */
-import { runActionProcess } from '../actions/main.js';
+import { runActionProcess } from '../composition/action-process.js';
 import { exitWhenDone, onStopSignal } from './shared/process-binding.js';
-import { updateAlertAction } from '../actions/update-alert-action.js';
+import { updateAlertAction } from '../actions/update-alert/update-alert-action.js';
 
 exitWhenDone(
   runActionProcess(updateAlertAction, {

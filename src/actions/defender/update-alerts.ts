@@ -1,0 +1,202 @@
+/**
+ * Applies one validated change to many alerts and reports each alert's outcome:
+ * - Graph: `PATCH /security/alerts_v2/{id}`, then `POST …/{id}/comments` for a comment (defender-api.md §3.4);
+ * - MDE: `PATCH /api/alerts/{id}` for a single alert, `POST /api/alerts/batchUpdate` for several (they all share the
+ *   change, which comes from the action's parameters). batchUpdate answers 200 with an empty body whatever became of
+ *   each id (§5.7), so the alerts are read back to tell each row what happened. A batch the service refuses as a whole
+ *   (400, 404) is retried alert by alert, so one bad id does not fail its neighbours.
+ * Every PATCH answer (the updated alert) is compared with the change, so "200 but not applied" is a failure too.
+ */
+import type { HttpClient, Logger } from '../../ports.js';
+import {
+  findMismatches, hasComment, toGraphCommentBody, toGraphPatchBody, toMdeBatchBody, toMdePatchBody,
+  type AlertApiFamily, type AlertChange,
+} from '../rules/alert-change.js';
+import { describeFailure, sendJson } from './http-json.js';
+import type { RowOutcome } from '../protocol/outcomes.js';
+import { chunk, type RateLimiter } from './rate-limiter.js';
+
+/** One alert to update: its id and the result row it came from. */
+export interface AlertItem {
+  row: number;
+  id: string;
+}
+
+/** Options of {@link updateAlerts}. */
+export interface UpdateAlertsOptions {
+  items: readonly AlertItem[];
+  change: AlertChange;
+  family: AlertApiFamily;
+  /** Endpoints.apiBase of the family: `https://graph.microsoft.com/v1.0` or `https://api.security.microsoft.com`. */
+  apiBase: string;
+  http: HttpClient;
+  /** Receives each alert's outcome as soon as it is known. */
+  record: (outcome: RowOutcome) => Promise<void>;
+  log: Logger;
+  /** Keeps batchUpdate under its 10 calls/min. */
+  batchLimiter: RateLimiter;
+  signal?: AbortSignal;
+  /** Alert ids per batchUpdate call. The maximum is not documented; 100 keeps each call modest. */
+  batchSize?: number;
+  /** Ids per read-back `$filter` (`id eq '…' or …`), short enough for any URL limit. */
+  verifyChunkSize?: number;
+  /** Single-alert calls in flight at once (Graph: 150/min; MDE: 100/min). */
+  concurrency?: number;
+}
+
+/** Alert ids as Graph and MDE issue them (`da637…_-96144`, GUIDs): no path characters, so never `..` or `/`. */
+const ALERT_ID = /^[A-Za-z0-9][A-Za-z0-9_.:=+~-]{0,255}$/;
+
+/** true when the text can be an alert id (and is safe in a URL path segment). */
+export function isAlertId(text: string): boolean {
+  return ALERT_ID.test(text);
+}
+
+/** Updates every item; never throws for a failed alert (that is an outcome), only when `record` fails or on abort. */
+export async function updateAlerts(options: UpdateAlertsOptions): Promise<void> {
+  const { items, family } = options;
+  if (items.length === 0) return;
+  if (family === 'graph') {
+    await runPool(items, options.concurrency ?? 4, async (item) => options.record(await updateGraphAlert(item, options)));
+    return;
+  }
+  if (items.length === 1) {
+    await options.record(await patchMdeAlert(items[0]!, options));
+    return;
+  }
+  for (const batch of chunk(items, options.batchSize ?? 100)) {
+    if (options.signal?.aborted) break;
+    await batchUpdateMdeAlerts(batch, options);
+  }
+}
+
+async function updateGraphAlert(item: AlertItem, options: UpdateAlertsOptions): Promise<RowOutcome> {
+  const { change, http } = options;
+  const url = `${options.apiBase}/security/alerts_v2/${encodeURIComponent(item.id)}`;
+  const patch = toGraphPatchBody(change);
+  let httpStatus: number | undefined;
+  try {
+    if (Object.keys(patch).length > 0) {
+      const reply = await sendJson(http, { url, method: 'PATCH', json: patch, idempotent: true, signal: options.signal });
+      httpStatus = reply.status;
+      const mismatches = isRecord(reply.body) ? findMismatches(reply.body, { ...change, comment: undefined }) : [];
+      if (mismatches.length > 0) return notApplied(item, httpStatus, mismatches);
+    }
+    if (change.comment !== undefined) {
+      // Not idempotent: a resent POST would add the comment twice.
+      const reply = await sendJson(http, { url: `${url}/comments`, method: 'POST', json: toGraphCommentBody(change.comment), idempotent: false, signal: options.signal });
+      httpStatus = reply.status;
+      const comments = Array.isArray(reply.body) ? reply.body : isRecord(reply.body) && Array.isArray(reply.body.value) ? reply.body.value : undefined;
+      if (comments && !hasComment(comments, change.comment)) return notApplied(item, httpStatus, ['the comment is not in the returned comment list']);
+    }
+    return { row: item.row, id: item.id, outcome: 'success', httpStatus, verified: true };
+  } catch (error) {
+    return failed(item, error, httpStatus !== undefined ? 'the change was applied but adding the comment failed: ' : '');
+  }
+}
+
+async function patchMdeAlert(item: AlertItem, options: UpdateAlertsOptions): Promise<RowOutcome> {
+  const { change } = options;
+  const url = `${options.apiBase}/api/alerts/${encodeURIComponent(item.id)}`;
+  try {
+    const reply = await sendJson(options.http, {
+      url, method: 'PATCH', json: toMdePatchBody(change), idempotent: change.comment === undefined, signal: options.signal,
+    });
+    const mismatches = isRecord(reply.body) ? findMismatches(reply.body, change) : [];
+    if (mismatches.length > 0) return notApplied(item, reply.status, mismatches);
+    return { row: item.row, id: item.id, outcome: 'success', httpStatus: reply.status, verified: isRecord(reply.body) };
+  } catch (error) {
+    return failed(item, error);
+  }
+}
+
+async function batchUpdateMdeAlerts(batch: readonly AlertItem[], options: UpdateAlertsOptions): Promise<void> {
+  const { change, log } = options;
+  const ids = [...new Set(batch.map((item) => item.id))];
+  const waited = await options.batchLimiter.acquire(options.signal);
+  if (waited > 0) log.info('Waiting for the batchUpdate quota (10 calls/min)', { event: 'rate_wait', wait_ms: waited });
+  let status: number;
+  try {
+    const reply = await sendJson(options.http, {
+      url: `${options.apiBase}/api/alerts/batchUpdate`, method: 'POST', json: toMdeBatchBody(change, ids),
+      idempotent: change.comment === undefined, signal: options.signal,
+    });
+    status = reply.status;
+  } catch (error) {
+    const failure = describeFailure(error);
+    if (failure.httpStatus === 400 || failure.httpStatus === 404) {
+      log.warn('batchUpdate refused the batch; updating its alerts one by one to find the ones at fault', {
+        event: 'batch_fallback', n_alerts: batch.length, http_status: failure.httpStatus, error: failure.code,
+      });
+      await runPool(batch, options.concurrency ?? 4, async (item) => options.record(await patchMdeAlert(item, options)));
+      return;
+    }
+    for (const item of batch) await options.record(failed(item, error));
+    return;
+  }
+  await verifyBatch(batch, status, options);
+}
+
+/** Reads the batch's alerts back (`$filter=id eq … or …`) and records each one's outcome. */
+async function verifyBatch(batch: readonly AlertItem[], batchStatus: number, options: UpdateAlertsOptions): Promise<void> {
+  for (const part of chunk(batch, options.verifyChunkSize ?? 20)) {
+    const ids = [...new Set(part.map((item) => item.id))];
+    const filter = ids.map((id) => `id eq '${id.replace(/'/g, "''")}'`).join(' or ');
+    const url = `${options.apiBase}/api/alerts?${new URLSearchParams({ $filter: filter, $top: String(ids.length) })}`;
+    let found: Map<string, Record<string, unknown>>;
+    try {
+      const reply = await sendJson(options.http, { url, signal: options.signal });
+      const value = isRecord(reply.body) && Array.isArray(reply.body.value) ? reply.body.value : [];
+      found = new Map(value.filter(isRecord).map((alert) => [String(alert.id).toLowerCase(), alert]));
+    } catch (error) {
+      const why = describeFailure(error).message;
+      for (const item of part) {
+        await options.record({
+          row: item.row, id: item.id, outcome: 'success', httpStatus: batchStatus, verified: false,
+          error: `batchUpdate accepted the change, but reading the alert back to verify it failed: ${why}`,
+        });
+      }
+      continue;
+    }
+    for (const item of part) {
+      const alert = found.get(item.id.toLowerCase());
+      if (!alert) {
+        await options.record({
+          row: item.row, id: item.id, outcome: 'failure', httpStatus: 404, verified: true,
+          error: `Alert ${item.id} was not found in Defender for Endpoint after batchUpdate (batchUpdate ignores unknown ids): check the id and that the app sees this alert's device group.`,
+        });
+        continue;
+      }
+      const mismatches = findMismatches(alert, options.change);
+      await options.record(mismatches.length > 0 ? notApplied(item, batchStatus, mismatches) : { row: item.row, id: item.id, outcome: 'success', httpStatus: batchStatus, verified: true });
+    }
+  }
+}
+
+function notApplied(item: AlertItem, httpStatus: number, mismatches: string[]): RowOutcome {
+  return {
+    row: item.row, id: item.id, outcome: 'failure', httpStatus, verified: true,
+    error: `Defender answered ${httpStatus} but the alert does not show the change (${mismatches.join('; ')}).`,
+  };
+}
+
+function failed(item: AlertItem, error: unknown, prefix = ''): RowOutcome {
+  const failure = describeFailure(error);
+  return { row: item.row, id: item.id, outcome: 'failure', httpStatus: failure.httpStatus, error: prefix + failure.message };
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** Runs `work` over the items with at most `size` in flight; each item's work records its own outcome. */
+async function runPool<T>(items: readonly T[], size: number, work: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const item = items[next++]!;
+      await work(item);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(size, items.length) }, worker));
+}

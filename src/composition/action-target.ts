@@ -1,0 +1,119 @@
+/**
+ * Which Microsoft tenant, app registration and hosts an action uses: those of a `defender_alerts` input, named by the
+ * action's `input` parameter. The stanza is read through splunkd's REST API and resolved exactly as the input resolves
+ * it (config/resolve.ts), and its client secret comes from storage/passwords (credentials.ts), so an action never
+ * needs a second copy of a secret.
+ *
+ * Hosts: a Graph input updates alerts through Graph. Everything else (MDE alert updates for mde and siem inputs,
+ * indicators for every input) goes to the Defender for Endpoint API of the same cloud: graph `global`/`gcc`/
+ * `gcc_high`/`dod` and siem `eu`/`us`/`uk`/`gcc`/`gcc_high` have an MDE region of the same name (defender-api.md §1).
+ */
+import { INPUT_SCHEME, SECRET_REALM, secretUserFor } from './client-secret.js';
+import { resolveConfig } from '../config/resolve.js';
+import type { DefenderInputConfig, Endpoints } from '../config/types.js';
+import { resolveEndpoints } from '../defender/clouds.js';
+import { ConfigError } from '../errors.js';
+import type { Logger, SplunkdClient } from '../ports.js';
+import type { AlertApiFamily } from '../actions/rules/alert-change.js';
+
+/** An input's resolved configuration and its clear client secret. */
+export interface InputCredentials {
+  config: DefenderInputConfig;
+  /** The clear client secret. Register it with the logger's redaction before anything else. */
+  secret: string;
+  /** Resolution warnings (e.g. an unknown parameter in the stanza). */
+  warnings: string[];
+}
+
+/** What an action calls: the API family and its endpoints (host, authority, scope). */
+export interface ActionEndpoints {
+  family: AlertApiFamily;
+  endpoints: Endpoints;
+}
+
+/** What the action does with the input's app registration. */
+export type ActionPurpose = 'update_alerts' | 'submit_indicators';
+
+/** Accepts `prod` or `defender_alerts://prod` (how the input appears in Splunk Web and in events' `source`). */
+export function parseInputName(text: string | undefined): string {
+  const name = (text ?? '').trim().replace(new RegExp(`^${INPUT_SCHEME}://`), '');
+  if (name === '') {
+    throw new ConfigError([
+      'input is not set: give the name of the defender_alerts input whose app registration the action uses (Settings → Data inputs → Microsoft Defender alerts).',
+    ]);
+  }
+  return name;
+}
+
+/** Reads the input's stanza and its secret from splunkd. Rejects with ConfigError when either is missing or invalid. */
+export async function loadInputCredentials(splunkd: Pick<SplunkdClient, 'getInput' | 'getSecret'>, name: string): Promise<InputCredentials> {
+  const params = await splunkd.getInput(INPUT_SCHEME, name);
+  if (params === undefined) {
+    throw new ConfigError([
+      `input ${JSON.stringify(name)} is not a defender_alerts input that this search's owner can see: set input to the name of an existing input (Settings → Data inputs → Microsoft Defender alerts).`,
+    ]);
+  }
+  let resolved;
+  try {
+    resolved = resolveConfig({ name: `${INPUT_SCHEME}://${name}`, app: undefined, params }, { mode: 'run' });
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      throw new ConfigError(error.problems.map((problem) => `input ${name}: ${problem}`));
+    }
+    throw error;
+  }
+  const { config, warnings } = resolved;
+  if (config.clientSecret.kind === 'clear') {
+    // The input has not run since the secret was typed in; that clear value is the newest one.
+    return { config, secret: config.clientSecret.value, warnings };
+  }
+  const secret = await splunkd.getSecret(SECRET_REALM, secretUserFor(name));
+  if (secret === undefined || secret === '') {
+    throw new ConfigError([
+      `input ${name} has a masked client_secret but splunkd holds no secret for it: enter the client secret again in the input, let it run once, then retry the action.`,
+    ]);
+  }
+  return { config, secret, warnings };
+}
+
+/** Picks the API family and endpoints for the purpose, from the input's api, region and overrides. */
+export function chooseActionEndpoints(config: DefenderInputConfig, purpose: ActionPurpose): ActionEndpoints {
+  if (purpose === 'update_alerts' && config.api === 'graph') return { family: 'graph', endpoints: config.endpoints };
+  if (config.api === 'mde') return { family: 'mde', endpoints: config.endpoints };
+  if (config.apiUrl !== undefined) {
+    // api_url replaces the host of the input's own API; the MDE host of a private endpoint cannot be guessed from it.
+    const what = purpose === 'update_alerts' ? 'updating its alerts' : 'submitting indicators';
+    throw new ConfigError([
+      `input ${config.name} (api=${config.api}) sets api_url, so the Defender for Endpoint host for ${what} is unknown: use a defender_alerts input with api=mde (its api_url, if any, names the MDE host).`,
+    ]);
+  }
+  return {
+    family: 'mde',
+    endpoints: resolveEndpoints({ api: 'mde', region: config.region, tenantId: config.tenantId, loginUrl: config.loginUrl }),
+  };
+}
+
+/** An input's credentials and the endpoints chosen for the action. */
+export interface ActionTarget extends ActionEndpoints {
+  credentials: InputCredentials;
+}
+
+/**
+ * Reads the input named by the action's `input` parameter, registers its secret for redaction at once, and picks the
+ * endpoints. Rejects with ConfigError naming what to fix.
+ */
+export async function loadActionTarget(options: {
+  inputParam: string | undefined;
+  purpose: ActionPurpose;
+  splunkd: Pick<SplunkdClient, 'getInput' | 'getSecret'>;
+  log: Logger & { redact(secret: string): void };
+  /** Called with the input's short name as soon as it is known (outcome events carry it). */
+  onInput?: (name: string) => void;
+}): Promise<ActionTarget> {
+  const name = parseInputName(options.inputParam);
+  options.onInput?.(name);
+  const credentials = await loadInputCredentials(options.splunkd, name);
+  options.log.redact(credentials.secret);
+  for (const warning of credentials.warnings) options.log.debug(warning, { event: 'input_warning', input: name });
+  return { credentials, ...chooseActionEndpoints(credentials.config, options.purpose) };
+}

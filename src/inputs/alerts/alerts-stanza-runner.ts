@@ -1,0 +1,118 @@
+/**
+ * What validation and runs of `defender_alerts` do, with the real adapters (loaded by input-handlers.ts on first use).
+ * One stanza failing never stops the others; the exit code says whether any failed.
+ */
+import { collectAlerts } from './collect-alerts.js';
+import { resolveConfig } from '../../config/resolve.js';
+import type { DefenderInputConfig } from '../../config/types.js';
+import { createFileCheckpointStore } from '../../adapters/file-checkpoint-store.js';
+import { createGotHttpClient } from '../../adapters/got-http-client.js';
+import { createAgents, proxyPasswords } from '../../adapters/proxy-agents.js';
+import { createMsalTokenProvider, checkCredentials } from '../../adapters/msal-token-provider.js';
+import { createSplunkdClient } from '../../adapters/splunkd-client.js';
+import { resolveClientSecret } from '../../composition/client-secret.js';
+import { createSource } from '../../defender/sources/create-source.js';
+import { AddonError, ConfigError } from '../../errors.js';
+import type { EventSink } from '../../ports.js';
+import type { InputDefinition, StanzaDefinition } from '../../modinput/scheme-types.js';
+import { APP_ID, USER_AGENT } from '../../version.js';
+import type { InputContext, RedactingLogger } from './alerts-input.js';
+
+/** --validate-arguments: every config problem at once, then (for a clear secret) one short token request. */
+export async function validateItem(item: StanzaDefinition, context: InputContext): Promise<string | undefined> {
+  let config: DefenderInputConfig;
+  try {
+    config = resolveConfig(item, { mode: 'validate' }).config;
+  } catch (error) {
+    if (error instanceof ConfigError) return error.problems.join(' ');
+    throw error;
+  }
+  // The mask means "stored in splunkd": splunkd itself sends it when the add-on masks the stanza, so accept it unchecked.
+  if (config.clientSecret.kind === 'masked') return undefined;
+  return checkCredentials({
+    authority: config.endpoints.authority,
+    clientId: config.clientId,
+    clientSecret: config.clientSecret.value,
+    scope: config.endpoints.scope,
+    knownAuthorities: config.endpoints.knownAuthorities,
+    tenantId: config.tenantId,
+    proxyUrl: config.proxyUrl ?? context.settings.defaultProxyUrl,
+    ca: context.ca,
+    timeoutMs: context.settings.validationTimeoutMs,
+  });
+}
+
+export async function streamStanzas(definition: InputDefinition, sink: EventSink, log: RedactingLogger, context: InputContext): Promise<number> {
+  log.redact(definition.sessionKey);
+  let failures = 0;
+  for (const stanza of definition.stanzas) {
+    if (context.signal.aborted) break;
+    const ok = await runStanza(stanza, definition, sink, log, context);
+    if (!ok) failures++;
+  }
+  return failures === 0 ? 0 : 1;
+}
+
+async function runStanza(
+  stanza: StanzaDefinition, definition: InputDefinition, sink: EventSink, log: RedactingLogger, context: InputContext,
+): Promise<boolean> {
+  const started = context.clock.nowMs();
+  const input = stanza.name;
+  const duration = () => ((context.clock.nowMs() - started) / 1000).toFixed(3);
+  let api: string | undefined;
+  try {
+    const { config, warnings } = resolveConfig(stanza, { mode: 'run' });
+    api = config.api;
+    for (const warning of warnings) log.warn(warning, { action: 'config_warning', input });
+    if (config.clientSecret.kind === 'clear') log.redact(config.clientSecret.value);
+    const proxyUrl = config.proxyUrl ?? context.settings.defaultProxyUrl;
+    for (const password of proxyPasswords(proxyUrl)) log.redact(password);
+
+    // Secrets live in the add-on's own namespace (not the stanza's app, which is often `search`).
+    const splunkd = createSplunkdClient({ serverUri: definition.serverUri, sessionKey: definition.sessionKey, app: APP_ID, log });
+    const secret = await resolveClientSecret(config, splunkd, log);
+    log.redact(secret);
+
+    // One proxy agent pair for the token and the API calls.
+    const agents = createAgents({ proxyUrl, ca: context.ca });
+    const tokenProvider = createMsalTokenProvider({
+      authority: config.endpoints.authority,
+      clientId: config.clientId,
+      clientSecret: secret,
+      scope: config.endpoints.scope,
+      knownAuthorities: config.endpoints.knownAuthorities,
+      tenantId: config.tenantId,
+      agents,
+      ca: context.ca,
+      timeoutMs: context.settings.requestTimeoutMs,
+      log,
+      clock: context.clock,
+    });
+    const http = createGotHttpClient({
+      tokenProvider, userAgent: USER_AGENT, timeoutMs: context.settings.requestTimeoutMs, agents, ca: context.ca,
+      retry: { maxRetries: context.settings.maxRetries }, api: config.api, log, clock: context.clock,
+    });
+    const result = await collectAlerts({
+      config,
+      source: createSource(config, http, log, { pageSize: context.settings.pageSize }),
+      store: createFileCheckpointStore(definition.checkpointDir),
+      sink,
+      log,
+      clock: context.clock,
+      signal: context.signal,
+      limits: context.settings.limits,
+    });
+    log.info(result.status === 'stopped' ? 'Run stopped on request; progress saved' : 'Run finished', {
+      action: 'run_end', input, api, status: result.status, n_events: result.events, pages: result.pages,
+      duplicates: result.duplicates, invalid: result.invalid, windows: result.windows, duration_s: duration(),
+      lag_s: result.lagSeconds.toFixed(1),
+    });
+    return true;
+  } catch (error) {
+    const code = error instanceof AddonError ? error.code : 'internal_error';
+    const message = error instanceof AddonError ? error.message : `Unexpected error: ${String((error as Error)?.stack ?? error)}`;
+    log.error(message, { action: 'run_end', input, api, status: 'error', error: code, duration_s: duration() });
+    return false;
+  }
+}
+
