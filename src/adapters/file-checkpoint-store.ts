@@ -10,6 +10,7 @@ import { platform } from 'node:os';
 import { join } from 'node:path';
 import { CheckpointError } from '../errors.js';
 import type { CheckpointStore } from '../ports.js';
+import { errorInfo } from '../toolkit/error-info.js';
 
 /** Longest readable prefix kept from a key; the hash keeps longer keys distinct and the name far below 255 bytes. */
 const MAX_PREFIX = 80;
@@ -56,7 +57,7 @@ export function createFileCheckpointStore(dir: string): CheckpointStore {
       } catch (error) {
         throw new CheckpointError(
           'checkpoint_corrupt',
-          `The checkpoint of input ${key} in ${file} is not valid JSON (${(error as Error).message}): move it aside to restart from start_time, or restore it from a backup.`,
+          `The checkpoint of input ${key} in ${file} is not valid JSON (${errorInfo(error).message}): move it aside to restart from start_time, or restore it from a backup.`,
           { cause: error },
         );
       }

@@ -9,13 +9,17 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { Readable } from 'node:stream';
-import got, { type Headers as GotHeaders } from 'got';
+import type { Got, Headers as GotHeaders } from 'got';
 import type { Api } from '../config/types.js';
 import { describeForbidden } from '../defender/aadsts.js';
 import { DEFAULT_RETRY_LIMITS, decideRetry, type AttemptFailure, type RetryLimits } from '../defender/retry-policy.js';
 import { AddonError, ApiError, StoppedError } from '../errors.js';
 import type { Clock, HttpClient, HttpRequest, HttpResponse, Logger, TokenProvider } from '../ports.js';
-import { createAgents, describeProxyRefusal, redactProxySecrets, type Agents } from './proxy-agents.js';
+import { systemClock } from '../toolkit/clock.js';
+import { errorInfo } from '../toolkit/error-info.js';
+import { MASK } from '../toolkit/redact.js';
+import { oneLine } from '../toolkit/text.js';
+import type { Outbound } from './network/outbound.js';
 
 /** Per-phase time limits, in milliseconds. */
 export interface HttpTimeouts {
@@ -34,16 +38,11 @@ export const DEFAULT_HTTP_TIMEOUTS: Readonly<HttpTimeouts> = Object.freeze({ con
 export interface GotHttpClientOptions {
   /** Adds `Authorization: Bearer`; omit for unauthenticated calls. */
   tokenProvider?: TokenProvider;
-  userAgent: string;
+  /** The route shared with the token provider (same proxy, same sockets). */
+  outbound: Outbound;
   /** Per-phase limits, or one number for the response and idle waits (connect keeps its shorter default if lower). */
   timeoutMs?: number | Partial<HttpTimeouts>;
   retry?: Partial<RetryLimits>;
-  /** `http(s)://[user:pass@]host:port`. Ignored when `agents` is given (they already carry the proxy). */
-  proxyUrl?: string;
-  /** Agents to share with the msal network client (same proxy, same socket pool). */
-  agents?: Agents;
-  /** Extra trusted CAs (PEM), e.g. a TLS-inspecting proxy's or a test CA. */
-  ca?: string | string[];
   /** Which API this client talks to, to name the right permission in a 403 (`/api/alerts` is both MDE and SIEM). */
   api?: Api;
   log: Logger;
@@ -71,17 +70,13 @@ export function createGotHttpClient(options: GotHttpClientOptions): HttpClient {
   const limits: RetryLimits = { ...DEFAULT_RETRY_LIMITS, ...options.retry };
   const clock = options.clock ?? systemClock;
   const random = options.random ?? Math.random;
-  const agents = options.agents ?? createAgents({ proxyUrl: options.proxyUrl, ca: options.ca });
-  const { log, tokenProvider } = options;
+  const { log, tokenProvider, outbound } = options;
 
-  const client = got.extend({
-    agent: agents,
-    https: options.ca ? { certificateAuthority: options.ca } : {},
-    timeout: { lookup: timeouts.connectMs, connect: timeouts.connectMs, secureConnect: timeouts.connectMs, send: timeouts.connectMs, response: timeouts.responseMs },
-    retry: { limit: 0 },
-    throwHttpErrors: false,
-    // A redirect would carry the bearer token to wherever Location points; Microsoft's APIs do not redirect.
-    followRedirect: false,
+  const client: Got = outbound.got.extend({
+    timeout: {
+      lookup: timeouts.connectMs, connect: timeouts.connectMs, secureConnect: timeouts.connectMs, send: timeouts.connectMs,
+      response: timeouts.responseMs,
+    },
     decompress: true,
   });
 
@@ -99,7 +94,7 @@ export function createGotHttpClient(options: GotHttpClientOptions): HttpClient {
       throwIfAborted(request.signal);
       const token = tokenProvider ? await tokenProvider.getToken({ forceRefresh, signal: request.signal }) : undefined;
       forceRefresh = false;
-      const redact = (text: string) => redactProxySecrets(token ? text.split(token).join('[REDACTED]') : text, options.proxyUrl);
+      const redact = (text: string) => outbound.redact(token ? text.split(token).join(MASK) : text);
 
       const outcome = await attemptOnce(request, method, token);
       if (outcome.ok) {
@@ -157,7 +152,6 @@ export function createGotHttpClient(options: GotHttpClientOptions): HttpClient {
     const headers: GotHeaders = {
       accept: 'application/json',
       ...lowerCaseKeys(request.headers ?? {}),
-      'user-agent': options.userAgent,
       'client-request-id': clientRequestId,
       'return-client-request-id': 'true',
     };
@@ -172,7 +166,7 @@ export function createGotHttpClient(options: GotHttpClientOptions): HttpClient {
     const settled = await waitForResponse(stream, timeouts.connectMs * 3 + timeouts.responseMs);
     if ('error' in settled) {
       stream.destroy();
-      return { ok: false, ...classifyTransportError(settled.error, clientRequestId, options.proxyUrl) };
+      return { ok: false, ...classifyTransportError(settled.error, clientRequestId, outbound) };
     }
     const res = settled.response;
     const status = res.statusCode;
@@ -183,7 +177,7 @@ export function createGotHttpClient(options: GotHttpClientOptions): HttpClient {
         response: {
           status,
           headers: resHeaders,
-          body: readBody(stream, timeouts.idleMs, options.proxyUrl, describeUrl(request.url)),
+          body: readBody(stream, timeouts.idleMs, outbound, describeUrl(request.url)),
           discard: () => stream.destroy(),
         },
       };
@@ -207,7 +201,7 @@ export function createGotHttpClient(options: GotHttpClientOptions): HttpClient {
     const ms = details.message ? `: ${oneLine(redact(details.message), MAX_MESSAGE_CHARS)}` : '';
     const tries = attempts && attempts > 1 ? ` after ${attempts} attempts` : '';
     if (failure.kind !== 'status') {
-      const code = failure.kind === 'timeout' ? 'api_timeout' : details.fatal === 'tls' ? 'api_tls' : 'api_network';
+      const code = failure.kind === 'timeout' ? 'api_timeout' : details.fatal === 'tls' ? 'api_tls' : details.fatal === 'proxy' ? 'proxy_refused' : 'api_network';
       const text = details.advice
         ? details.advice
         : failure.kind === 'timeout'
@@ -270,11 +264,13 @@ interface FailureDetails {
   phase?: string;
 }
 
-function classifyTransportError(error: unknown, requestId: string, proxyUrl: string | undefined): { failure: AttemptFailure; details: FailureDetails } {
-  const err = error as { code?: string; message?: string; event?: string; name?: string };
+function classifyTransportError(
+  error: unknown, requestId: string, outbound: Outbound,
+): { failure: AttemptFailure; details: FailureDetails } {
+  const err = errorInfo(error);
   const code = err.code ?? 'ERR_UNKNOWN';
-  const message = err.message ?? String(error);
-  const proxyAdvice = describeProxyRefusal(message, proxyUrl);
+  const message = err.message;
+  const proxyAdvice = outbound.explainRefusal(message);
   if (proxyAdvice) {
     return { failure: { kind: 'network', code: 'EPROXY', sent: false }, details: { requestId, fatal: 'proxy', advice: proxyAdvice } };
   }
@@ -305,7 +301,7 @@ function describePhase(event: string): string {
 type Settled = { response: { statusCode: number; headers: Record<string, unknown> } } | { error: unknown };
 
 /** Resolves on the response headers or the first error, whichever comes first; a stall past `limitMs` is a timeout. */
-function waitForResponse(stream: ReturnType<typeof got.stream>, limitMs: number): Promise<Settled> {
+function waitForResponse(stream: ReturnType<Got['stream']>, limitMs: number): Promise<Settled> {
   return new Promise((resolve) => {
     let gotSocket = false;
     const onSocket = () => { gotSocket = true; };
@@ -333,7 +329,7 @@ function waitForResponse(stream: ReturnType<typeof got.stream>, limitMs: number)
 }
 
 /** The 2xx body as an async iterable, with the idle timeout and errors mapped to ApiError. */
-async function* readBody(stream: Readable, idleMs: number, proxyUrl: string | undefined, where?: string): AsyncGenerator<Buffer> {
+async function* readBody(stream: Readable, idleMs: number, outbound: Outbound | undefined, where?: string): AsyncGenerator<Buffer> {
   const iterator = stream[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
   try {
     for (;;) {
@@ -352,10 +348,9 @@ async function* readBody(stream: Readable, idleMs: number, proxyUrl: string | un
     }
   } catch (error) {
     if (error instanceof AddonError) throw error;
-    const e = error as { code?: string; message?: string };
-    throw new ApiError('api_network', redactProxySecrets(
-      `The connection broke while reading the response body of ${where ?? 'a request'} (${e.code ?? 'error'}: ${oneLine(e.message ?? '', 150)}).`,
-      proxyUrl), { url: where, cause: error });
+    const e = errorInfo(error);
+    const text = `The connection broke while reading the response body of ${where ?? 'a request'} (${e.code ?? 'error'}: ${oneLine(e.message, 150)}).`;
+    throw new ApiError('api_network', outbound ? outbound.redact(text) : text, { url: where, cause: error });
   } finally {
     stream.destroy();
   }
@@ -416,28 +411,6 @@ function describeUrl(url: string): string {
   }
 }
 
-function oneLine(text: string, max: number): string {
-  const line = text.replace(/[\r\n\t]+/g, ' ').replace(/\s{2,}/g, ' ').trim();
-  return line.length > max ? `${line.slice(0, max - 3)}...` : line;
-}
-
 function throwIfAborted(signal: AbortSignal | undefined): void {
   if (signal?.aborted) throw new StoppedError('the request was cancelled');
 }
-
-const systemClock: Clock = {
-  nowMs: () => Date.now(),
-  sleep: (ms, signal) =>
-    new Promise((resolve, reject) => {
-      if (signal?.aborted) return reject(new StoppedError('the request was cancelled'));
-      const timer = setTimeout(() => {
-        signal?.removeEventListener('abort', onAbort);
-        resolve();
-      }, ms);
-      const onAbort = () => {
-        clearTimeout(timer);
-        reject(new StoppedError('the request was cancelled'));
-      };
-      signal?.addEventListener('abort', onAbort, { once: true });
-    }),
-};

@@ -6,10 +6,10 @@
  * other transport failures into a message-less `network_error`. This client remembers the last failure it saw so the
  * token provider can tell "unknown tenant" from "proxy refused" from "timed out" (aadsts.ts).
  */
-import got from 'got';
 import type { INetworkModule, NetworkRequestOptions, NetworkResponse } from '@azure/msal-node';
 import type { TransportFailure } from '../defender/aadsts.js';
-import { createAgents, describeProxyRefusal, redactProxySecrets, type Agents } from './proxy-agents.js';
+import { errorInfo } from '../toolkit/error-info.js';
+import type { Outbound } from './network/outbound.js';
 
 /** An INetworkModule that can say what went wrong last. */
 export interface MsalNetworkClient extends INetworkModule {
@@ -20,13 +20,10 @@ export interface MsalNetworkClient extends INetworkModule {
 
 /** Options of {@link createMsalNetworkClient}. */
 export interface MsalNetworkClientOptions {
-  userAgent: string;
+  /** The route shared with the API client (same proxy, same sockets). */
+  outbound: Outbound;
   /** Whole-request limit for each metadata or token call. */
   timeoutMs: number;
-  proxyUrl?: string;
-  /** Agents shared with the API client; created from `proxyUrl` when absent. */
-  agents?: Agents;
-  ca?: string | string[];
 }
 
 /** Entra answers are a few KB; anything bigger is not Entra (a captive portal, a misrouted proxy). */
@@ -34,15 +31,10 @@ const MAX_BODY_BYTES = 1024 * 1024;
 
 /** Creates the network client to pass as `system.networkClient`. */
 export function createMsalNetworkClient(options: MsalNetworkClientOptions): MsalNetworkClient {
-  const agents = options.agents ?? createAgents({ proxyUrl: options.proxyUrl, ca: options.ca });
+  const { outbound } = options;
   const connectMs = Math.min(options.timeoutMs, 10_000);
-  const client = got.extend({
-    agent: agents,
-    https: options.ca ? { certificateAuthority: options.ca } : {},
+  const client = outbound.got.extend({
     timeout: { lookup: connectMs, connect: connectMs, secureConnect: connectMs, request: options.timeoutMs },
-    retry: { limit: 0 },
-    throwHttpErrors: false,
-    followRedirect: false,
     responseType: 'text',
   });
   let last: TransportFailure | undefined;
@@ -52,15 +44,15 @@ export function createMsalNetworkClient(options: MsalNetworkClientOptions): Msal
     try {
       res = await client(url, {
         method,
-        headers: { ...request?.headers, 'user-agent': options.userAgent },
+        headers: { ...request?.headers },
         ...(method === 'POST' ? { body: request?.body ?? '' } : {}),
       });
     } catch (error) {
-      const e = error as { code?: string; message?: string; name?: string };
-      const refusal = describeProxyRefusal(e.message ?? '', options.proxyUrl);
+      const e = errorInfo(error);
+      const refusal = outbound.explainRefusal(e.message);
       const code = refusal ? 'EPROXY' : e.name === 'TimeoutError' ? 'ETIMEDOUT' : e.code ?? 'ERR_NETWORK';
       // Never the request body: it holds the client secret.
-      const detail = redactProxySecrets(refusal ?? e.message ?? String(error), options.proxyUrl);
+      const detail = outbound.redact(refusal ?? e.message);
       last = { url, code, detail };
       throw new Error(`${method} ${url} failed: ${code}: ${detail}`);
     }

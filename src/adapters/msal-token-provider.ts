@@ -8,9 +8,9 @@ import { toAuthError, type AuthContext } from '../defender/aadsts.js';
 import { decideRetry, DEFAULT_RETRY_LIMITS, type AttemptFailure, type RetryLimits } from '../defender/retry-policy.js';
 import { AuthError, StoppedError } from '../errors.js';
 import type { Clock, Logger, TokenProvider } from '../ports.js';
-import { USER_AGENT } from '../version.js';
+import { systemClock } from '../toolkit/clock.js';
 import { createMsalNetworkClient, type MsalNetworkClient } from './msal-network-client.js';
-import type { Agents } from './proxy-agents.js';
+import type { Outbound } from './network/outbound.js';
 
 /** Options of {@link createMsalTokenProvider}. */
 export interface MsalTokenProviderOptions {
@@ -29,11 +29,8 @@ export interface MsalTokenProviderOptions {
   tenantId?: string;
   /** e.g. "US Government (GCC High)", for the cross-cloud message. */
   cloudName?: string;
-  proxyUrl?: string;
-  /** Agents shared with the API client (same proxy and socket pool). */
-  agents?: Agents;
-  ca?: string | string[];
-  userAgent?: string;
+  /** The route shared with the API client (same proxy and socket pool). */
+  outbound: Outbound;
   /** Limit for each metadata or token request. */
   timeoutMs: number;
   /** Retries of transient failures (5xx, 429, network); tests shrink the waits. */
@@ -54,9 +51,7 @@ export function createMsalTokenProvider(options: MsalTokenProviderOptions): Toke
     clientId: options.clientId,
     cloudName: options.cloudName,
   };
-  const network = createMsalNetworkClient({
-    userAgent: options.userAgent ?? USER_AGENT, timeoutMs: options.timeoutMs, proxyUrl: options.proxyUrl, agents: options.agents, ca: options.ca,
-  });
+  const network = createMsalNetworkClient({ outbound: options.outbound, timeoutMs: options.timeoutMs });
   let app = buildApp(options, network);
   let inflight: Promise<string> | undefined;
 
@@ -172,16 +167,3 @@ function tenantOf(authority: string): string {
 }
 
 const silentLogger: Logger = { debug() {}, info() {}, warn() {}, error() {} };
-
-const systemClock: Clock = {
-  nowMs: () => Date.now(),
-  sleep: (ms, signal) =>
-    new Promise((resolve, reject) => {
-      if (signal?.aborted) return reject(new StoppedError('the token request was cancelled'));
-      const timer = setTimeout(resolve, ms);
-      signal?.addEventListener('abort', () => {
-        clearTimeout(timer);
-        reject(new StoppedError('the token request was cancelled'));
-      }, { once: true });
-    }),
-};

@@ -10,6 +10,7 @@ import { createGunzip } from 'node:zlib';
 import { parse } from 'csv-parse';
 import { ConfigError } from '../errors.js';
 import { toResultRow, type ResultRow } from '../actions/protocol/result-rows.js';
+import { errorInfo } from '../toolkit/error-info.js';
 
 const GZIP_MAGIC = [0x1f, 0x8b];
 
@@ -27,7 +28,7 @@ export async function* readResultRows(path: string): AsyncGenerator<ResultRow> {
     for await (const record of parser as AsyncIterable<Record<string, string>>) yield toResultRow(record);
   } catch (error) {
     throw new ConfigError([
-      `results_file ${path} could not be read as ${gzipped ? 'a gzip-compressed ' : 'a '}CSV (${(error as Error).message}); splunkd writes it for the action, so re-run the search.`,
+      `results_file ${path} could not be read as ${gzipped ? 'a gzip-compressed ' : 'a '}CSV (${errorInfo(error).message}); splunkd writes it for the action, so re-run the search.`,
     ]);
   } finally {
     file.destroy();

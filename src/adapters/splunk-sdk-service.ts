@@ -24,6 +24,7 @@ import { request as requestHttps } from 'node:https';
 import SdkHttp, { type SdkMessage, type SdkResponse } from 'splunk-sdk/lib/http.js';
 import SdkService from 'splunk-sdk/lib/service.js';
 import { USER_AGENT } from '../version.js';
+import { errorInfo } from '../toolkit/error-info.js';
 
 /** splunkd answers we read are small (one entry, one message); anything bigger is not splunkd. */
 const MAX_BODY_BYTES = 4 * 1024 * 1024;
@@ -130,8 +131,8 @@ function send(url: string, message: SdkMessage, options: SplunkSdkServiceOptions
         if (timedOut) {
           reject(new SplunkdTransportError('timeout', `no answer within ${options.timeoutMs} ms`, 'ETIMEDOUT'));
         } else {
-          const errno = (error as { code?: string }).code;
-          reject(new SplunkdTransportError('network', (error as Error).message, errno, { cause: error }));
+          const { code, message } = errorInfo(error);
+          reject(new SplunkdTransportError('network', message, code, { cause: error }));
         }
       });
 

@@ -6,6 +6,7 @@
  */
 import { isIPv4, isIPv6 } from 'node:net';
 import { SplunkdError } from '../errors.js';
+import { redactSecrets } from '../toolkit/redact.js';
 import type { Logger, SplunkdClient } from '../ports.js';
 import { createSplunkSdkService, SplunkdTransportError, type SplunkdRest, type SplunkdRestResponse } from './splunk-sdk-service.js';
 
@@ -234,12 +235,6 @@ function shorten(text: string): string {
 
 /** Defence in depth: splunkd should never echo a secret, but if it does, it stops here. */
 function redact(text: string, secrets: string[]): string {
-  let out = text;
   // Shorter values (flags, "1") are not secrets and would shred the text.
-  for (const secret of secrets) {
-    if (secret.length < 4) continue;
-    // Also the form-encoded spelling, in case splunkd quotes the request body.
-    for (const spelling of new Set([secret, encodeURIComponent(secret)])) out = out.split(spelling).join('[REDACTED]');
-  }
-  return out;
+  return redactSecrets(text, secrets.filter((secret) => secret.length >= 4));
 }

@@ -6,19 +6,11 @@
 import { dirname, resolve } from 'node:path';
 import { readAppSettingsFiles } from '../adapters/app-settings-files.js';
 import { createInputHandlers } from '../inputs/alerts/alerts-input.js';
+import { systemClock } from '../toolkit/clock.js';
 import { createLogger } from '../modinput/logger.js';
 import { runModularInput } from '../modinput/script.js';
-import type { Clock } from '../ports.js';
 import { exitWhenDone, onStopSignal } from './shared/process-binding.js';
 
-const systemClock: Clock = {
-  nowMs: () => Date.now(),
-  sleep: (ms, signal) =>
-    new Promise((resolveSleep) => {
-      const timer = setTimeout(resolveSleep, ms);
-      signal?.addEventListener('abort', () => { clearTimeout(timer); resolveSleep(); }, { once: true });
-    }),
-};
 
 async function main(): Promise<number> {
   // bin/lib/defender_alerts.cjs → the app folder is two levels up.

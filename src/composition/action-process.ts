@@ -4,8 +4,8 @@
  */
 import { dirname, resolve } from 'node:path';
 import { readAppSettingsFiles } from '../adapters/app-settings-files.js';
+import { systemClock } from '../toolkit/clock.js';
 import { createLogger, type LineOutput } from '../modinput/logger.js';
-import type { Clock } from '../ports.js';
 import { createActionServices } from './action-services.js';
 import { runAlertAction, type AlertActionDefinition } from '../actions/protocol/run-action.js';
 
@@ -20,25 +20,17 @@ export interface ActionProcess {
   onStop(handler: (signal: string) => void): void;
 }
 
-const systemClock: Clock = {
-  nowMs: () => Date.now(),
-  sleep: (ms, signal) =>
-    new Promise((done) => {
-      const timer = setTimeout(done, ms);
-      signal?.addEventListener('abort', () => { clearTimeout(timer); done(); }, { once: true });
-    }),
-};
 
 /** Runs the action and resolves with the exit code. */
 export async function runActionProcess(action: AlertActionDefinition, proc: ActionProcess): Promise<number> {
   // bin/lib/<name>.js → the app folder is two levels up.
   const appDir = resolve(dirname(proc.scriptPath), '..', '..');
   const settings = readAppSettingsFiles(appDir);
-  const log = createLogger(proc.stderr, { level: settings.logLevel, context: { action: action.name } });
-  for (const warning of settings.warnings) log.warn(warning, { event: 'settings_warning' });
+  const log = createLogger(proc.stderr, { level: settings.logLevel, context: { alert_action: action.name } });
+  for (const warning of settings.warnings) log.warn(warning, { action: 'settings_warning' });
   const controller = new AbortController();
   proc.onStop((signal) => {
-    log.warn('Stop requested (maxtime reached?); recording the outcomes known so far', { event: 'stop', signal });
+    log.warn('Stop requested (maxtime reached?); recording the outcomes known so far', { action: 'stop', signal });
     controller.abort();
   });
   const services = createActionServices({ settings: settings.app, log, clock: systemClock });

@@ -114,6 +114,6 @@ export async function loadActionTarget(options: {
   options.onInput?.(name);
   const credentials = await loadInputCredentials(options.splunkd, name);
   options.log.redact(credentials.secret);
-  for (const warning of credentials.warnings) options.log.debug(warning, { event: 'input_warning', input: name });
+  for (const warning of credentials.warnings) options.log.debug(warning, { action: 'input_warning', input: name });
   return { credentials, ...chooseActionEndpoints(credentials.config, options.purpose) };
 }

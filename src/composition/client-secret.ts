@@ -8,6 +8,7 @@ import { SECRET_MASK, type DefenderInputConfig } from '../config/types.js';
 import { ConfigError } from '../errors.js';
 import type { Logger, SplunkdClient } from '../ports.js';
 import { APP_ID } from '../version.js';
+import { errorInfo } from '../toolkit/error-info.js';
 
 /** storage/passwords realm for every secret of this add-on. */
 export const SECRET_REALM = APP_ID;
@@ -36,8 +37,8 @@ export async function resolveClientSecret(config: DefenderInputConfig, splunkd: 
     log.info('Client secret moved to storage/passwords and masked in inputs.conf', { action: 'secret_stored', input: config.stanza });
   } catch (error) {
     log.warn(
-      `Could not store the client secret in splunkd (${(error as Error).message}); it stays in clear text in inputs.conf until a run can reach splunkd.`,
-      { action: 'secret_not_stored', input: config.stanza, error: (error as { code?: string }).code ?? 'unknown' },
+      `Could not store the client secret in splunkd (${errorInfo(error).message}); it stays in clear text in inputs.conf until a run can reach splunkd.`,
+      { action: 'secret_not_stored', input: config.stanza, error: errorInfo(error).code ?? 'unknown' },
     );
   }
   return secret;

@@ -149,6 +149,10 @@ function transportError(t: TransportFailure, ctx: AuthContext, cause: unknown): 
     return new AuthError('auth_timeout', `The login host ${host} did not answer in time. Check the network path` +
       ` and proxy_url; the next run tries again.`, { retryable: true, cause });
   }
+  if (t.code === 'EPROXY' && t.detail) {
+    // The proxy refused the tunnel (407: its credentials): the sentence says so; retrying cannot help.
+    return new AuthError('proxy_refused', firstLine(t.detail), { retryable: false, cause });
+  }
   const detail = t.detail ? `: ${firstLine(t.detail)}` : '';
   return new AuthError('auth_network', `Could not reach the login host ${host} (${t.code}${detail}). Check DNS, the ` +
     `firewall and proxy_url for tenant ${ctx.tenantId}.`, { retryable: true, cause });

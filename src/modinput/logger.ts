@@ -4,6 +4,7 @@
  * spans two lines. Registered secrets are masked in every line, whichever field they hide in.
  */
 import type { LogFields, Logger } from '../ports.js';
+import { Redactor } from '../toolkit/redact.js';
 
 /** The level words splunkd's ExecProcessor recognises, lowest first. */
 export const LOG_LEVELS = ['DEBUG', 'INFO', 'WARN', 'ERROR', 'FATAL'] as const;
@@ -70,10 +71,10 @@ function buildLogger(shared: SharedState, context: LogFields): ScriptLogger {
 /** Formats one line without its newline (exported for tests and for writers that cannot hold a logger). */
 export function formatLine(level: LogLevel, message: string, fields: LogFields, redactor?: Redactor): string {
   const mask = (text: string) => (redactor ? redactor.apply(text) : text);
-  let line = `${level} ${oneLine(mask(message))}`;
+  let line = `${level} ${escapeLineBreaks(mask(message))}`;
   for (const [key, value] of Object.entries(fields)) {
     if (value === undefined || value === null) continue;
-    line += ` ${key}=${quoteValue(oneLine(mask(String(value))))}`;
+    line += ` ${key}=${quoteValue(escapeLineBreaks(mask(String(value))))}`;
   }
   // A second pass catches a secret that only appears once message and fields are joined (or escaped).
   return mask(line);
@@ -82,39 +83,12 @@ export function formatLine(level: LogLevel, message: string, fields: LogFields, 
 const LINE_BREAKS = /\r\n|\r|\n|\u2028|\u2029/g;
 const NEEDS_QUOTES = /[\s"=]/;
 
-function oneLine(text: string): string {
+/** Keeps a value on its line by writing its line breaks as the two characters `\\n`. */
+function escapeLineBreaks(text: string): string {
   return text.replace(LINE_BREAKS, '\\n');
 }
 
 function quoteValue(value: string): string {
   if (value !== '' && !NEEDS_QUOTES.test(value)) return value;
   return `"${value.replace(/"/g, '\\"')}"`;
-}
-
-/** The set of secrets to mask, as one regex rebuilt when a secret is added (rare) and applied per line (often). */
-export class Redactor {
-  readonly #secrets = new Set<string>();
-  #pattern: RegExp | undefined;
-
-  /** Registers a secret; empty strings are ignored (they would mask nothing and match everywhere). */
-  add(secret: string): void {
-    if (!secret) return;
-    const before = this.#secrets.size;
-    for (const form of [secret, encodeURIComponent(secret), new URLSearchParams({ s: secret }).toString().slice(2), JSON.stringify(secret).slice(1, -1)]) {
-      this.#secrets.add(form);
-    }
-    if (this.#secrets.size === before) return;
-    // Longest first, so a secret that contains another is masked whole.
-    const alternatives = [...this.#secrets].sort((a, b) => b.length - a.length).map(escapeRegExp);
-    this.#pattern = new RegExp(alternatives.join('|'), 'g');
-  }
-
-  /** Returns `text` with every registered secret replaced by `***`. */
-  apply(text: string): string {
-    return this.#pattern ? text.replace(this.#pattern, '***') : text;
-  }
-}
-
-function escapeRegExp(text: string): string {
-  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }

@@ -1,4 +1,6 @@
 import { expect } from 'chai';
+import { createOutbound } from '../../src/adapters/network/outbound.js';
+import { USER_AGENT } from '../../src/version.js';
 import { createGotHttpClient, resolveTimeouts, type GotHttpClientOptions } from '../../src/adapters/got-http-client.js';
 import { ApiError, StoppedError } from '../../src/errors.js';
 import type { Clock, HttpResponse, LogFields, Logger, TokenProvider } from '../../src/ports.js';
@@ -69,16 +71,19 @@ describe('got-http-client', function () {
     for (const c of closers.splice(0)) await c();
   });
 
-  function client(over: Partial<GotHttpClientOptions> = {}) {
+  /** The client as production builds it, trusting the test CA (or none) and tunnelling through `proxyUrl` if given. */
+  function client(over: Partial<GotHttpClientOptions> & { proxyUrl?: string; ca?: string | undefined } = {}) {
     const log = recordingLogger();
     const clock = instantClock();
     const provider = tokens(TOKEN, TOKEN2);
+    const { proxyUrl, ca, ...rest } = over;
+    const trusted = 'ca' in over ? ca : testTls().ca;
     const http = createGotHttpClient({
-      tokenProvider: provider, userAgent: 'MdatpPartner-Test/1.0', ca: testTls().ca, log, clock,
+      tokenProvider: provider, outbound: createOutbound({ proxyUrl, ca: trusted }), log, clock,
       timeoutMs: { connectMs: 2_000, responseMs: 2_000, idleMs: 2_000 },
       retry: { maxRetries: 2, maxThrottleRetries: 3, baseDelayMs: 10, maxDelayMs: 50, maxRetryAfterMs: 60_000, budgetMs: 120_000 },
       random: () => 0.5,
-      ...over,
+      ...rest,
     });
     return { http, log, clock, provider };
   }
@@ -97,7 +102,7 @@ describe('got-http-client', function () {
       expect(await readAll(res)).to.equal('{"value":[{"id":"a"}]}');
       const seen = server!.requests[0]!;
       expect(seen.headers.authorization).to.equal(`Bearer ${TOKEN}`);
-      expect(seen.headers['user-agent']).to.equal('MdatpPartner-Test/1.0');
+      expect(seen.headers['user-agent']).to.equal(USER_AGENT);
       expect(seen.headers.accept).to.equal('application/json');
       expect(seen.headers['client-request-id']).to.match(/^[0-9a-f-]{36}$/);
       expect(seen.url).to.equal('/v1.0/security/alerts_v2?$top=2');
@@ -289,7 +294,7 @@ describe('got-http-client', function () {
       const { http, log } = client();
       const err = await failure(http.send({ url: url() }));
       expect(err.code).to.equal('api_bad_request');
-      expect(err.message).to.include('Bad header Bearer [REDACTED]');
+      expect(err.message).to.include('Bad header Bearer ***');
       for (const text of [err.message, String(err.stack), log.text()]) {
         expect(text).not.to.include(TOKEN);
         expect(text).not.to.include(TOKEN2);
@@ -381,8 +386,8 @@ describe('got-http-client', function () {
       const wrong = proxy.url.replace('right-pass', 'wr0ng-S3cret');
       const { http, log } = client({ proxyUrl: wrong });
       const err = await failure(http.send({ url: url() }));
-      expect(err.code).to.equal('api_network');
-      expect(err.message).to.include('407').and.include('proxy_url');
+      expect(err.code).to.equal('proxy_refused');
+      expect(err.message).to.include('407').and.include('user and password in proxy_url');
       expect(proxy.refused).to.equal(1);
       for (const text of [err.message, String(err.stack), log.text()]) expect(text).not.to.include('wr0ng-S3cret');
     });

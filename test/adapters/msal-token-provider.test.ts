@@ -2,7 +2,8 @@ import { expect } from 'chai';
 import type { ServerResponse } from 'node:http';
 import { createGotHttpClient } from '../../src/adapters/got-http-client.js';
 import { checkCredentials, createMsalTokenProvider, type MsalTokenProviderOptions } from '../../src/adapters/msal-token-provider.js';
-import { createAgents } from '../../src/adapters/proxy-agents.js';
+import { createOutbound } from '../../src/adapters/network/outbound.js';
+import { USER_AGENT } from '../../src/version.js';
 import { AuthError } from '../../src/errors.js';
 import type { Clock, LogFields, Logger } from '../../src/ports.js';
 import { startConnectProxy, startLocalHttps, type LocalHttps, type RecordedRequest } from '../helpers/local-https.js';
@@ -86,7 +87,7 @@ describe('msal-token-provider', function () {
     const clock = instantClock();
     const tokens = createMsalTokenProvider({
       authority: entra.authority, clientId: CLIENT, clientSecret: SECRET, scope: SCOPE, knownAuthorities: [entra.server.hostPort],
-      tenantId: TENANT, ca: testTls().ca, timeoutMs: 3_000, userAgent: 'MdatpPartner-Test/1.0', log, clock,
+      tenantId: TENANT, outbound: createOutbound({ ca: testTls().ca }), timeoutMs: 3_000, log, clock,
       retry: { baseDelayMs: 1, maxDelayMs: 5 }, ...over,
     });
     return { tokens, log, clock };
@@ -102,7 +103,7 @@ describe('msal-token-provider', function () {
     const form = new URLSearchParams(entra.tokenPosts()[0]!.body);
     expect(form.get('grant_type')).to.equal('client_credentials');
     expect(form.get('scope')).to.equal(SCOPE);
-    expect(entra.server.requests.every((r) => r.headers['user-agent'] === 'MdatpPartner-Test/1.0')).to.equal(true);
+    expect(entra.server.requests.every((r) => r.headers['user-agent'] === USER_AGENT)).to.equal(true);
   });
 
   it('serves the cached token until forceRefresh asks for a new one', async () => {
@@ -192,7 +193,7 @@ describe('msal-token-provider', function () {
   });
 
   describe('checkCredentials', () => {
-    const base = () => ({ authority: entra.authority, clientId: CLIENT, scope: SCOPE, knownAuthorities: [entra.server.hostPort], tenantId: TENANT, ca: testTls().ca });
+    const base = () => ({ authority: entra.authority, clientId: CLIENT, scope: SCOPE, knownAuthorities: [entra.server.hostPort], tenantId: TENANT, outbound: createOutbound({ ca: testTls().ca }) });
 
     it('returns undefined for working credentials', async () => {
       expect(await checkCredentials({ ...base(), clientSecret: SECRET })).to.equal(undefined);
@@ -219,9 +220,9 @@ describe('msal-token-provider', function () {
       closers.push(proxy.close);
       const api = await startLocalHttps((_req, res) => send(res, 200, { value: [] }));
       closers.push(api.close);
-      const agents = createAgents({ proxyUrl: proxy.url });
-      const { tokens, log } = provider({ proxyUrl: proxy.url, agents });
-      const http = createGotHttpClient({ tokenProvider: tokens, userAgent: 'x', agents, proxyUrl: proxy.url, ca: testTls().ca, log });
+      const outbound = createOutbound({ proxyUrl: proxy.url, ca: testTls().ca });
+      const { tokens, log } = provider({ outbound });
+      const http = createGotHttpClient({ tokenProvider: tokens, outbound, log });
       const res = await http.send({ url: `${api.origin}/v1.0/security/alerts_v2` });
       for await (const _ of res.body) { /* drain */ }
       expect(proxy.tunnels).to.include(entra.server.hostPort);
@@ -236,10 +237,11 @@ describe('msal-token-provider', function () {
       const proxy = await startConnectProxy({ user: 'svc', pass: 'right' });
       closers.push(proxy.close);
       const wrong = proxy.url.replace('right', 'Wr0ngPr0xyPass');
-      const { tokens, log } = provider({ proxyUrl: wrong, retry: { maxRetries: 0 } });
+      const { tokens, log } = provider({ outbound: createOutbound({ proxyUrl: wrong, ca: testTls().ca }) });
       const err = await tokens.getToken().then(() => undefined, (e: unknown) => e as AuthError);
-      expect(err).to.include({ code: 'auth_network' });
-      expect(err!.message).to.include('407');
+      expect(err).to.include({ code: 'proxy_refused' });
+      expect(err!.message).to.include('407').and.include('user and password in proxy_url');
+      expect(proxy.refused, 'a refusal is not retried').to.equal(1);
       for (const text of [err!.message, String(err!.stack), log.text()]) expect(text).not.to.include('Wr0ngPr0xyPass');
     });
   });

@@ -161,7 +161,7 @@ describe('splunkd client', () => {
         const echoing = createSplunkdClient({ serverUri: uri, sessionKey: SESSION_KEY, app: APP, log });
         const error = await rejectionOf(echoing.putSecret(REALM, 'prod', SECRET));
         expect(error.code).to.equal('splunkd_error');
-        expect(error.message).to.include('HTTP 500').and.include('splunkd said: refused').and.include('[REDACTED]');
+        expect(error.message).to.include('HTTP 500').and.include('splunkd said: refused').and.include('***');
         expectNoSecrets(inspect(error, { depth: 10 }));
       } finally {
         await close();

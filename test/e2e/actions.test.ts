@@ -139,7 +139,7 @@ describe('alert actions end to end (built app, emulator, fake splunkd)', functio
       expect(outcomes[0]).to.include({ action: 'defender_submit_indicator', search_name: 'Defender response', sid, input: 'mde_prod' });
       const stored = tenantIndicators();
       for (const hash of hashes) expect(stored.get(hash), hash).to.include({ indicatorType: 'FileSha256', action: 'Block', severity: 'High', title: 'Bad files' });
-      expect(summary(result)).to.match(/action=defender_submit_indicator n_rows=1200 n_items=1200 succeeded=1200 failed=0 invalid=0 skipped=0 dry_run=0/);
+      expect(summary(result)).to.match(/alert_action=defender_submit_indicator action=action_end n_rows=1200 n_items=1200 succeeded=1200 failed=0 invalid=0 skipped=0 dry_run=0/);
     });
 
     it('reports invalid rows and still lands the valid ones, multi-valued fields included', async () => {

@@ -5,6 +5,7 @@
  */
 import { ApiError, AddonError } from '../../errors.js';
 import type { HttpClient, HttpRequest } from '../../ports.js';
+import { errorInfo } from '../../toolkit/error-info.js';
 
 /** Write answers are small; a bigger one is not what we asked for. */
 const MAX_BODY_BYTES = 32 * 1024 * 1024;
@@ -41,7 +42,7 @@ export async function sendJson(http: HttpClient, request: HttpRequest): Promise<
 export function describeFailure(error: unknown): { httpStatus: number | undefined; message: string; code: string } {
   if (error instanceof ApiError) return { httpStatus: error.status, message: error.message, code: error.code };
   if (error instanceof AddonError) return { httpStatus: undefined, message: error.message, code: error.code };
-  return { httpStatus: undefined, message: `Unexpected error: ${(error as Error)?.message ?? String(error)}`, code: 'internal_error' };
+  return { httpStatus: undefined, message: `Unexpected error: ${errorInfo(error).message}`, code: 'internal_error' };
 }
 
 /** The URL's path, for messages (no query: it may be long and says nothing new). */

@@ -99,7 +99,7 @@ export async function submitIndicators(options: SubmitIndicatorsOptions): Promis
   const cap = options.cap ?? TENANT_INDICATOR_CAP;
   const tenant = await countTenantIndicators(http, apiBase, options.signal);
   const { fits, over } = applyTenantCap(items, tenant, cap);
-  log.info('Counted the tenant\'s indicators', { event: 'indicator_count', active: tenant.count, cap, to_send: fits.length, over_cap: over.length });
+  log.info('Counted the tenant\'s indicators', { action: 'indicator_count', active: tenant.count, cap, to_send: fits.length, over_cap: over.length });
   for (const item of over) {
     await options.record({
       ...describe(item), outcome: 'failure',
@@ -120,7 +120,7 @@ export async function submitIndicators(options: SubmitIndicatorsOptions): Promis
       continue;
     }
     const waited = await options.importLimiter.acquire(options.signal);
-    if (waited > 0) log.info('Waiting for the import quota (30 calls/min)', { event: 'rate_wait', wait_ms: waited });
+    if (waited > 0) log.info('Waiting for the import quota (30 calls/min)', { action: 'rate_wait', wait_ms: waited });
     try {
       const reply = await sendJson(http, {
         // An import is an upsert on (type, value): sending it again after a lost answer changes nothing.

@@ -114,7 +114,7 @@ async function batchUpdateMdeAlerts(batch: readonly AlertItem[], options: Update
   const { change, log } = options;
   const ids = [...new Set(batch.map((item) => item.id))];
   const waited = await options.batchLimiter.acquire(options.signal);
-  if (waited > 0) log.info('Waiting for the batchUpdate quota (10 calls/min)', { event: 'rate_wait', wait_ms: waited });
+  if (waited > 0) log.info('Waiting for the batchUpdate quota (10 calls/min)', { action: 'rate_wait', wait_ms: waited });
   let status: number;
   try {
     const reply = await sendJson(options.http, {
@@ -126,7 +126,7 @@ async function batchUpdateMdeAlerts(batch: readonly AlertItem[], options: Update
     const failure = describeFailure(error);
     if (failure.httpStatus === 400 || failure.httpStatus === 404) {
       log.warn('batchUpdate refused the batch; updating its alerts one by one to find the ones at fault', {
-        event: 'batch_fallback', n_alerts: batch.length, http_status: failure.httpStatus, error: failure.code,
+        action: 'batch_fallback', n_alerts: batch.length, http_status: failure.httpStatus, error: failure.code,
       });
       await runPool(batch, options.concurrency ?? 4, async (item) => options.record(await patchMdeAlert(item, options)));
       return;

@@ -5,6 +5,7 @@
  * splunkd kills the action at `maxtime`.
  */
 import type { Logger, SplunkdClient } from '../../ports.js';
+import { errorInfo } from '../../toolkit/error-info.js';
 
 /** The sourcetype of outcome events (default/props.conf). */
 export const OUTCOME_SOURCETYPE = 'ms:defender:action';
@@ -116,8 +117,8 @@ export function createOutcomeRecorder(options: OutcomeRecorderOptions): OutcomeR
       unsent += lines.length;
       if (!warned) {
         warned = true;
-        log.warn(`Could not write outcome events to Splunk: ${scrub((error as Error).message)}`, {
-          action: context.action, error: (error as { code?: string }).code ?? 'unknown',
+        log.warn(`Could not write outcome events to Splunk: ${scrub(errorInfo(error).message)}`, {
+          action: context.action, error: errorInfo(error).code ?? 'unknown',
         });
       }
     }

@@ -4,6 +4,7 @@
  * the payload object and is never logged.
  */
 import { ConfigError } from '../../errors.js';
+import { errorInfo } from '../../toolkit/error-info.js';
 
 /** The parts of splunkd's payload the actions use. */
 export interface ActionPayload {
@@ -34,7 +35,7 @@ export function parseActionPayload(text: string): ActionPayload {
     raw = JSON.parse(text);
   } catch (error) {
     throw new ConfigError([
-      `The payload on stdin is not JSON (${(error as Error).message.slice(0, 120)}): set payload_format = json for this action in alert_actions.conf.`,
+      `The payload on stdin is not JSON (${errorInfo(error).message.slice(0, 120)}): set payload_format = json for this action in alert_actions.conf.`,
     ]);
   }
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {

@@ -7,7 +7,8 @@
  */
 import type { Endpoints } from '../../config/types.js';
 import { AddonError, ConfigError } from '../../errors.js';
-import { Redactor } from '../../modinput/logger.js';
+import { describeForAdmin } from '../../toolkit/error-info.js';
+import { Redactor } from '../../toolkit/redact.js';
 import type { Clock, HttpClient, Logger, SplunkdClient } from '../../ports.js';
 import type { AlertApiFamily } from '../rules/alert-change.js';
 import type { InputCredentials } from '../../composition/action-target.js';
@@ -83,14 +84,15 @@ export async function runAlertAction(action: AlertActionDefinition, io: ActionIo
     },
   };
   if (io.argv.length !== 1 || io.argv[0] !== EXECUTE_FLAG) {
-    log.error(`${action.name} is a Splunk alert action: splunkd runs it with ${EXECUTE_FLAG} and the payload on stdin (got ${io.argv.length === 0 ? 'no arguments' : JSON.stringify(io.argv.join(' ').slice(0, 100))}).`, { action: action.name, error: 'usage' });
+    log.error(`${action.name} is a Splunk alert action: splunkd runs it with ${EXECUTE_FLAG} and the payload on stdin (got ${io.argv.length === 0 ? 'no arguments' : JSON.stringify(io.argv.join(' ').slice(0, 100))}).`, { action: 'action_end', status: 'error', error: 'usage' });
     return 2;
   }
   let payload: ActionPayload;
   try {
     payload = parseActionPayload(await readPayloadText(io.stdin, io.stdinTimeoutMs ?? 30_000));
   } catch (error) {
-    log.error(messageOf(error), { action: action.name, error: codeOf(error) });
+    const { code, message } = describeForAdmin(error);
+    log.error(message, { action: 'action_end', status: 'error', error: code });
     return 1;
   }
   log.redact(payload.sessionKey);
@@ -127,24 +129,25 @@ export async function runAlertAction(action: AlertActionDefinition, io: ActionIo
   const counts = recorder.counts();
   const unsent = recorder.unsent();
   log.info('Alert action finished', {
-    action: action.name, n_rows: rows, n_items: total(counts), succeeded: counts.success, failed: counts.failure,
+    action: 'action_end', n_rows: rows, n_items: total(counts), succeeded: counts.success, failed: counts.failure,
     invalid: counts.invalid, skipped: counts.skipped, dry_run: counts.dry_run, unsent_events: unsent,
     search_name: payload.searchName, sid: payload.sid, duration_s: ((io.clock.nowMs() - started) / 1000).toFixed(3),
   });
   const failedItems = counts.failure + counts.invalid;
   if (fatal !== undefined) {
-    log.error(messageOf(fatal), { action: action.name, error: codeOf(fatal), failed: failedItems });
+    const { code, message } = describeForAdmin(fatal);
+    log.error(message, { action: 'action_end', status: 'error', error: code, failed: failedItems });
     return 1;
   }
   if (failedItems > 0) {
     log.error(
       `${failedItems} of ${total(counts)} ${action.itemNoun}s were not ${counts.failure > 0 ? 'processed' : 'valid'} (${counts.failure} failed, ${counts.invalid} invalid); ${counts.success} succeeded. See index=${readText(config, 'index') ?? '<default>'} sourcetype=ms:defender:action sid="${payload.sid ?? ''}" for each one's reason.`,
-      { action: action.name, error: counts.failure > 0 ? 'items_failed' : 'items_invalid', failed: counts.failure, invalid: counts.invalid },
+      { action: 'action_end', status: 'error', error: counts.failure > 0 ? 'items_failed' : 'items_invalid', failed: counts.failure, invalid: counts.invalid },
     );
     return 1;
   }
   if (unsent > 0) {
-    log.error(`Every ${action.itemNoun} was processed, but ${unsent} outcome events could not be written to Splunk (see the WARN line above).`, { action: action.name, error: 'events_unsent', unsent_events: unsent });
+    log.error(`Every ${action.itemNoun} was processed, but ${unsent} outcome events could not be written to Splunk (see the WARN line above).`, { action: 'action_end', status: 'error', error: 'events_unsent', unsent_events: unsent });
     return 1;
   }
   return 0;
@@ -195,10 +198,3 @@ function total(counts: OutcomeCounts): number {
   return counts.success + counts.failure + counts.invalid + counts.skipped + counts.dry_run;
 }
 
-function messageOf(error: unknown): string {
-  return error instanceof AddonError ? error.message : `Unexpected error: ${String((error as Error)?.stack ?? error).replace(/\s*\n\s*/g, ' | ')}`;
-}
-
-function codeOf(error: unknown): string {
-  return error instanceof AddonError ? error.code : 'internal_error';
-}

@@ -30,8 +30,6 @@ export interface InputContext {
   clock: Clock;
   /** Aborted on SIGTERM: stop fetching, flush, save what was flushed, exit. */
   signal: AbortSignal;
-  /** Extra CA certificates for Microsoft calls (tests only; production trusts the system store). */
-  ca?: string;
 }
 
 /** Redacting logger: the composition registers every secret it learns. */

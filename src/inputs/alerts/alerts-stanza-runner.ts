@@ -6,16 +6,15 @@ import { collectAlerts } from './collect-alerts.js';
 import { resolveConfig } from '../../config/resolve.js';
 import type { DefenderInputConfig } from '../../config/types.js';
 import { createFileCheckpointStore } from '../../adapters/file-checkpoint-store.js';
-import { createGotHttpClient } from '../../adapters/got-http-client.js';
-import { createAgents, proxyPasswords } from '../../adapters/proxy-agents.js';
-import { createMsalTokenProvider, checkCredentials } from '../../adapters/msal-token-provider.js';
 import { createSplunkdClient } from '../../adapters/splunkd-client.js';
 import { resolveClientSecret } from '../../composition/client-secret.js';
+import { checkMicrosoftCredentials, createMicrosoftClients } from '../../composition/microsoft-clients.js';
 import { createSource } from '../../defender/sources/create-source.js';
-import { AddonError, ConfigError } from '../../errors.js';
+import { ConfigError } from '../../errors.js';
+import { describeForAdmin } from '../../toolkit/error-info.js';
 import type { EventSink } from '../../ports.js';
 import type { InputDefinition, StanzaDefinition } from '../../modinput/scheme-types.js';
-import { APP_ID, USER_AGENT } from '../../version.js';
+import { APP_ID } from '../../version.js';
 import type { InputContext, RedactingLogger } from './alerts-input.js';
 
 /** --validate-arguments: every config problem at once, then (for a clear secret) one short token request. */
@@ -29,15 +28,12 @@ export async function validateItem(item: StanzaDefinition, context: InputContext
   }
   // The mask means "stored in splunkd": splunkd itself sends it when the add-on masks the stanza, so accept it unchecked.
   if (config.clientSecret.kind === 'masked') return undefined;
-  return checkCredentials({
-    authority: config.endpoints.authority,
+  return checkMicrosoftCredentials({
+    endpoints: config.endpoints,
+    tenantId: config.tenantId,
     clientId: config.clientId,
     clientSecret: config.clientSecret.value,
-    scope: config.endpoints.scope,
-    knownAuthorities: config.endpoints.knownAuthorities,
-    tenantId: config.tenantId,
     proxyUrl: config.proxyUrl ?? context.settings.defaultProxyUrl,
-    ca: context.ca,
     timeoutMs: context.settings.validationTimeoutMs,
   });
 }
@@ -65,32 +61,14 @@ async function runStanza(
     api = config.api;
     for (const warning of warnings) log.warn(warning, { action: 'config_warning', input });
     if (config.clientSecret.kind === 'clear') log.redact(config.clientSecret.value);
-    const proxyUrl = config.proxyUrl ?? context.settings.defaultProxyUrl;
-    for (const password of proxyPasswords(proxyUrl)) log.redact(password);
 
     // Secrets live in the add-on's own namespace (not the stanza's app, which is often `search`).
     const splunkd = createSplunkdClient({ serverUri: definition.serverUri, sessionKey: definition.sessionKey, app: APP_ID, log });
     const secret = await resolveClientSecret(config, splunkd, log);
-    log.redact(secret);
-
-    // One proxy agent pair for the token and the API calls.
-    const agents = createAgents({ proxyUrl, ca: context.ca });
-    const tokenProvider = createMsalTokenProvider({
-      authority: config.endpoints.authority,
-      clientId: config.clientId,
-      clientSecret: secret,
-      scope: config.endpoints.scope,
-      knownAuthorities: config.endpoints.knownAuthorities,
-      tenantId: config.tenantId,
-      agents,
-      ca: context.ca,
-      timeoutMs: context.settings.requestTimeoutMs,
-      log,
-      clock: context.clock,
-    });
-    const http = createGotHttpClient({
-      tokenProvider, userAgent: USER_AGENT, timeoutMs: context.settings.requestTimeoutMs, agents, ca: context.ca,
-      retry: { maxRetries: context.settings.maxRetries }, api: config.api, log, clock: context.clock,
+    const { http } = createMicrosoftClients({
+      endpoints: config.endpoints, tenantId: config.tenantId, clientId: config.clientId, clientSecret: secret, api: config.api,
+      proxyUrl: config.proxyUrl ?? context.settings.defaultProxyUrl, timeoutMs: context.settings.requestTimeoutMs,
+      maxRetries: context.settings.maxRetries, log, clock: context.clock,
     });
     const result = await collectAlerts({
       config,
@@ -109,8 +87,7 @@ async function runStanza(
     });
     return true;
   } catch (error) {
-    const code = error instanceof AddonError ? error.code : 'internal_error';
-    const message = error instanceof AddonError ? error.message : `Unexpected error: ${String((error as Error)?.stack ?? error)}`;
+    const { code, message } = describeForAdmin(error);
     log.error(message, { action: 'run_end', input, api, status: 'error', error: code, duration_s: duration() });
     return false;
   }
