@@ -3,13 +3,11 @@
  * then local/ precedence as splunkd applies it. Pure: the caller reads the files and passes their text.
  */
 import { ConfigError } from '../errors.js';
+import { LOG_LEVELS, parseLogLevel, type LogLevel } from '../toolkit/log-levels.js';
 
 /** The conf file name, without `.conf`: also the name in app.conf `[triggers] reload.<name>`. */
 export const SETTINGS_CONF = 'ta_microsoft_defender_settings';
 
-/** Log levels, lowest first; a message is written when its level is at or above the configured one. */
-export const LOG_LEVELS = ['DEBUG', 'INFO', 'WARN', 'ERROR'] as const;
-export type LogLevel = (typeof LOG_LEVELS)[number];
 
 /** Typed app-wide settings; README/ta_microsoft_defender_settings.conf.spec documents each key. */
 export interface AppSettings {
@@ -167,8 +165,8 @@ export function readAppSettings(sources: readonly ConfSource[]): { settings: App
 const INVALID = Symbol('invalid');
 
 function readLogLevel(value: ConfValue, where: string, problems: string[]): LogLevel | typeof INVALID {
-  const level = value.value.toUpperCase() === 'WARNING' ? 'WARN' : value.value.toUpperCase();
-  if ((LOG_LEVELS as readonly string[]).includes(level)) return level as LogLevel;
+  const level = parseLogLevel(value.value);
+  if (level) return level;
   problems.push(`${where} = "${value.value}" is not a log level; use one of ${LOG_LEVELS.join(', ')}.`);
   return INVALID;
 }

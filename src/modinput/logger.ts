@@ -4,13 +4,10 @@
  * spans two lines. Registered secrets are masked in every line, whichever field they hide in.
  */
 import type { LogFields, Logger } from '../ports.js';
+import { LOG_LEVELS, type LogLevel } from '../toolkit/log-levels.js';
 import { Redactor } from '../toolkit/redact.js';
 
-/** The level words splunkd's ExecProcessor recognises, lowest first. */
-export const LOG_LEVELS = ['DEBUG', 'INFO', 'WARN', 'ERROR', 'FATAL'] as const;
-
-/** One of the level words splunkd maps. */
-export type LogLevel = (typeof LOG_LEVELS)[number];
+export type { LogLevel };
 
 /** Anything with a `write(string)`: process.stderr, a Writable, or a test's collector. */
 export interface LineOutput {
@@ -32,13 +29,6 @@ export interface ScriptLogger extends Logger {
   redact(secret: string): void;
   /** A logger that adds `fields` to every line and shares the level, output and redactions. */
   child(fields: LogFields): ScriptLogger;
-}
-
-/** Reads a level word case-insensitively (`warning` counts as WARN); undefined when it is none of them. */
-export function parseLogLevel(text: string): LogLevel | undefined {
-  const word = text.trim().toUpperCase();
-  if (word === 'WARNING') return 'WARN';
-  return (LOG_LEVELS as readonly string[]).includes(word) ? (word as LogLevel) : undefined;
 }
 
 /** Creates the stderr logger. Secrets registered with redact() on it or any child are masked everywhere. */

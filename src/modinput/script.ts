@@ -9,7 +9,7 @@ import type { EventSink } from '../ports.js';
 import { XmlEventWriter } from './event-writer.js';
 import { parseInputDefinition } from './input-definition.js';
 import { createLogger, type LineOutput, type ScriptLogger } from './logger.js';
-import { readStdinDocument } from './read-stdin.js';
+import { readUntilComplete } from '../toolkit/read-until.js';
 import { formatScheme } from './scheme.js';
 import type { InputDefinition, SchemeDefinition, ValidationDefinition } from './scheme-types.js';
 import { parseValidationDefinition } from './validation-definition.js';
@@ -128,8 +128,12 @@ async function streamEvents(io: ModularInputIo, handlers: ModularInputHandlers, 
 
 /** Reads the document; a timeout becomes an error that says what the script expects and how to provide it. */
 async function readDocument(io: ModularInputIo, closingTag: string, timeoutMs: number): Promise<Buffer> {
-  const result = await readStdinDocument(io.stdin, closingTag, timeoutMs);
-  if (result.kind === 'timeout') {
+  // splunkd may keep stdin open after the document (the Go add-on and the JS SDK stop at the closing tag) or close it
+  // (splunklib reads to EOF); the tag may come in UTF-8 or in UTF-16 either way round.
+  const tag = `</${closingTag}>`;
+  const endings = [Buffer.from(tag, 'utf8'), Buffer.from(tag, 'utf16le'), Buffer.from(tag, 'utf16le').swap16()];
+  const result = await readUntilComplete(io.stdin, { timeoutMs, isComplete: (bytes) => endings.some((e) => bytes.includes(e)) });
+  if (result.kind !== 'complete') {
     throw new AddonError(
       'input_timeout',
       `No <${closingTag}> XML arrived on stdin within ${Math.round(timeoutMs / 1000)} s. This script is run by splunkd, which writes the ` +

@@ -8,6 +8,7 @@
 import type { Endpoints } from '../../config/types.js';
 import { AddonError, ConfigError } from '../../errors.js';
 import { describeForAdmin } from '../../toolkit/error-info.js';
+import { readUntilComplete } from '../../toolkit/read-until.js';
 import { Redactor } from '../../toolkit/redact.js';
 import type { Clock, HttpClient, Logger, SplunkdClient } from '../../ports.js';
 import type { AlertApiFamily } from '../rules/alert-change.js';
@@ -155,36 +156,18 @@ export async function runAlertAction(action: AlertActionDefinition, io: ActionIo
 
 /** Reads stdin to EOF, or until it holds a complete JSON object, with a deadline (someone may run it by hand). */
 async function readPayloadText(stdin: AsyncIterable<Buffer | string>, timeoutMs: number): Promise<string> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  const iterator = stdin[Symbol.asyncIterator]();
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<'timeout'>((resolve) => {
-    timer = setTimeout(() => resolve('timeout'), timeoutMs);
-  });
-  try {
-    for (;;) {
-      const next = await Promise.race([iterator.next(), timeout]);
-      if (next === 'timeout') {
-        if (size === 0) throw new ConfigError([`No payload arrived on stdin within ${Math.round(timeoutMs / 1000)} s: the action must be run by splunkd (a saved search or | sendalert).`]);
-        break;
-      }
-      if (next.done) break;
-      const chunk = typeof next.value === 'string' ? Buffer.from(next.value, 'utf8') : next.value;
-      size += chunk.length;
-      if (size > MAX_PAYLOAD_BYTES) throw new ConfigError([`The payload on stdin is larger than ${MAX_PAYLOAD_BYTES / 1024 / 1024} MB: splunkd's payloads are small; check the action's parameters.`]);
-      chunks.push(chunk);
-      if (looksComplete(chunks)) break;
-    }
-  } finally {
-    clearTimeout(timer);
-    void Promise.resolve(iterator.return?.()).catch(() => {});
+  const result = await readUntilComplete(stdin, { timeoutMs, maxBytes: MAX_PAYLOAD_BYTES, isComplete: isWholeJson });
+  if (result.kind === 'too_large') {
+    throw new ConfigError([`The payload on stdin is larger than ${MAX_PAYLOAD_BYTES / 1024 / 1024} MB: splunkd's payloads are small; check the action's parameters.`]);
   }
-  return Buffer.concat(chunks).toString('utf8');
+  if (result.kind === 'timeout' && result.bytes.length === 0) {
+    throw new ConfigError([`No payload arrived on stdin within ${Math.round(timeoutMs / 1000)} s: the action must be run by splunkd (a saved search or | sendalert).`]);
+  }
+  return result.bytes.toString('utf8');
 }
 
-function looksComplete(chunks: Buffer[]): boolean {
-  const text = Buffer.concat(chunks).toString('utf8').trimEnd();
+function isWholeJson(bytes: Buffer): boolean {
+  const text = bytes.toString('utf8').trimEnd();
   if (!text.endsWith('}')) return false;
   try {
     JSON.parse(text);

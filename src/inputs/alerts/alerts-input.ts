@@ -6,6 +6,7 @@
  * load input-runtime.ts (msal-node, got, splunk-sdk) on first use, which takes most of the start-up time.
  */
 import type { CollectLimits } from './collect-alerts.js';
+import type { AppSettings } from '../../config/app-settings.js';
 import { buildScheme } from '../../config/scheme.js';
 import type { Clock, EventSink, Logger } from '../../ports.js';
 import type { InputDefinition, ValidationDefinition } from '../../modinput/scheme-types.js';
@@ -23,6 +24,18 @@ export interface InputSettings {
   /** Alerts per page; undefined means each API's maximum (graph 1,000, mde 10,000). */
   pageSize: number | undefined;
   limits: Partial<CollectLimits>;
+}
+
+/** The input's settings from the app-wide ones. */
+export function inputSettingsFrom(app: AppSettings): InputSettings {
+  return {
+    defaultProxyUrl: app.proxyUrl,
+    requestTimeoutMs: app.requestTimeoutSeconds * 1000,
+    validationTimeoutMs: 8_000,
+    maxRetries: app.maxRetries,
+    pageSize: app.pageSize === 0 ? undefined : app.pageSize,
+    limits: { maxPagesPerRun: app.maxPagesPerRun },
+  };
 }
 
 export interface InputContext {

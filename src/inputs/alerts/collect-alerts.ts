@@ -2,6 +2,7 @@
  * The use case for one stanza: load the cursor, read every window of alerts, emit each unseen version once, and save
  * the cursor after the events it covers are flushed. No I/O of its own: everything comes through the ports.
  */
+import { DEFAULT_APP_SETTINGS } from '../../config/app-settings.js';
 import type { DefenderInputConfig } from '../../config/types.js';
 import { fromEpochMs, fromSeconds, parseApiTime, toEpochMs, type ApiTime } from '../../defender/api-time.js';
 import { versionOf } from '../../defender/alert-version.js';
@@ -24,7 +25,7 @@ export interface CollectLimits {
 }
 
 export const DEFAULT_LIMITS: CollectLimits = {
-  maxPagesPerRun: 5_000,
+  maxPagesPerRun: DEFAULT_APP_SETTINGS.maxPagesPerRun,
   maxOpenSpanSeconds: Number(DEFAULT_PLANNER.maxOpenSpan / 10_000_000n),
   initialSpanSeconds: Number(DEFAULT_PLANNER.initialSpan / 10_000_000n),
   targetItemsPerWindow: DEFAULT_PLANNER.targetItems,

@@ -1,5 +1,6 @@
 import { expect } from 'chai';
-import { createLogger, formatLine, parseLogLevel, type LogLevel } from '../../../src/modinput/logger.js';
+import { createLogger, formatLine, type LogLevel } from '../../../src/modinput/logger.js';
+import { parseLogLevel } from '../../../src/toolkit/log-levels.js';
 
 function capture(level: LogLevel = 'DEBUG', context?: Record<string, string>) {
   const lines: string[] = [];
