@@ -13,7 +13,7 @@ import type { Got, Headers as GotHeaders } from 'got';
 import type { Api } from '../config/types.js';
 import { describeForbidden } from '../defender/aadsts.js';
 import { DEFAULT_RETRY_LIMITS, decideRetry, type AttemptFailure, type RetryLimits } from '../defender/retry-policy.js';
-import { AddonError, ApiError, StoppedError } from '../errors.js';
+import { AddonError, ApiError, StoppedError, type ApiErrorCode } from '../errors.js';
 import type { Clock, HttpClient, HttpRequest, HttpResponse, Logger, TokenProvider } from '../ports.js';
 import { systemClock } from '../toolkit/clock.js';
 import { errorInfo } from '../toolkit/error-info.js';
@@ -212,7 +212,7 @@ export function createGotHttpClient(options: GotHttpClientOptions): HttpClient {
     const status = failure.status;
     const msCode = details.msCode && details.msCode !== String(status) ? ` ${details.msCode}` : '';
     const head = `${method} ${safeUrl} answered HTTP ${status}${msCode}${tries} (request-id ${details.requestId})${ms}`;
-    let code: string;
+    let code: ApiErrorCode;
     let advice = '';
     if (status === 400) {
       code = 'api_bad_request';

@@ -6,7 +6,7 @@
  * description text, which Microsoft rewords over time.
  */
 import type { Api } from '../config/types.js';
-import { AuthError } from '../errors.js';
+import { AuthError, type AuthErrorCode } from '../errors.js';
 
 /** What the HTTP layer under msal saw on the last failed call; msal itself drops this detail (see toAuthError). */
 export interface TransportFailure {
@@ -34,7 +34,7 @@ export interface AuthContext {
 }
 
 interface Rule {
-  code: string;
+  code: AuthErrorCode;
   retryable?: boolean;
   message(ctx: AuthContext): string;
 }

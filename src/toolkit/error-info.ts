@@ -2,7 +2,7 @@
  * What any thrown value says about itself, without casts at every catch: errors from libraries (got, msal, fs,
  * hpagent) carry `code`, `name` and `message` in their own ways, and a non-Error can be thrown too.
  */
-import { AddonError } from '../errors.js';
+import { AddonError, type ErrorCode } from '../errors.js';
 import { oneLine } from './text.js';
 
 /** The parts of a thrown value the add-on reads. */
@@ -39,7 +39,14 @@ export function errorInfo(error: unknown): ErrorInfo {
  * The sentence to log for an error that ends a run: ours say what to do; anything else is a bug, logged with its
  * stack so it can be reported.
  */
-export function describeForAdmin(error: unknown): { code: string; message: string } {
+export function describeForAdmin(error: unknown): { code: ErrorCode; message: string } {
   if (error instanceof AddonError) return { code: error.code, message: error.message };
   return { code: 'internal_error', message: `Unexpected error: ${errorInfo(error).detail}` };
+}
+
+/** A short code for a log field: ours, else the library's or Node's (`EPIPE`, `ERR_…`), else the error's name. */
+export function errorCodeOf(error: unknown): string {
+  if (error instanceof AddonError) return error.code;
+  const info = errorInfo(error);
+  return info.code ?? info.name ?? 'unknown';
 }

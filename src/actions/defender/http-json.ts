@@ -3,7 +3,7 @@
  * alert, one comment list or one import result, all small. Failures stay as the client raised them (ApiError with
  * the HTTP status), so the caller can map them to row outcomes.
  */
-import { ApiError, AddonError } from '../../errors.js';
+import { ApiError, AddonError, type ErrorCode } from '../../errors.js';
 import type { HttpClient, HttpRequest } from '../../ports.js';
 import { errorInfo } from '../../toolkit/error-info.js';
 
@@ -39,7 +39,7 @@ export async function sendJson(http: HttpClient, request: HttpRequest): Promise<
 }
 
 /** The HTTP status and a one-line message of a failed call, for a row outcome. */
-export function describeFailure(error: unknown): { httpStatus: number | undefined; message: string; code: string } {
+export function describeFailure(error: unknown): { httpStatus: number | undefined; message: string; code: ErrorCode } {
   if (error instanceof ApiError) return { httpStatus: error.status, message: error.message, code: error.code };
   if (error instanceof AddonError) return { httpStatus: undefined, message: error.message, code: error.code };
   return { httpStatus: undefined, message: `Unexpected error: ${errorInfo(error).message}`, code: 'internal_error' };

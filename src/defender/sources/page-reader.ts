@@ -5,6 +5,7 @@
 import { AddonError, ApiError, AuthError, ConfigError, StoppedError } from '../../errors.js';
 import type { HttpClient, HttpResponse, Logger, RawAlert } from '../../ports.js';
 import { readJsonArray, type JsonBodyShape } from '../json-array-stream.js';
+import { errorCodeOf } from '../../toolkit/error-info.js';
 
 /** What every alerts source is built from. */
 export interface SourceOptions {
@@ -77,7 +78,7 @@ export async function* readPage(
         page: request.page,
         attempt,
         alerts_read: items,
-        error: errorCode(error),
+        error: errorCodeOf(error),
       });
     } finally {
       if (!finished) {
@@ -169,7 +170,7 @@ function isBodyFailureWorthRetrying(error: unknown): boolean {
 function asApiError(error: unknown, url: string, attempts: number): unknown {
   if (!isBodyFailureWorthRetrying(error)) return error;
   // The network error's own message is left out: proxies put credentials in theirs. Its code says enough.
-  const last = error instanceof AddonError && error.cause !== undefined ? `${error.code}, ${errorCode(error.cause)}` : errorCode(error);
+  const last = error instanceof AddonError && error.cause !== undefined ? `${error.code}, ${errorCodeOf(error.cause)}` : errorCodeOf(error);
   return new ApiError(
     'api_body_interrupted',
     `The alerts response broke off or stalled mid-body ${attempts} times in a row (last: ${last}); the next run reads ` +
@@ -179,9 +180,3 @@ function asApiError(error: unknown, url: string, attempts: number): unknown {
   );
 }
 
-function errorCode(error: unknown): string {
-  if (error instanceof AddonError) return error.code;
-  const code = (error as { code?: unknown } | null)?.code;
-  if (typeof code === 'string') return code;
-  return error instanceof Error ? error.name : 'unknown';
-}
