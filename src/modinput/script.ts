@@ -9,7 +9,7 @@ import type { EventSink } from '../ports.js';
 import { XmlEventWriter } from './event-writer.js';
 import { parseInputDefinition } from './input-definition.js';
 import { createLogger, type LineOutput, type ScriptLogger } from './logger.js';
-import { describeForAdmin, errorCodeOf } from '../toolkit/error-info.js';
+import { describeError, errorCodeOf } from '../toolkit/error-info.js';
 import { readUntilComplete } from '../toolkit/read-until.js';
 import { formatScheme } from './scheme.js';
 import type { InputDefinition, SchemeDefinition, ValidationDefinition } from './scheme-types.js';
@@ -77,7 +77,7 @@ async function printScheme(io: ModularInputIo, handlers: ModularInputHandlers, l
   try {
     xml = formatScheme(handlers.scheme());
   } catch (error) {
-    log.fatal(`Cannot build the scheme: ${describeForAdmin(error).message}`, { action: 'scheme', error: errorCodeOf(error) });
+    log.fatal(`Cannot build the scheme: ${describeError(error)}`, { action: 'scheme', error: errorCodeOf(error) });
     return 1;
   }
   return writeOut(io.stdout, xml, log);
@@ -90,7 +90,7 @@ async function validateArguments(io: ModularInputIo, handlers: ModularInputHandl
     log.redact(definition.sessionKey);
     message = await handlers.validate(definition);
   } catch (error) {
-    log.error(`Cannot validate the settings: ${describeForAdmin(error).message}`, { action: 'validate', error: errorCodeOf(error) });
+    log.error(`Cannot validate the settings: ${describeError(error)}`, { action: 'validate', error: errorCodeOf(error) });
     // An AddonError message is written for the admin and carries no secret; anything else is a bug: point to the log.
     message = error instanceof AddonError ? error.message : 'The add-on failed while validating these settings; see splunkd.log (component ExecProcessor) for details.';
   }
@@ -105,7 +105,7 @@ async function streamEvents(io: ModularInputIo, handlers: ModularInputHandlers, 
   try {
     definition = parseInputDefinition(decodeXmlBytes(await readDocument(io, 'input', timeoutMs)));
   } catch (error) {
-    log.error(`Cannot read the input definition from splunkd: ${describeForAdmin(error).message}`, { action: 'read_input', error: errorCodeOf(error) });
+    log.error(`Cannot read the input definition from splunkd: ${describeError(error)}`, { action: 'read_input', error: errorCodeOf(error) });
     return 1;
   }
   log.redact(definition.sessionKey);
@@ -114,13 +114,13 @@ async function streamEvents(io: ModularInputIo, handlers: ModularInputHandlers, 
   try {
     code = await handlers.stream(definition, writer, log);
   } catch (error) {
-    log.fatal(`The input failed unexpectedly: ${describeForAdmin(error).message}`, { action: 'stream', error: errorCodeOf(error) });
+    log.fatal(`The input failed unexpectedly: ${describeError(error)}`, { action: 'stream', error: errorCodeOf(error) });
     code = 1;
   }
   try {
     await writer.close();
   } catch (error) {
-    log.error(`The event stream could not be completed: ${describeForAdmin(error).message}`, { action: 'close_stream', error: errorCodeOf(error), events: writer.eventCount });
+    log.error(`The event stream could not be completed: ${describeError(error)}`, { action: 'close_stream', error: errorCodeOf(error), events: writer.eventCount });
     code = code || 1;
   }
   log.debug('Event stream closed', { action: 'stream_closed', events: writer.eventCount, bytes: writer.byteCount, exit_code: code });
@@ -151,7 +151,7 @@ function writeOut(stdout: Writable, text: string, log: ScriptLogger): Promise<nu
     const onError = (error: Error) => {
       if (settled) return;
       settled = true;
-      log.error(`Cannot write to stdout: ${describeForAdmin(error).message}`, { action: 'write_stdout' });
+      log.error(`Cannot write to stdout: ${describeError(error)}`, { action: 'write_stdout' });
       resolve(1);
     };
     stdout.once('error', onError);

@@ -41,7 +41,12 @@ export function errorInfo(error: unknown): ErrorInfo {
  */
 export function describeForAdmin(error: unknown): { code: ErrorCode; message: string } {
   if (error instanceof AddonError) return { code: error.code, message: error.message };
-  return { code: 'internal_error', message: `Unexpected error: ${errorInfo(error).detail}` };
+  return { code: 'internal_error', message: `Unexpected error: ${describeError(error)}` };
+}
+
+/** Our message for our errors, the stack (on one line) for anything else. */
+export function describeError(error: unknown): string {
+  return error instanceof AddonError ? error.message : errorInfo(error).detail;
 }
 
 /** A short code for a log field: ours, else the library's or Node's (`EPIPE`, `ERR_…`), else the error's name. */
