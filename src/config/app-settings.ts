@@ -4,6 +4,7 @@
  */
 import { ConfigError } from '../errors.js';
 import { LOG_LEVELS, parseLogLevel, type LogLevel } from '../toolkit/log-levels.js';
+import { parseProxyUrl } from './proxy-url.js';
 
 /** The conf file name, without `.conf`: also the name in app.conf `[triggers] reload.<name>`. */
 export const SETTINGS_CONF = 'ta_microsoft_defender_settings';
@@ -115,19 +116,10 @@ const SCHEMA: Record<string, Record<string, { field: keyof AppSettings; read: Re
 };
 
 /**
- * Reads the settings from the default file then the local one (either may be missing from the list) into
- * AppSettings. Throws one ConfigError listing every problem, each naming the file, stanza, key and the fix; unknown
- * keys are problems too, since a misspelt key would otherwise be ignored without a word.
- */
-export function resolveAppSettings(sources: readonly ConfSource[]): AppSettings {
-  const { settings, problems } = readAppSettings(sources);
-  if (problems.length > 0) throw new ConfigError(problems);
-  return settings;
-}
-
-/**
- * The lenient form of resolveAppSettings for the input and the actions: a bad key keeps its default value and its
- * problem is returned (to log as a WARN), so a typo in local/ does not stop collection.
+ * Reads the settings from the default file then the local one (either may be missing from the list). Lenient: a bad
+ * key keeps its default value and its problem is returned (to log as a WARN), so a typo in local/ does not stop
+ * collection. Each problem names the file, line, stanza, key and the fix; unknown keys are problems too, since a
+ * misspelt key would otherwise be ignored without a word.
  */
 export function readAppSettings(sources: readonly ConfSource[]): { settings: AppSettings; problems: string[] } {
   const problems: string[] = [];
@@ -182,16 +174,10 @@ function readInteger(min: number, max: number): Reader {
 
 function readProxyUrl(value: ConfValue, where: string, problems: string[]): string | undefined | typeof INVALID {
   if (value.value === '') return undefined;
-  // An explicit port is required: a proxy has no conventional one. (URL would drop :80/:443 as default ports.)
-  const shape = /^https?:\/\/(?:[^@/\s]*@)?(?:\[[0-9a-fA-F:.]+\]|[^:/@\s[\]]+):(\d{1,5})\/?$/i.exec(value.value);
-  const port = Number(shape?.[1]);
-  // The value is never echoed: a proxy URL may carry a password.
-  if (!shape || port < 1 || port > 65535) {
-    problems.push(`${where} is not a proxy URL (value not shown, it may hold a password); use http://host:port or ` +
-      'https://host:port, optionally with user:password@ before the host, or leave it empty for no proxy.');
-    return INVALID;
-  }
-  return value.value;
+  const url = parseProxyUrl(value.value, where);
+  if (url.ok) return url.value;
+  problems.push(url.problem);
+  return INVALID;
 }
 
 function stanzaIn(conf: Conf, name: string): Map<string, ConfValue> {

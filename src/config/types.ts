@@ -1,4 +1,5 @@
 /** Typed configuration, produced once from raw stanza strings by config/resolve.ts; everything downstream uses it. */
+import type { ApiTime } from '../defender/api-time.js';
 
 export type Api = 'graph' | 'mde' | 'siem';
 
@@ -12,7 +13,7 @@ export const SOURCETYPES: Record<Api, string> = {
 export const SECRET_MASK = '<encrypted>';
 
 export type StartTime =
-  | { kind: 'absolute'; iso: string }
+  | { kind: 'absolute'; time: ApiTime }
   /** Seconds before the first run's start. */
   | { kind: 'relative'; seconds: number };
 

@@ -155,8 +155,5 @@ export async function collectAlerts(deps: CollectDeps): Promise<CollectResult> {
 
 function startOf(config: DefenderInputConfig, now: ApiTime): ApiTime {
   const start = config.startTime;
-  if (start.kind === 'relative') return now - fromSeconds(start.seconds);
-  const parsed = parseApiTime(start.iso);
-  if (parsed === undefined) throw new AddonError('config_invalid', `start_time ${start.iso} is not a timestamp`);
-  return parsed;
+  return start.kind === 'relative' ? now - fromSeconds(start.seconds) : start.time;
 }

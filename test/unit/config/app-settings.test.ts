@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { DEFAULT_APP_SETTINGS, mergeConfs, parseConf, readAppSettings, resolveAppSettings } from '../../../src/config/app-settings.js';
+import { DEFAULT_APP_SETTINGS, mergeConfs, parseConf, readAppSettings } from '../../../src/config/app-settings.js';
 import { ConfigError } from '../../../src/errors.js';
 
 const repoRoot = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
@@ -11,6 +11,18 @@ const shipped = {
   text: readFileSync(join(repoRoot, 'default', 'ta_microsoft_defender_settings.conf'), 'utf8'),
 };
 const local = (text: string) => ({ file: 'local/ta_microsoft_defender_settings.conf', text });
+
+/** The settings of files that must hold no problem. */
+function settingsWithoutProblems(sources: Parameters<typeof readAppSettings>[0]) {
+  const { settings, problems } = readAppSettings(sources);
+  expect(problems).to.deep.equal([]);
+  return settings;
+}
+
+/** Every problem found in the files. */
+function settingsProblems(sources: Parameters<typeof readAppSettings>[0]): readonly string[] {
+  return readAppSettings(sources).problems;
+}
 
 function problemsOf(fn: () => unknown): readonly string[] {
   try {
@@ -71,15 +83,15 @@ describe('app settings (ta_microsoft_defender_settings.conf)', () => {
 
   describe('resolveAppSettings', () => {
     it('reads the shipped default file as the documented defaults', () => {
-      expect(resolveAppSettings([shipped])).to.deep.equal(DEFAULT_APP_SETTINGS);
+      expect(settingsWithoutProblems([shipped])).to.deep.equal(DEFAULT_APP_SETTINGS);
     });
 
     it('uses the defaults when no file exists', () => {
-      expect(resolveAppSettings([])).to.deep.equal(DEFAULT_APP_SETTINGS);
+      expect(settingsWithoutProblems([])).to.deep.equal(DEFAULT_APP_SETTINGS);
     });
 
     it('lets local override default, key by key', () => {
-      const settings = resolveAppSettings([
+      const settings = settingsWithoutProblems([
         shipped,
         local('[logging]\nlog_level = debug\n[http]\nrequest_timeout_s = 120\n[proxy]\nproxy_url = http://proxy.corp:3128\n'),
       ]);
@@ -93,20 +105,18 @@ describe('app settings (ta_microsoft_defender_settings.conf)', () => {
 
     it('accepts WARNING as WARN, and proxies with credentials, IPv6 hosts and default ports', () => {
       for (const proxy of ['https://user:p%40ss@proxy:443', 'http://[::1]:3128', 'http://10.0.0.1:80/']) {
-        expect(resolveAppSettings([local(`[proxy]\nproxy_url = ${proxy}\n`)]).proxyUrl).to.equal(proxy);
+        expect(settingsWithoutProblems([local(`[proxy]\nproxy_url = ${proxy}\n`)]).proxyUrl).to.equal(proxy);
       }
-      expect(resolveAppSettings([local('[logging]\nlog_level = Warning\n')]).logLevel).to.equal('WARN');
+      expect(settingsWithoutProblems([local('[logging]\nlog_level = Warning\n')]).logLevel).to.equal('WARN');
     });
 
     it('treats an empty proxy_url in local as "no proxy", overriding a default one', () => {
-      const settings = resolveAppSettings([local('[proxy]\nproxy_url = http://p:1\n'), local('[proxy]\nproxy_url =\n')]);
+      const settings = settingsWithoutProblems([local('[proxy]\nproxy_url = http://p:1\n'), local('[proxy]\nproxy_url =\n')]);
       expect(settings.proxyUrl).to.equal(undefined);
     });
 
     it('rejects out-of-range and non-numeric numbers, naming file, line, stanza, key and the allowed range', () => {
-      const problems = problemsOf(() =>
-        resolveAppSettings([shipped, local('[http]\nrequest_timeout_s = 0\nmax_retries = lots\n[collection]\npage_size = 10001\n')]),
-      );
+      const problems = settingsProblems([shipped, local('[http]\nrequest_timeout_s = 0\nmax_retries = lots\n[collection]\npage_size = 10001\n')]);
       expect(problems).to.deep.equal([
         'local/ta_microsoft_defender_settings.conf line 2: [http] request_timeout_s = "0" must be a whole number from 5 to 600.',
         'local/ta_microsoft_defender_settings.conf line 3: [http] max_retries = "lots" must be a whole number from 0 to 20.',
@@ -115,19 +125,19 @@ describe('app settings (ta_microsoft_defender_settings.conf)', () => {
     });
 
     it('rejects an unknown log level, listing the valid ones', () => {
-      const [problem] = problemsOf(() => resolveAppSettings([local('[logging]\nlog_level = verbose\n')]));
+      const [problem] = settingsProblems([local('[logging]\nlog_level = verbose\n')]);
       expect(problem).to.contain('[logging] log_level = "verbose"').and.contain('DEBUG, INFO, WARN, ERROR');
     });
 
     it('rejects misspelt keys and unknown stanzas instead of ignoring them', () => {
-      const problems = problemsOf(() => resolveAppSettings([local('[logging]\nlog_levl = DEBUG\n[htttp]\nx = 1\n')]));
+      const problems = settingsProblems([local('[logging]\nlog_levl = DEBUG\n[htttp]\nx = 1\n')]);
       expect(problems[0]).to.contain('[logging] log_levl is not a setting').and.contain('known keys of [logging]: log_level');
       expect(problems[1]).to.contain('[htttp] x is not a setting').and.contain('[http]');
     });
 
     it('rejects a malformed proxy URL without ever showing its password', () => {
       for (const bad of ['http://user:Sup3rSecret@proxy', 'socks5://user:Sup3rSecret@proxy:1080', 'user:Sup3rSecret@proxy:8080']) {
-        const problems = problemsOf(() => resolveAppSettings([local(`[proxy]\nproxy_url = ${bad}\n`)]));
+        const problems = settingsProblems([local(`[proxy]\nproxy_url = ${bad}\n`)]);
         expect(problems).to.have.length(1);
         expect(problems[0]).to.contain('[proxy] proxy_url is not a proxy URL');
         expect(problems.join(' ')).not.to.contain('Sup3rSecret');
@@ -135,9 +145,7 @@ describe('app settings (ta_microsoft_defender_settings.conf)', () => {
     });
 
     it('reports problems of every file at once, malformed lines included', () => {
-      const problems = problemsOf(() =>
-        resolveAppSettings([{ file: 'default/x.conf', text: 'garbage\n' }, local('[http]\nmax_retries = -1\n')]),
-      );
+      const problems = settingsProblems([{ file: 'default/x.conf', text: 'garbage\n' }, local('[http]\nmax_retries = -1\n')]);
       expect(problems).to.have.length(2);
       expect(problems[0]).to.match(/^default\/x\.conf line 1:/);
       expect(problems[1]).to.match(/^local\/.* max_retries = "-1"/);

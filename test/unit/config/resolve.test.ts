@@ -1,4 +1,5 @@
 import { expect } from 'chai';
+import { parseApiTime } from '../../../src/defender/api-time.js';
 import { resolveConfig, type ResolveOptions } from '../../../src/config/resolve.js';
 import { SECRET_MASK } from '../../../src/config/types.js';
 import { ConfigError } from '../../../src/errors.js';
@@ -72,7 +73,7 @@ describe('config/resolve', () => {
       });
       expect(warnings).to.deep.equal([]);
       expect(config).to.deep.include({
-        api: 'mde', region: 'eu', startTime: { kind: 'absolute', iso: '2024-05-01T10:00:00.0000000Z' }, overlapSeconds: 600,
+        api: 'mde', region: 'eu', startTime: { kind: 'absolute', time: parseApiTime('2024-05-01T10:00:00.0000000Z') }, overlapSeconds: 600,
         filter: 'status ne \'Resolved\'', apiUrl: 'https://localhost:8443', loginUrl: 'https://localhost:9443',
         proxyUrl: 'http://proxy.example.com:3128', sourcetype: 'ms:defender:atp:alerts',
       });
@@ -302,11 +303,11 @@ describe('config/resolve', () => {
       ['-2w', { kind: 'relative', seconds: 1_209_600 }],
       ['-365d', { kind: 'relative', seconds: 31_536_000 }],
       ['-0m', { kind: 'relative', seconds: 0 }],
-      ['2024-05-01T10:00:00Z', { kind: 'absolute', iso: '2024-05-01T10:00:00.0000000Z' }],
-      ['2024-05-01T10:00:00.1234567Z', { kind: 'absolute', iso: '2024-05-01T10:00:00.1234567Z' }],
-      ['2024-05-01T12:00:00+02:00', { kind: 'absolute', iso: '2024-05-01T10:00:00.0000000Z' }],
-      ['2024-05-01T10:00:00', { kind: 'absolute', iso: '2024-05-01T10:00:00.0000000Z' }],
-      ['2024-05-01', { kind: 'absolute', iso: '2024-05-01T00:00:00.0000000Z' }],
+      ['2024-05-01T10:00:00Z', { kind: 'absolute', time: parseApiTime('2024-05-01T10:00:00.0000000Z') }],
+      ['2024-05-01T10:00:00.1234567Z', { kind: 'absolute', time: parseApiTime('2024-05-01T10:00:00.1234567Z') }],
+      ['2024-05-01T12:00:00+02:00', { kind: 'absolute', time: parseApiTime('2024-05-01T10:00:00.0000000Z') }],
+      ['2024-05-01T10:00:00', { kind: 'absolute', time: parseApiTime('2024-05-01T10:00:00.0000000Z') }],
+      ['2024-05-01', { kind: 'absolute', time: parseApiTime('2024-05-01T00:00:00.0000000Z') }],
     ];
     for (const [text, expected] of GOOD) {
       it(`reads ${text}`, () => {
@@ -427,7 +428,7 @@ describe('config/resolve', () => {
     for (const bad of ['proxy.example.com:3128', 'http://proxy.example.com', 'socks5://proxy:1080', 'http://proxy:99999', 'http://proxy:3128/path']) {
       it(`rejects ${bad} without echoing it`, () => {
         expect(problemsOf({ ...REQUIRED, proxy_url: bad })).to.deep.equal([
-          'proxy_url is not a proxy URL (value not shown, it may hold a password): use http://host:port or https://host:port, optionally with user:password@ before the host (percent-encode @, : and / inside them), or leave it empty.',
+          'proxy_url is not a proxy URL (value not shown, it may hold a password): use http://host:port or https://host:port, optionally with user:password@ before the host (percent-encode @, : and / inside them), or leave it empty for no proxy.',
         ]);
       });
     }
