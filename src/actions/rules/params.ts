@@ -4,8 +4,9 @@
  * the fix, so a caller can report every problem at once.
  */
 
-/** Either a parsed value or a sentence saying what is wrong and how to fix it. */
-export type Parsed<T> = { ok: true; value: T } | { ok: false; problem: string };
+import { parsed, problem, type Parsed } from '../../config/parsed.js';
+
+export type { Parsed };
 
 /** A configuration value trimmed, or undefined when it is absent or blank. */
 export function readText(config: Readonly<Record<string, string | undefined>>, name: string): string | undefined {
@@ -21,9 +22,9 @@ const FALSE_WORDS = new Set(['0', 'false', 'no', 'n', 'f', 'off']);
 /** Splunk-style booleans: 1/0, true/false, yes/no, t/f, on/off (case-insensitive). */
 export function parseFlag(text: string, field: string): Parsed<boolean> {
   const word = text.trim().toLowerCase();
-  if (TRUE_WORDS.has(word)) return { ok: true, value: true };
-  if (FALSE_WORDS.has(word)) return { ok: true, value: false };
-  return { ok: false, problem: `${field} must be 1 or 0 (true/false), not ${JSON.stringify(text)}.` };
+  if (TRUE_WORDS.has(word)) return parsed(true);
+  if (FALSE_WORDS.has(word)) return parsed(false);
+  return problem(`${field} must be 1 or 0 (true/false), not ${JSON.stringify(text)}.`);
 }
 
 /**
