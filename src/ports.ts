@@ -76,7 +76,7 @@ export interface AlertsSource {
 /** Persists one opaque JSON document per key (stanza). */
 export interface CheckpointStore {
   /** undefined when there is no checkpoint yet (first run). Rejects with CheckpointError if it cannot be read or parsed. */
-  load(key: string): Promise<unknown | undefined>;
+  load(key: string): Promise<unknown>;
   /** Atomic: after a crash at any instant the old or the new document is there, never a broken one. */
   save(key: string, value: unknown): Promise<void>;
 }

@@ -57,18 +57,18 @@ export async function runPipeline(options: PipelineOptions): Promise<PipelineRes
   const consumer = spawn(process.execPath, [options.consumer, options.mode], { stdio: ['pipe', 'pipe', 'pipe'] });
   let consumerOut = '';
   let consumerErr = '';
-  consumer.stdout!.on('data', (c: Buffer) => (consumerOut += c.toString()));
-  consumer.stderr!.on('data', (c: Buffer) => (consumerErr += c.toString()));
+  consumer.stdout.on('data', (c: Buffer) => (consumerOut += c.toString()));
+  consumer.stderr.on('data', (c: Buffer) => (consumerErr += c.toString()));
   const consumerDone = exited(consumer);
 
   const started = performance.now();
-  const producer = spawn(options.command, options.args, { cwd: options.cwd, env: options.env, stdio: ['pipe', consumer.stdin!, 'pipe'] });
+  const producer = spawn(options.command, options.args, { cwd: options.cwd, env: options.env, stdio: ['pipe', consumer.stdin, 'pipe'] });
   // The producer holds its own copy of the pipe; ours must go, or the consumer never sees the end of its input.
-  consumer.stdin!.destroy();
+  consumer.stdin.destroy();
   let stderr = '';
-  producer.stderr!.on('data', (c: Buffer) => (stderr += c.toString()));
-  producer.stdin!.on('error', () => {});
-  producer.stdin!.end(options.stdin ?? '');
+  producer.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
+  producer.stdin.on('error', () => {});
+  producer.stdin.end(options.stdin ?? '');
   let peakKb = 0;
   let cpuSeconds = 0;
   const sample = () => {
@@ -97,11 +97,11 @@ export interface EmulatorChild {
 /** Starts bench/lib/emulator-process.ts under tsx and waits for its ready line. */
 export async function startEmulatorChild(script: string, request: EmulatorRequest): Promise<EmulatorChild> {
   const child = spawn(process.execPath, ['--import', 'tsx', script, JSON.stringify(request)], { stdio: ['pipe', 'pipe', 'inherit'] });
-  const lines = createInterface({ input: child.stdout! })[Symbol.asyncIterator]();
+  const lines = createInterface({ input: child.stdout })[Symbol.asyncIterator]();
   const next = async (): Promise<Record<string, unknown>> => {
     const { value, done } = await lines.next();
     if (done) throw new Error('the emulator process ended early');
-    return JSON.parse(value as string) as Record<string, unknown>;
+    return JSON.parse(value) as Record<string, unknown>;
   };
   const ready = (await next()) as unknown as EmulatorReady;
   const done = exited(child);
@@ -109,11 +109,11 @@ export async function startEmulatorChild(script: string, request: EmulatorReques
     ready,
     cpuSeconds: () => readCpuSeconds(child.pid) ?? 0,
     command: async (line) => {
-      child.stdin!.write(`${line}\n`);
+      child.stdin.write(`${line}\n`);
       return next();
     },
     stop: async () => {
-      child.stdin!.end('quit\n');
+      child.stdin.end('quit\n');
       await done;
     },
   };
@@ -125,10 +125,10 @@ export async function timeCommand(command: string, args: string[], env: Record<s
   const child = spawn(command, args, { cwd, env, stdio: ['pipe', 'pipe', 'pipe'] });
   let stdout = '';
   let stderr = '';
-  child.stdout!.on('data', (c: Buffer) => (stdout += c.toString()));
-  child.stderr!.on('data', (c: Buffer) => (stderr += c.toString()));
-  child.stdin!.on('error', () => {});
-  child.stdin!.end(stdin);
+  child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
+  child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
+  child.stdin.on('error', () => {});
+  child.stdin.end(stdin);
   const code = await exited(child);
   return { ms: performance.now() - started, code, stdout, stderr };
 }

@@ -54,7 +54,7 @@ export function createMsalNetworkClient(options: MsalNetworkClientOptions): Msal
       // Never the request body: it holds the client secret.
       const detail = outbound.redact(refusal ?? e.message);
       last = { url, code, detail };
-      throw new Error(`${method} ${url} failed: ${code}: ${detail}`);
+      throw new Error(`${method} ${url} failed: ${code}: ${detail}`, { cause: error });
     }
     const headers = flattenHeaders(res.headers);
     const text = res.body.length > MAX_BODY_BYTES ? '' : res.body;

@@ -119,7 +119,7 @@ function send(url: string, message: SdkMessage, options: SplunkSdkServiceOptions
     const request = target.protocol === 'https:' ? requestHttps : requestHttp;
     let settled = false;
     let timedOut = false;
-    let timer: ReturnType<typeof setTimeout> | undefined;
+    let timer: ReturnType<typeof setTimeout> | undefined = undefined;
     const finish = (outcome: () => void) => {
       if (settled) return;
       settled = true;

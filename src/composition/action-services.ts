@@ -39,7 +39,7 @@ export function createActionServices(options: ActionServicesOptions): ActionServ
   };
 }
 
-async function* single(result: Record<string, unknown> | undefined): AsyncGenerator<ResultRow> {
-  if (result) yield toResultRowFromObject(result);
+/** The payload's one `result` (splunkd sends it even without a results file) as the only row. */
+function single(result: Record<string, unknown> | undefined): ResultRow[] {
+  return result ? [toResultRowFromObject(result)] : [];
 }
-

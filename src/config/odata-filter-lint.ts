@@ -17,7 +17,6 @@ export function parseFilter(value: string): Parsed<string> {
   if (value.length > MAX_FILTER_LENGTH) {
     problems.push(`filter is ${value.length} characters long: keep it under ${MAX_FILTER_LENGTH}.`);
   }
-  // eslint-disable-next-line no-control-regex
   if (/[\u0000-\u001f\u007f]/.test(value)) {
     problems.push('filter holds a line break or another control character: write the condition on one line.');
   }

@@ -22,7 +22,6 @@ export function problemsOf(results: ReadonlyArray<Parsed<unknown> | undefined>):
 
 /** A value for a message: quoted, one line, and cut short so a pasted blob cannot flood splunkd.log or Splunk Web. */
 export function quote(value: string): string {
-  // eslint-disable-next-line no-control-regex
   const line = value.replace(/[\u0000-\u001f\u007f]/g, ' ');
   return JSON.stringify(line.length > 120 ? `${line.slice(0, 117)}...` : line);
 }

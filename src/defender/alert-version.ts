@@ -25,19 +25,9 @@ const FIELDS: Record<Api, { id: string; time: string }> = {
   siem: { id: 'FullId', time: 'LastProcessedTimeUtc' },
 };
 
-/** The field that holds an alert's last-update time for this api (the cursor field). */
-export function timeFieldOf(api: Api): string {
-  return FIELDS[api].time;
-}
-
 /** The fields versionOf reads, for the JSON splitter to pick out of each alert without parsing it. */
 export function keyFieldsOf(api: Api): readonly string[] {
   return [FIELDS[api].id, FIELDS[api].time];
-}
-
-/** The field that identifies an alert (siem: a detection) for this api. */
-export function idFieldOf(api: Api): string {
-  return FIELDS[api].id;
 }
 
 /** Reads the version of one alert, or says which field is missing or unusable. */

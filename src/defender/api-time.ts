@@ -62,10 +62,6 @@ export function floorToMs(t: ApiTime): ApiTime {
   return floorDiv(t, TICKS_PER_MS) * TICKS_PER_MS;
 }
 
-export function maxTime(a: ApiTime, b: ApiTime): ApiTime {
-  return a > b ? a : b;
-}
-
 function floorDiv(a: bigint, b: bigint): bigint {
   const q = a / b;
   return a % b !== 0n && (a < 0n) !== (b < 0n) ? q - 1n : q;

@@ -177,7 +177,7 @@ export function fromCheckpointDocument(doc: unknown, where: string): Cursor {
     if (t === undefined || !Array.isArray(ids) || ids.some((id) => typeof id !== 'string')) {
       throw fail(`seen entry ${JSON.stringify(timeText).slice(0, 60)} is malformed`);
     }
-    for (const id of ids as string[]) {
+    for (const id of ids) {
       let times = seen.get(id);
       if (!times) seen.set(id, (times = new Set()));
       times.add(t);

@@ -126,7 +126,7 @@ export class XmlEventWriter implements EventSink {
       this.#stream.write(chunk, (error) => {
         if (!error) return resolve();
         this.#fail(`stdout failed (${(error as NodeJS.ErrnoException).code ?? error.message}): splunkd stopped reading the event stream`);
-        reject(this.#failure);
+        reject(this.#failure ?? error);
       });
     });
     written.catch(noop); // observed through flush()/close(); never an unhandled rejection

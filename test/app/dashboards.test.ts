@@ -42,7 +42,7 @@ function readView(file: string): View {
   const texts: Record<string, string> = {};
   const stack: string[] = [];
   parser.on('opentag', (tag) => {
-    if (!root) root = { name: tag.name, attributes: tag.attributes as Record<string, string> };
+    if (!root) root = { name: tag.name, attributes: tag.attributes };
     stack.push(tag.name);
   });
   parser.on('closetag', () => stack.pop());

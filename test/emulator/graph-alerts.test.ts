@@ -107,7 +107,7 @@ describe('emulator: Graph alerts_v2 reads', () => {
     const fixtures = loadFixtureAlerts('graph');
     emu.store.addAlerts('graph', fixtures);
     const hostile = fixtures.at(-1)!;
-    const res = await api.get(`${emu.urls.graph}${ALERTS}/${hostile.id}`, { prefer: 'include-unknown-enum-members' });
+    const res = await api.get(`${emu.urls.graph}${ALERTS}/${String(hostile.id)}`, { prefer: 'include-unknown-enum-members' });
     const { '@odata.context': context, ...alert } = res.json();
     expect(context).to.include('$entity');
     expect(alert).to.deep.equal(hostile);

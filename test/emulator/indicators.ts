@@ -92,7 +92,7 @@ export function validateIndicator(input: unknown): { problem: IndicatorProblem }
     }
   }
   for (const key of REQUIRED) {
-    if (typeof body[key] !== 'string' || (body[key] as string).trim() === '') {
+    if (typeof body[key] !== 'string' || (body[key]).trim() === '') {
       return { problem: { code: 'MissingRequiredParameter', message: `Missing required parameter '${key}'.` } };
     }
   }

@@ -103,7 +103,7 @@ export function batchUpdateMdeAlerts(ctx: RequestContext, env: EmulatorContext):
   const update = readUpdate(body, ['alertIds']);
   if (typeof update === 'string') return mdeErrorReply(ctx, 400, 'InvalidRequestBody', update);
   const table = env.store.table('mde');
-  for (const id of ids as string[]) {
+  for (const id of ids) {
     const r = table.get(id);
     if (r && !r.hidden) applyUpdate(env, id, update, auth.token.clientId);
   }

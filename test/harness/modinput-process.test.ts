@@ -93,7 +93,7 @@ describe('modinput runner in a real process (launcher + bundle + harness)', func
   it('prints the scheme for --scheme', async () => {
     const result = await runScript(appDir, 'defender_alerts', { args: ['--scheme'], stdin: '' });
     expect(result.exitCode).to.equal(0);
-    expect(result.stdout.toString()).to.match(/^<scheme>\n  <title>Stand-in<\/title>/);
+    expect(result.stdout.toString()).to.match(/^<scheme>\n {2}<title>Stand-in<\/title>/);
   });
 
   it('answers --validate-arguments with silence or an error document', async () => {

@@ -146,7 +146,7 @@ export function runScript(appDir: string, name: string, options: ScriptOptions):
       try {
         stderrLines = checkStderr(stderrText, signal !== null);
       } catch (error) {
-        reject(error);
+        reject(error instanceof Error ? error : new Error(String(error)));
         return;
       }
       resolve({ exitCode, signal, stdout: Buffer.concat(stdout), stderrLines, durationMs, peakRssKb, dirs });

@@ -55,7 +55,7 @@ export async function countTenantIndicators(http: HttpClient, apiBase: string, s
   let count = 0;
   for (let page = 0; page < MAX_COUNT_PAGES; page++) {
     const query = new URLSearchParams({ $top: String(LIST_PAGE_SIZE), $skip: String(page * LIST_PAGE_SIZE) });
-    const reply = await sendJson(http, { url: `${apiBase}/api/indicators?${query}`, signal });
+    const reply = await sendJson(http, { url: `${apiBase}/api/indicators?${query.toString()}`, signal });
     const value = (reply.body as { value?: unknown } | undefined)?.value;
     const items = Array.isArray(value) ? value : [];
     for (const item of items) {

@@ -142,7 +142,7 @@ async function verifyBatch(batch: readonly AlertItem[], batchStatus: number, opt
   for (const part of chunk(batch, options.verifyChunkSize ?? 20)) {
     const ids = [...new Set(part.map((item) => item.id))];
     const filter = ids.map((id) => `id eq '${id.replace(/'/g, "''")}'`).join(' or ');
-    const url = `${options.apiBase}/api/alerts?${new URLSearchParams({ $filter: filter, $top: String(ids.length) })}`;
+    const url = `${options.apiBase}/api/alerts?${new URLSearchParams({ $filter: filter, $top: String(ids.length) }).toString()}`;
     let found: Map<string, Record<string, unknown>>;
     try {
       const reply = await sendJson(options.http, { url, signal: options.signal });

@@ -43,7 +43,7 @@ export function parseActionPayload(text: string): ActionPayload {
   }
   const p = raw as Record<string, unknown>;
   const problems: string[] = [];
-  const str = (key: string): string | undefined => (typeof p[key] === 'string' && p[key] !== '' ? (p[key] as string) : undefined);
+  const str = (key: string): string | undefined => (typeof p[key] === 'string' && p[key] !== '' ? p[key] : undefined);
 
   const serverUri = str('server_uri');
   const sessionKey = str('session_key');

@@ -6,7 +6,7 @@
  * outcomes.
  */
 import type { Endpoints } from '../../config/types.js';
-import { AddonError, ConfigError } from '../../errors.js';
+import { ConfigError } from '../../errors.js';
 import { describeForAdmin } from '../../toolkit/error-info.js';
 import { readUntilComplete } from '../../toolkit/read-until.js';
 import { Redactor } from '../../toolkit/redact.js';
@@ -27,7 +27,7 @@ export interface ActionServices {
   /** An authenticated client for the endpoints, with the input's app registration, proxy and timeouts. */
   createDefenderHttp(credentials: InputCredentials, endpoints: Endpoints, family: AlertApiFamily): HttpClient;
   /** The search results: the results file, or the payload's single `result`. */
-  readRows(payload: ActionPayload): AsyncIterable<ResultRow>;
+  readRows(payload: ActionPayload): AsyncIterable<ResultRow> | Iterable<ResultRow>;
 }
 
 /** What runAlertAction hands to an action. */

@@ -189,11 +189,6 @@ export function hasComment(comments: readonly unknown[], text: string): boolean 
   return comments.some((c) => typeof c === 'object' && c !== null && (c as { comment?: unknown }).comment === text);
 }
 
-/** A stable key for "the same change", so rows can be grouped (the change comes from the action's parameters). */
-export function describeChange(change: AlertChange): string {
-  return Object.entries(change).map(([k, v]) => `${k}=${String(v)}`).join(' ');
-}
-
 function findDetermination(text: string): AlertDetermination | undefined {
   const folded = foldEnumWord(text);
   return DETERMINATIONS.find((d) => foldEnumWord(d) === folded) ?? DETERMINATION_ALIASES[folded];

@@ -4,7 +4,7 @@
  * comment, through the API of the input named by `input` (graph → Graph, mde and siem → Defender for Endpoint).
  */
 import { ConfigError } from '../../errors.js';
-import { ALERT_CHANGE_PARAMS, parseAlertChange } from '../rules/alert-change.js';
+import { parseAlertChange } from '../rules/alert-change.js';
 import { loadActionTarget } from '../../composition/action-target.js';
 import { describeFailure } from '../defender/http-json.js';
 import type { RowOutcome } from '../protocol/outcomes.js';
@@ -93,6 +93,3 @@ async function collectAlertItems(run: ActionRun, idField: string): Promise<{ ite
   }
   return { items, early };
 }
-
-/** Parameter names this action reads (documented in README/alert_actions.conf.spec). */
-export const UPDATE_ALERT_PARAMS = ['input', 'id_field', ...ALERT_CHANGE_PARAMS, 'dry_run', 'index'] as const;

@@ -4,7 +4,7 @@
  */
 import { DEFAULT_APP_SETTINGS } from '../../config/app-settings.js';
 import type { DefenderInputConfig } from '../../config/types.js';
-import { fromEpochMs, fromSeconds, parseApiTime, toEpochMs, type ApiTime } from '../../defender/api-time.js';
+import { fromEpochMs, fromSeconds, toEpochMs, type ApiTime } from '../../defender/api-time.js';
 import { versionOf } from '../../defender/alert-version.js';
 import {
   completeWindow, fromCheckpointDocument, initialCursor, partialWindow, readFrom, toCheckpointDocument, VersionSet,

@@ -49,7 +49,7 @@ describe('README/inputs.conf.spec', () => {
   });
 
   it('documents every key with at least one * line', () => {
-    for (const key of spec.keys) expect(spec.docs.get(key)?.filter((line) => line.startsWith('* ')), key).to.not.be.empty;
+    for (const key of spec.keys) expect(spec.docs.get(key)?.filter((line) => line.startsWith('* ')) ?? [], key).to.not.have.length(0);
   });
 
   it('documents each default of the table as "* Default: <value>"', () => {

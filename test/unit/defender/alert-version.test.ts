@@ -1,15 +1,12 @@
 import { expect } from 'chai';
 import { parseApiTime } from '../../../src/defender/api-time.js';
-import { idFieldOf, timeFieldOf, versionOf } from '../../../src/defender/alert-version.js';
+import { keyFieldsOf, versionOf } from '../../../src/defender/alert-version.js';
 
 describe('alert-version', () => {
-  it('names the cursor and id fields of each api', () => {
-    expect([timeFieldOf('graph'), timeFieldOf('mde'), timeFieldOf('siem')]).to.deep.equal([
-      'lastUpdateDateTime',
-      'lastUpdateTime',
-      'LastProcessedTimeUtc',
-    ]);
-    expect([idFieldOf('graph'), idFieldOf('mde'), idFieldOf('siem')]).to.deep.equal(['id', 'id', 'FullId']);
+  it('names the id and cursor fields of each api, as the JSON splitter must read them', () => {
+    expect(keyFieldsOf('graph')).to.deep.equal(['id', 'lastUpdateDateTime']);
+    expect(keyFieldsOf('mde')).to.deep.equal(['id', 'lastUpdateTime']);
+    expect(keyFieldsOf('siem')).to.deep.equal(['FullId', 'LastProcessedTimeUtc']);
   });
 
   it('keys a graph alert by id and lastUpdateDateTime, at 100-ns precision', () => {

@@ -16,7 +16,7 @@ function sha256(i: number): string {
 function items(n: number, from = 0): IndicatorItem[] {
   return Array.from({ length: n }, (_, i) => ({
     row: i + 1,
-    indicator: { indicatorValue: sha256(from + i), indicatorType: 'FileSha256', action: 'Block', title: 't', description: 'd', generateAlert: false } as Indicator,
+    indicator: { indicatorValue: sha256(from + i), indicatorType: 'FileSha256', action: 'Block', title: 't', description: 'd', generateAlert: false },
   }));
 }
 

@@ -96,7 +96,7 @@ describe('GraphSource', () => {
     const http = new FakeHttpClient().on(FIRST, ...Array.from({ length: PAGE_ATTEMPTS }, () => ({ body: page, cutAt: 30 })));
     const error = await rejectionOf(collect(source(http)));
     expect(error).to.be.instanceOf(ApiError).with.property('code', 'api_body_interrupted');
-    expect((error as Error).message).to.match(new RegExp(`${PAGE_ATTEMPTS} times in a row \\(last: api_truncated_body\\).*check the network path`));
+    expect((error).message).to.match(new RegExp(`${PAGE_ATTEMPTS} times in a row \\(last: api_truncated_body\\).*check the network path`));
     expect(error).to.have.property('url', FIRST);
     expect(http.urls).to.have.length(PAGE_ATTEMPTS);
   });

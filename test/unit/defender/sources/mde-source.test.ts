@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import { MdeSource, skipMarginOf } from '../../../../src/defender/sources/mde-source.js';
 import type { HttpRequest } from '../../../../src/ports.js';
 import { FakeHttpClient, MemoryLogger } from '../../../helpers/fake-http-client.js';
-import { collect, ids, odataPage, WINDOW } from './support.js';
+import { collect, ids, odataPage } from './support.js';
 
 const BASE = 'https://api.security.microsoft.com/api/alerts';
 const FILTER =
@@ -77,7 +77,7 @@ describe('MdeSource', () => {
     const http = new FakeHttpClient().serve(`${BASE}?*`, server);
     const { alerts } = await collect(source(http, 10));
     const read = new Set(ids(alerts));
-    for (const row of rows) expect(read.has(row.id), `${row.id} read`).to.equal(true);
+    for (const row of rows) expect(read.has(row.id), `${String(row.id)} read`).to.equal(true);
   });
 
   it('follows @odata.nextLink when the API sends one, and stops at the page without one even if full', async () => {
