@@ -1,6 +1,6 @@
 /**
- * CheckpointStore on the local disk: one JSON file per stanza under the input's `checkpoint_dir` (splunk-modinput.md §9,
- * style rule 7). Writes are atomic (temp file, fsync, rename, fsync of the directory), so a kill at any instant leaves
+ * CheckpointStore on the local disk: one JSON file per stanza under the `checkpoint_dir` splunkd gives the input.
+ * Writes are atomic (temp file, fsync, rename, fsync of the directory), so a kill at any instant leaves
  * the old or the new document. A checkpoint that cannot be read or parsed is an error, never a silent reset: a reset
  * would re-ingest everything since start_time.
  */
@@ -33,8 +33,8 @@ export function toCheckpointFileName(key: string): string {
 
 /** A CheckpointStore that keeps each key's document in `<dir>/<toCheckpointFileName(key)>`; `dir` is created on first save. */
 export function createFileCheckpointStore(dir: string): CheckpointStore {
-  // The brief names the temp file `<file>.<pid>.tmp`; a random tag per store gives the same guarantee (two writers
-  // never share a temp file) without this adapter reading `process`. The counter separates saves within one store.
+  // A random tag per store keeps two writers (two runs of one stanza, a stuck one and its successor) off each other's
+  // temp file without this adapter reading the process id. The counter separates saves within one store.
   const tag = randomBytes(4).toString('hex');
   let saves = 0;
 
@@ -45,10 +45,10 @@ export function createFileCheckpointStore(dir: string): CheckpointStore {
       try {
         text = await readFile(file, 'utf8');
       } catch (error) {
-        if (codeOf(error) === 'ENOENT') return undefined;
+        if (errorInfo(error).code === 'ENOENT') return undefined;
         throw new CheckpointError(
           'checkpoint_unreadable',
-          `Cannot read the checkpoint of input ${key} from ${file} (${codeOf(error) ?? 'unknown error'}): check that the user splunkd runs as (usually splunk) may read it and its directory.`,
+          `Cannot read the checkpoint of input ${key} from ${file} (${errorInfo(error).code ?? 'unknown error'}): check that the user splunkd runs as (usually splunk) may read it and its directory.`,
           { cause: error },
         );
       }
@@ -69,7 +69,7 @@ export function createFileCheckpointStore(dir: string): CheckpointStore {
       if (text === undefined) {
         throw new CheckpointError('checkpoint_invalid', `The checkpoint of input ${key} is not a JSON value; this is a bug, please report it.`);
       }
-      const tmp = `${file}.${tag}-${++saves}.tmp`;
+      const tmp = toTempFileName(file, tag, ++saves);
       try {
         await mkdir(dir, { recursive: true });
         await writeDurably(tmp, text + '\n');
@@ -79,12 +79,17 @@ export function createFileCheckpointStore(dir: string): CheckpointStore {
         await unlink(tmp).catch(() => undefined);
         throw new CheckpointError(
           'checkpoint_unwritable',
-          `Cannot write the checkpoint of input ${key} in ${dir} (${codeOf(error) ?? 'unknown error'}): check that the directory exists or can be created and that the user splunkd runs as (usually splunk) has write permission on it${codeOf(error) === 'ENOSPC' ? ', and free disk space' : ''}.`,
+          `Cannot write the checkpoint of input ${key} in ${dir} (${errorInfo(error).code ?? 'unknown error'}): check that the directory exists or can be created and that the user splunkd runs as (usually splunk) has write permission on it${errorInfo(error).code === 'ENOSPC' ? ', and free disk space' : ''}.`,
           { cause: error },
         );
       }
     },
   };
+}
+
+/** Where a save writes before the rename makes it the checkpoint: `<file>.<tag>-<n>.tmp`, never read by load(). */
+export function toTempFileName(file: string, tag: string, save: number): string {
+  return `${file}.${tag}-${save}.tmp`;
 }
 
 /** Writes the whole file and flushes it to the disk before the rename makes it the checkpoint. */
@@ -106,13 +111,8 @@ async function syncDirectory(dir: string): Promise<void> {
     handle = await open(dir, 'r');
     await handle.sync();
   } catch (error) {
-    if (!['EINVAL', 'EISDIR', 'EPERM', 'ENOTSUP', 'EBADF'].includes(codeOf(error) ?? '')) throw error;
+    if (!['EINVAL', 'EISDIR', 'EPERM', 'ENOTSUP', 'EBADF'].includes(errorInfo(error).code ?? '')) throw error;
   } finally {
     await handle?.close();
   }
-}
-
-function codeOf(error: unknown): string | undefined {
-  const code = (error as { code?: unknown } | null)?.code;
-  return typeof code === 'string' ? code : undefined;
 }

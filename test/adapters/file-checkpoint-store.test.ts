@@ -1,8 +1,8 @@
 import { expect } from 'chai';
-import { chmodSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createFileCheckpointStore, toCheckpointFileName } from '../../src/adapters/file-checkpoint-store.js';
+import { createFileCheckpointStore, toCheckpointFileName, toTempFileName } from '../../src/adapters/file-checkpoint-store.js';
 import { CheckpointError } from '../../src/errors.js';
 
 const KEY = 'defender_alerts://prod';
@@ -13,7 +13,6 @@ describe('file checkpoint store', () => {
     root = mkdtempSync(join(tmpdir(), 'ta-defender-checkpoint-'));
   });
   afterEach(() => {
-    chmodSync(root, 0o700);
     rmSync(root, { recursive: true, force: true });
   });
 
@@ -44,12 +43,12 @@ describe('file checkpoint store', () => {
     await store.save(KEY, { n: 1 });
     // What a kill between write and rename leaves: a partial temp file next to the intact checkpoint.
     const file = join(root, toCheckpointFileName(KEY));
-    writeFileSync(`${file}.12345.tmp`, '{"n": 2, "trunc');
+    writeFileSync(toTempFileName(file, '0a1b2c3d', 2), '{"n": 2, "trunc');
     expect(await createFileCheckpointStore(root).load(KEY)).to.deep.equal({ n: 1 });
   });
 
   it('treats a leftover temp file without any checkpoint as a first run, not as the checkpoint', async () => {
-    writeFileSync(join(root, `${toCheckpointFileName(KEY)}.999.tmp`), '{"n": 7}\n');
+    writeFileSync(toTempFileName(join(root, toCheckpointFileName(KEY)), '0a1b2c3d', 1), '{"n": 7}\n');
     expect(await createFileCheckpointStore(root).load(KEY)).to.equal(undefined);
   });
 
@@ -74,12 +73,13 @@ describe('file checkpoint store', () => {
     expect((error as Error).message).to.include(file);
   });
 
-  it('rejects a save into an unwritable directory naming the directory and the permissions to check', async () => {
-    const dir = unwritableDir(root);
-    const error = await createFileCheckpointStore(dir).save(KEY, { n: 1 }).then(() => undefined, (e: unknown) => e);
+  it('rejects a save it cannot complete (a directory where the file goes, refused even to root), naming the directory', async () => {
+    mkdirSync(join(root, toCheckpointFileName(KEY), 'occupied'), { recursive: true });
+    const error = await createFileCheckpointStore(root).save(KEY, { n: 1 }).then(() => undefined, (e: unknown) => e);
     expect(error).to.be.instanceOf(CheckpointError);
     expect((error as CheckpointError).code).to.equal('checkpoint_unwritable');
-    expect((error as Error).message).to.include(dir).and.include('permission').and.include('splunk');
+    expect((error as Error).message).to.include(root).and.include('permission').and.include('splunk');
+    expect(readdirSync(root), 'the temp file is removed').to.deep.equal([toCheckpointFileName(KEY)]);
   });
 
   it('rejects a save into a directory that cannot be created (its parent is a regular file)', async () => {
@@ -123,18 +123,3 @@ describe('file checkpoint store', () => {
 });
 
 /** A directory the test process cannot write into; chmod does not stop root, so then use a path under a regular file. */
-function unwritableDir(root: string): string {
-  const dir = join(root, 'locked');
-  mkdirSync(dir);
-  chmodSync(dir, 0o500);
-  try {
-    writeFileSync(join(dir, 'probe'), '');
-  } catch {
-    return dir;
-  }
-  rmSync(join(dir, 'probe'));
-  chmodSync(dir, 0o700);
-  const file = join(root, 'not-a-dir');
-  writeFileSync(file, '');
-  return join(file, 'locked');
-}

@@ -88,6 +88,7 @@ describe('defender_alerts end to end (built app, emulator, splunkd harness)', fu
         let seed = 11;
         const random = () => ((seed = (seed * 48271) % 2147483647) / 2147483647);
         const emitted: string[] = [];
+        let killed = 0;
         for (let round = 0; round < 6; round++) {
           const now = Date.now();
           // Round 0 is a day of backlog; later rounds bring alerts timed up to 200 s in the past: late arrivals
@@ -98,8 +99,12 @@ describe('defender_alerts end to end (built app, emulator, splunkd harness)', fu
           for (let i = 0; i < 5; i++) e2e.emu.store.updateAlert(api, ids[Math.floor(random() * ids.length)]!);
           const afterEvents = 1 + Math.floor(random() * 60);
           const run = await runStanza(e2e, { name, api, checkpointDir, kill: { signal: 'SIGKILL', afterEvents } });
+          // A run with fewer than `afterEvents` events to write ends by itself, and must end cleanly.
+          if (run.signal === 'SIGKILL') killed++;
+          else expect(run.exitCode, run.stderrLines.join('\n')).to.equal(0);
           emitted.push(...emittedVersions(api, run.events));
         }
+        expect(killed, 'runs killed mid-stream').to.be.at.least(3);
         const clean = await runStanza(e2e, { name, api, checkpointDir });
         expect(clean.exitCode, clean.stderrLines.join('\n')).to.equal(0);
         emitted.push(...emittedVersions(api, clean.events));
