@@ -98,7 +98,7 @@ export interface SplunkdClient {
   sendEvent(event: { data: string; sourcetype: string; source?: string; index?: string; host?: string }): Promise<void>;
 }
 
-/** One event of the XML stream (contract §2.3). */
+/** One event of the modular input's XML stream. */
 export interface SplunkEvent {
   /** Full stanza name, e.g. `defender_alerts://prod`. */
   stanza: string;

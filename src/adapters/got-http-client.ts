@@ -100,7 +100,7 @@ export function createGotHttpClient(options: GotHttpClientOptions): HttpClient {
       if (outcome.ok) {
         const warning = outcome.response.headers['warning'];
         if (outcome.response.status === 206) {
-          // Federated Graph APIs answer 206 when one provider failed; the rest is still good data (defender-api.md §3.5).
+          // Federated Graph APIs answer 206 when one provider failed; the rest is still good data (https://learn.microsoft.com/graph/errors).
           log.warn('partial content from the API', { status: 206, url: where, warning: oneLine(String(warning ?? ''), 200) });
         }
         return outcome.response;
@@ -370,7 +370,7 @@ async function readBounded(stream: Readable, idleMs: number): Promise<string> {
 
 /**
  * Microsoft's error bodies: Graph `{"error":{"code","message","innerError":{"request-id"}}}`, MDE/XDR
- * `{"error":{"code","message","target"}}` where `target` is the per-request correlation id (defender-api.md §3.5, §5.8).
+ * `{"error":{"code","message","target"}}` where `target` is the per-request correlation id (https://learn.microsoft.com/graph/errors, https://learn.microsoft.com/defender-endpoint/api/common-errors).
  */
 function parseMicrosoftError(text: string): { code?: string; message?: string; requestId?: string } {
   let body: unknown;

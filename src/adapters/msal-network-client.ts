@@ -1,6 +1,6 @@
 /**
  * msal-node's `system.networkClient` on got, so token calls use the same proxy, CA, timeouts and User-Agent as the
- * API calls (msal-node 7 has no proxy option and its default client is bare fetch; defender-api.md §11).
+ * API calls (msal-node 7 has no proxy option and its default client is bare fetch: https://learn.microsoft.com/entra/msal/javascript/node/configuration).
  *
  * msal turns every failure of the openid-configuration request into one opaque `endpoints_resolution_error`, and
  * other transport failures into a message-less `network_error`. This client remembers the last failure it saw so the

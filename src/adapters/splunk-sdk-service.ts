@@ -1,5 +1,5 @@
 /**
- * splunk-sdk (npm), contained (splunk-modinput.md §14). We keep its `Service` as the REST client (namespaced paths,
+ * splunk-sdk (npm), contained. We keep its `Service` as the REST client (namespaced paths,
  * `Authorization: Splunk <key>`, output_mode=json, form encoding) and replace the three things we cannot ship:
  *
  * - dotenv: the package index (`splunk-sdk`) runs `require("dotenv").config()` on import, loading a `.env` from

@@ -1,5 +1,5 @@
 /**
- * SplunkdClient over splunkd's management REST API (splunk-modinput.md §8, §10), with the `server_uri` and
+ * SplunkdClient over splunkd's management REST API (https://docs.splunk.com/Documentation/Splunk/latest/RESTREF/RESTaccess), with the `server_uri` and
  * `session_key` that splunkd hands to the input (XML) or the alert action (payload). splunk-sdk is the REST client,
  * contained in splunk-sdk-service.ts. This file decides where it may connect, builds the endpoints, and turns every
  * failure into a SplunkdError whose message never holds the session key, a secret or a request body.

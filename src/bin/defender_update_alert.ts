@@ -1,5 +1,5 @@
 /**
- * Entry point of the `defender_update_alert` alert action (splunk-modinput.md §10): the only file that touches `process`.
+ * Entry point of the `defender_update_alert` alert action: the only file that touches `process`.
  * It sets process.exitCode rather than calling process.exit, so stderr is drained before the process ends.
  */
 import { runActionProcess } from '../composition/action-process.js';

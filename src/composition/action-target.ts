@@ -6,7 +6,7 @@
  *
  * Hosts: a Graph input updates alerts through Graph. Everything else (MDE alert updates for mde and siem inputs,
  * indicators for every input) goes to the Defender for Endpoint API of the same cloud: graph `global`/`gcc`/
- * `gcc_high`/`dod` and siem `eu`/`us`/`uk`/`gcc`/`gcc_high` have an MDE region of the same name (defender-api.md §1).
+ * `gcc_high`/`dod` and siem `eu`/`us`/`uk`/`gcc`/`gcc_high` have an MDE region of the same name (https://learn.microsoft.com/defender-endpoint/gov).
  */
 import { INPUT_SCHEME, SECRET_REALM, secretUserFor } from './client-secret.js';
 import { resolveConfig } from '../config/resolve.js';

@@ -1,5 +1,5 @@
 /**
- * The client secret's life cycle (contract §2.3, splunk-modinput.md §8.2): a clear secret typed into the input is moved
+ * The client secret's life cycle (https://docs.splunk.com/Documentation/Splunk/latest/RESTREF/RESTaccess, storage/passwords): a clear secret typed into the input is moved
  * into splunkd's storage/passwords and the stanza's value replaced by the mask; a masked stanza reads it back.
  * If splunkd cannot be reached, the run goes on with the clear secret and says so once.
  */

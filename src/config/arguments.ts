@@ -1,5 +1,5 @@
 /**
- * The ONE table of the `defender_alerts` input's arguments (contract §2.1). The scheme (config/scheme.ts), the
+ * The ONE table of the `defender_alerts` input's arguments. The scheme (config/scheme.ts), the
  * hand-written README/inputs.conf.spec (checked against this table by a test) and config/resolve.ts all read it.
  */
 import type { SchemeArgument } from '../modinput/scheme-types.js';

@@ -6,7 +6,7 @@ import { INPUT_ARGUMENTS } from './arguments.js';
 export const SCHEME_TITLE = 'Microsoft Defender alerts';
 
 /**
- * The scheme splunkd registers (contract §2.1): external validation on, so every create/edit runs
+ * The scheme splunkd registers: external validation on, so every create/edit runs
  * `--validate-arguments`; one process per stanza, so each stanza keeps its own interval; XML streaming.
  */
 export function buildScheme(): SchemeDefinition {

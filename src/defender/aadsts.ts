@@ -1,5 +1,5 @@
 /**
- * Turns Entra ID token failures, and API 403s, into sentences a Splunk admin can act on (defender-api.md §12, §2.1).
+ * Turns Entra ID token failures, and API 403s, into sentences a Splunk admin can act on (https://learn.microsoft.com/entra/identity-platform/reference-error-codes).
  * Pure: the caller passes the library error and what the transport saw.
  *
  * We match on the AADSTS number (`error_codes[0]`, or the number msal or the description carries), never on the
@@ -55,7 +55,7 @@ const PRODUCT_BUG_SCOPE: Rule = {
   message: () => 'The add-on asked for a malformed token scope (it must be one `<resource>/.default`). This is a bug in the add-on: please report it.',
 };
 
-/** AADSTS number → what to tell the admin (defender-api.md §12). */
+/** AADSTS number → what to tell the admin (https://learn.microsoft.com/entra/identity-platform/reference-error-codes). */
 const RULES: ReadonlyMap<number, Rule> = new Map<number, Rule>([
   [7000215, { code: 'auth_bad_secret', message: () =>
     "The client secret is wrong. Paste the secret's Value, not the Secret ID, from the app's Certificates & secrets page." }],
@@ -193,7 +193,7 @@ export interface ForbiddenTarget {
   api?: Api;
 }
 
-/** The application permission (and its resource app) a call needs, from defender-api.md §2.1; undefined if unknown. */
+/** The application permission (and its resource app) a call needs, as each API's reference page lists it; undefined if unknown. */
 export function requiredPermission(target: ForbiddenTarget): { permission: string; resource: string } | undefined {
   let path: string;
   let host: string;
@@ -218,7 +218,7 @@ export function requiredPermission(target: ForbiddenTarget): { permission: strin
 
 /**
  * The advice for an API 403. Missing admin consent has no AADSTS code: Entra ID issues the token without the role
- * and the API refuses it (defender-api.md §2.1, §12).
+ * and the API refuses it.
  */
 export function describeForbidden(target: ForbiddenTarget): string {
   const isSiem = target.api === 'siem' || /alertexporter/i.test(target.url);

@@ -1,5 +1,5 @@
 /**
- * What identifies one version of an alert: its id plus its last-update time (contract §2.3). The SIEM exporter serves
+ * What identifies one version of an alert: its id plus its last-update time. The SIEM exporter serves
  * detections, several per alert sharing `AlertId`, so there the id is `FullId` and the time `LastProcessedTimeUtc`.
  */
 import type { Api } from '../config/types.js';

@@ -1,12 +1,13 @@
 /**
- * Where each api lives in each region: API host, Entra ID login host and token scope (defender-api.md §1, contract §3).
+ * Where each api lives in each region: API host, Entra ID login host and token scope
+ * (https://learn.microsoft.com/graph/deployments, https://learn.microsoft.com/defender-endpoint/gov).
  * Pure data plus one function that turns an input's api/region/tenant (and optional overrides) into Endpoints.
  * Alert actions use the same table, so an input and an action configured alike call the same hosts.
  */
 import { ConfigError } from '../errors.js';
 import type { Api, Endpoints } from '../config/types.js';
 
-/** Entra ID login hosts (defender-api.md §1.1). GCC tenants live in the commercial directory; GCC High and DoD do not. */
+/** Entra ID login hosts (https://learn.microsoft.com/graph/deployments). GCC tenants live in the commercial directory; GCC High and DoD do not. */
 export const LOGIN_HOSTS = {
   commercial: 'https://login.microsoftonline.com',
   usGovernment: 'https://login.microsoftonline.us',
@@ -30,7 +31,7 @@ export interface ApiPaths {
   alertsPath: string;
 }
 
-/** Paths per api (contract §3): graph `/v1.0/security/alerts_v2`, mde and siem `/api/alerts`. */
+/** Paths per api: graph `/v1.0/security/alerts_v2`, mde and siem `/api/alerts`. */
 export const API_PATHS: Readonly<Record<Api, Readonly<ApiPaths>>> = Object.freeze({
   graph: Object.freeze({ basePath: '/v1.0', alertsPath: '/security/alerts_v2' }),
   mde: Object.freeze({ basePath: '', alertsPath: '/api/alerts' }),
@@ -50,7 +51,7 @@ function mdeGeo(host: string): Cloud {
   return { apiHost: host, loginHost: LOGIN_HOSTS.commercial, scope: MDE_COMMERCIAL_SCOPE };
 }
 
-/** The SIEM exporter's resource for an app the customer registered (defender-api.md §1.5; the v2 `.default` form). */
+/** The SIEM exporter's resource for an app the customer registered (the v2 `.default` form of the exporter's documented resource). */
 const SIEM_SCOPE = 'https://WDATPAlertExport.Seville.onmicrosoft.com/.default';
 
 function siem(host: string, loginHost: string): Cloud {
@@ -58,9 +59,9 @@ function siem(host: string, loginHost: string): Cloud {
 }
 
 /**
- * Every api × region the input accepts, in the contract's order (the first is the default where the api has one).
+ * Every api × region the input accepts, in a fixed order (the first is the default where the api has one).
  *
- * Government scopes that Microsoft does not document (defender-api.md §1.3, §1.5, §13.2), and why these values:
+ * Government scopes that Microsoft does not document, and why these values:
  * - mde `gcc`: GCC tenants sign in to the commercial directory, where "WindowsDefenderATP" also answers to the
  *   documented alternative identifier `https://securitycenter.onmicrosoft.com/windowsatpservice`. Cortex XSOAR, the one
  *   production client with GCC support we could read, uses exactly that scope there; the commercial
@@ -126,7 +127,7 @@ export const DEFAULT_REGIONS: Readonly<Record<Api, string | undefined>> = Object
   siem: undefined,
 });
 
-/** The regions an api has, in the contract's order. */
+/** The regions an api has, in a fixed order. */
 export function listRegions(api: Api): string[] {
   return Object.keys(CLOUDS[api]);
 }

@@ -1,10 +1,10 @@
 /**
  * When to resend an HTTP request, and after how long. Pure: the adapter describes what happened, this file decides.
  *
- * Rules (defender-api.md §3.5, §5.8, §9; contract §2.3; style rule 6):
+ * Rules (https://learn.microsoft.com/graph/throttling-limits, https://learn.microsoft.com/defender-endpoint/api/common-errors):
  * - 429: wait exactly what `Retry-After` says (seconds or HTTP-date; MDE/XDR bodies may say "in N seconds" instead).
  *   A wait longer than `maxRetryAfterMs` is not waited out: Microsoft answers 429 again to anyone who comes back sooner
- *   (defender-api.md §9), so sleeping a capped amount would only spend quota. The request fails as throttled and the
+ *   (Graph's throttling guidance says so), so sleeping a capped amount would only spend quota. The request fails as throttled and the
  *   next scheduled run tries again. Without any hint: exponential backoff with jitter.
  * - 408, 5xx (but 501/505, which will not change), connection resets and timeouts: bounded exponential backoff with
  *   jitter; a 503 with `Retry-After` waits as told.

@@ -1,4 +1,4 @@
-/** One alert version → one Splunk event (contract §2.3): the alert JSON as served, timed by its last-update time. */
+/** One alert version → one Splunk event: the alert JSON as served, timed by its last-update time. */
 import type { DefenderInputConfig } from '../config/types.js';
 import type { RawAlert, SplunkEvent } from '../ports.js';
 import { toEpochSecondsText, type ApiTime } from './api-time.js';

@@ -1,4 +1,4 @@
-/** The XML event stream on stdout (spec §6, §7.2): framing, coalescing, backpressure, flush and EPIPE. */
+/** The XML event stream on stdout (https://dev.splunk.com/enterprise/docs/developapps/manageknowledge/custominputs/modinputsscript/): framing, coalescing, backpressure, flush and EPIPE. */
 import type { Writable } from 'node:stream';
 import { StoppedError } from '../errors.js';
 import type { EventSink, SplunkEvent } from '../ports.js';

@@ -1,4 +1,4 @@
-/** One event of the XML stream (spec §6), the hot path: plain string building, escaping only when needed. */
+/** One event of the XML stream, the hot path: plain string building, escaping only when needed. */
 import type { SplunkEvent } from '../ports.js';
 import { ModinputProtocolError } from './protocol-error.js';
 import { escapeXmlAttribute, escapeXmlText } from './xml-text.js';

@@ -1,5 +1,5 @@
 /**
- * The stderr logger (spec §7.1): one line per message, `LEVEL message key=value …`. splunkd turns the leading level
+ * The stderr logger (https://dev.splunk.com/enterprise/docs/developapps/manageknowledge/custominputs/modinputsscript/): one line per message, `LEVEL message key=value …`. splunkd turns the leading level
  * word into the splunkd.log level and logs a line without one at ERROR, so every line starts with one and never
  * spans two lines. Registered secrets are masked in every line, whichever field they hide in.
  */

@@ -25,7 +25,7 @@ export const ROLES: Record<Api, string[]> = {
   siem: [],
 };
 
-/** Which field of a served item is its id and time, per api (contract §2.3). */
+/** Which field of a served item is its id and time, per api. */
 export const KEY_FIELDS: Record<Api, { id: string; time: string }> = {
   graph: { id: 'id', time: 'lastUpdateDateTime' },
   mde: { id: 'id', time: 'lastUpdateTime' },

@@ -1,5 +1,5 @@
 /**
- * The fault matrix of the modular input (contract §2.3): for each api, each kind of failure Microsoft or the network
+ * The fault matrix of the modular input: for each api, each kind of failure Microsoft or the network
  * can produce, injected deterministically by the emulator, against the BUILT app run as splunkd runs it.
  *
  * - Transient (fewer failures than the app retries): the run recovers, exits 0, emits every new alert version exactly
@@ -181,7 +181,7 @@ const TRANSIENT: TransientCase[] = [
 ];
 
 const NEXT_RUN = /next run/i;
-/** A body that breaks off on every attempt ends in one ERROR line that says what to do (contract §2.3). */
+/** A body that breaks off on every attempt ends in one ERROR line that says what to do. */
 const BODY_BROKE_ADVICE = new RegExp(`broke off or stalled mid-body ${PAGE_ATTEMPTS} times in a row .*next run reads this window again.*check the network path`);
 
 const PERSISTENT: PersistentCase[] = [
@@ -427,7 +427,7 @@ describe('defender_alerts fault matrix (built app, emulator faults, splunkd harn
           // The recovery run moved the checkpoint on.
           expect((JSON.parse(checkpointText(checkpointDir)) as { watermark: string }).watermark > (JSON.parse(checkpoint) as { watermark: string }).watermark).to.equal(true);
           // Last, so that a message without advice does not hide the checks above.
-          expect(line, `the ERROR line says what to do (contract §2.3): ${line}\n`).to.match(c.advice);
+          expect(line, `the ERROR line says what to do: ${line}\n`).to.match(c.advice);
         });
       }
 

@@ -1,5 +1,5 @@
 /**
- * Error bodies in each service's own shape: Entra ID (defender-api.md §2), Graph (§3.5) and MDE, which the SIEM
+ * Error bodies in each service's own shape: Entra ID, Graph and MDE, which the SIEM
  * exporter also gets here since its body shape is not documented (§5.8, §8.3).
  */
 import { randomUUID } from 'node:crypto';

@@ -9,7 +9,7 @@ import { RESOURCE_SERVICE, type IssuedToken } from './entra.js';
 import type { Reply, RequestContext } from './http-io.js';
 import type { RateFamily } from './rate-limit.js';
 
-/** Roles per operation (defender-api.md §2.1). */
+/** Roles per operation. */
 export const ROLES = {
   graphRead: ['SecurityAlert.Read.All', 'SecurityAlert.ReadWrite.All'],
   graphWrite: ['SecurityAlert.ReadWrite.All'],

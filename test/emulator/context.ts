@@ -1,5 +1,5 @@
 /**
- * The emulator's switches (the "(assumed)" behaviours of defender-api.md made configurable) and the state every
+ * The emulator's switches (behaviours Microsoft does not document, made configurable) and the state every
  * handler shares. Settings are a plain mutable object: a test may flip `emu.settings.mdeNextLink` between requests.
  */
 import type { Directory } from './entra.js';

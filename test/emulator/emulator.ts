@@ -1,7 +1,7 @@
 /**
  * A local stand-in for Entra ID, Microsoft Graph security, the Defender for Endpoint API and the legacy SIEM
  * exporter, over real TLS (test/helpers/tls.ts), one listener per service because MDE and SIEM share `/api/alerts`.
- * It behaves as defender-api.md says, awkward parts included; the "(assumed)" parts are switches in `settings`.
+ * It behaves as Microsoft documents, awkward parts included; what Microsoft leaves open is a switch in `settings`.
  *
  *   const emu = await startEmulator();
  *   emu.addApp({ tenantId, clientId, secret, roles: ['SecurityAlert.Read.All'] });

@@ -1,5 +1,5 @@
 /**
- * Entra ID as seen by a client-credentials caller (defender-api.md §2, §11, §12): the tenant's openid-configuration,
+ * Entra ID as seen by a client-credentials caller: the tenant's openid-configuration,
  * the v2 and v1 token endpoints with their exact error bodies, and msal's instance-discovery endpoint (recorded, since
  * tests assert it is never called). Tokens are opaque random strings mapped to what a JWT would carry.
  */

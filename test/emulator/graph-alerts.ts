@@ -1,5 +1,5 @@
 /**
- * Graph security alerts_v2 reads (defender-api.md §3.1–§3.3): `GET /v1.0/security/alerts_v2` with `$filter`,
+ * Graph security alerts_v2 reads: `GET /v1.0/security/alerts_v2` with `$filter`,
  * `$orderby`, `$top` (clamped), `$skip`, `$count`, absolute `@odata.nextLink` paging by an opaque `$skiptoken`, and
  * the Prefer header for evolvable enum members; `GET …/alerts_v2/{id}`.
  *

@@ -1,5 +1,5 @@
 /**
- * Graph alerts_v2 writes (defender-api.md §3.4): `PATCH …/alerts_v2/{id}` with any of status, classification,
+ * Graph alerts_v2 writes: `PATCH …/alerts_v2/{id}` with any of status, classification,
  * determination, assignedTo (enums validated, a new version with a new lastUpdateDateTime, 200 with the alert), and
  * `POST …/alerts_v2/{id}/comments` (200 with the full comment list).
  */

@@ -1,5 +1,5 @@
 /**
- * MDE custom indicators (defender-api.md §6): submit (upsert on type + value), import (≤ 500, per-item results), list
+ * MDE custom indicators: submit (upsert on type + value), import (≤ 500, per-item results), list
  * (`$filter`, `$top` ≤ 10,000, `$skip`), delete, BatchDelete; per-type value and action validation; a cap of 15,000
  * active indicators per tenant. `Ti.ReadWrite` callers see only their own indicators, `Ti.ReadWrite.All` all of them.
  */

@@ -1,5 +1,5 @@
 /**
- * Defender for Endpoint alert reads (defender-api.md §5.1–§5.5): `GET /api/alerts` (and `/api/v1.0/alerts`) with
+ * Defender for Endpoint alert reads: `GET /api/alerts` (and `/api/v1.0/alerts`) with
  * `$filter`, `$top` ≤ 10,000 (400 above), `$skip`, `$expand=evidence` (without it items carry `"evidence":[]`),
  * `$orderby`; no `@odata.nextLink` and no defined order unless the switches say otherwise; `GET /api/alerts/{id}`.
  */

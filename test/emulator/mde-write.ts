@@ -1,5 +1,5 @@
 /**
- * MDE alert writes (defender-api.md §5.6, §5.7): `PATCH /api/alerts/{id}` and `POST /api/alerts/batchUpdate`.
+ * MDE alert writes: `PATCH /api/alerts/{id}` and `POST /api/alerts/batchUpdate`.
  * Body keys are case-sensitive (an unknown or wrongly cased key is 400 InvalidRequestBody); both documented spellings
  * of the determinations are accepted; a change is a new version (new lastUpdateTime); Resolved sets resolvedTime; a
  * comment is appended as {comment, createdBy, createdTime}.

@@ -1,5 +1,5 @@
 /**
- * Per-(client, tenant, endpoint family) request quotas (defender-api.md §9): sliding windows, so a client that waits
+ * Per-(client, tenant, endpoint family) request quotas: sliding windows, so a client that waits
  * exactly `Retry-After` seconds gets through and one that comes back sooner gets another 429, as the docs say.
  */
 

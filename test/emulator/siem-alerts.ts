@@ -1,5 +1,5 @@
 /**
- * The legacy SIEM alert exporter (defender-api.md §8): `GET /api/alerts` with `sinceTimeUtc`, `untilTimeUtc`, `ago`,
+ * The legacy SIEM alert exporter: `GET /api/alerts` with `sinceTimeUtc`, `untilTimeUtc`, `ago`,
  * `limit` and device-group filters, answering a top-level JSON array of detections, streamed (it can be 50 MB+),
  * filtered on `LastProcessedTimeUtc`. No parameters → the last 2 hours. Both bounds are inclusive (assumed).
  */

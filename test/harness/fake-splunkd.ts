@@ -1,6 +1,6 @@
 /**
  * A small splunkd management port for tests: https on 127.0.0.1 (throw-away certificate from testTls()) that serves
- * the endpoints the add-on uses, the way splunkd answers them (splunk-modinput.md §8, §10):
+ * the endpoints the add-on uses, the way splunkd answers them:
  *   - `storage/passwords` under `/servicesNS/<owner>/<app>/`: list, read one (`<realm>:<user>:`), create (409 when it
  *     exists), update, delete (404 for an unknown entry);
  *   - `POST …/data/inputs/<scheme>/<name>`: edits a modular input stanza; `GET` reads one (options.inputStanzas);

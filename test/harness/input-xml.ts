@@ -1,5 +1,5 @@
 /**
- * Input XML shaped like what production splunkd sends (spec §4, fixtures/splunkd-captures/): the declaration, the
+ * Input XML shaped like what production splunkd sends: the declaration, the
  * metadata in splunkd's order, `app=` on each stanza, and the inherited system defaults, params sorted by name.
  */
 

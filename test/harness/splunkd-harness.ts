@@ -1,5 +1,5 @@
 /**
- * Runs the BUILT app the way splunkd does (spec §1.3–§5, §7): the launcher `bin/<name>.sh` executed directly
+ * Runs the BUILT app the way splunkd does: the launcher `bin/<name>.sh` executed directly
  * (start_by_shell=false), a clean minimal environment with SPLUNK_HOME, an unrelated working directory that holds a
  * hostile `.env` (the app must not read it), the XML written to stdin which is then closed. stdout is read with the
  * strict stream parser and every stderr line must start with a level word, as splunkd expects: anything else throws.

@@ -1,5 +1,5 @@
 /**
- * Sends validated indicators with `POST /api/indicators/import` (defender-api.md §6.2): at most 500 per call, at most
+ * Sends validated indicators with `POST /api/indicators/import` (https://learn.microsoft.com/defender-endpoint/api/import-ti-indicators): at most 500 per call, at most
  * 30 calls per minute (waited for, never failed), and each row's outcome taken from the per-item results
  * (`isFailed`, `failureReason`). Before sending, the tenant's active indicators are counted, because the 15,000 cap
  * cannot be raised and the service's own refusal is not documented: new indicators that would pass it are refused
@@ -17,7 +17,7 @@ export interface IndicatorItem {
   indicator: Indicator;
 }
 
-/** Active indicators a tenant may have; "increases to this limit are not supported" (defender-api.md §6.1). */
+/** Active indicators a tenant may have; "increases to this limit are not supported" (https://learn.microsoft.com/defender-endpoint/indicators-overview). */
 export const TENANT_INDICATOR_CAP = 15_000;
 /** Items per import call (documented maximum). */
 export const IMPORT_BATCH_SIZE = 500;

@@ -1,9 +1,9 @@
 /**
  * Applies one validated change to many alerts and reports each alert's outcome:
- * - Graph: `PATCH /security/alerts_v2/{id}`, then `POST …/{id}/comments` for a comment (defender-api.md §3.4);
+ * - Graph: `PATCH /security/alerts_v2/{id}`, then `POST …/{id}/comments` for a comment (https://learn.microsoft.com/graph/api/security-alert-post-comments);
  * - MDE: `PATCH /api/alerts/{id}` for a single alert, `POST /api/alerts/batchUpdate` for several (they all share the
  *   change, which comes from the action's parameters). batchUpdate answers 200 with an empty body whatever became of
- *   each id (§5.7), so the alerts are read back to tell each row what happened. A batch the service refuses as a whole
+ *   each id (https://learn.microsoft.com/defender-endpoint/api/batch-update-alerts), so the alerts are read back to tell each row what happened. A batch the service refuses as a whole
  *   (400, 404) is retried alert by alert, so one bad id does not fail its neighbours.
  * Every PATCH answer (the updated alert) is compared with the change, so "200 but not applied" is a failure too.
  */

@@ -1,5 +1,5 @@
 /**
- * The alert-action protocol (splunk-modinput.md §10.2): splunkd runs `bin/<stanza>.sh --execute` and writes one JSON
+ * The alert-action protocol (https://dev.splunk.com/enterprise/docs/devtools/customalertactions/writescriptcaa/): splunkd runs `bin/<stanza>.sh --execute` and writes one JSON
  * payload on stdin (payload_format = json). Only the fields the actions use are kept; the session key stays inside
  * the payload object and is never logged.
  */

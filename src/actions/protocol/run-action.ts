@@ -1,5 +1,5 @@
 /**
- * The alert-action protocol around one action (splunk-modinput.md §10.2): `--execute` only, the JSON payload on
+ * The alert-action protocol around one action (https://dev.splunk.com/enterprise/docs/devtools/customalertactions/writescriptcaa/): `--execute` only, the JSON payload on
  * stdin, the results rows, the outcome events, one summary line on stderr, and the exit code (0 when every item
  * succeeded, was skipped, or was validated in a dry run; 1 otherwise, with one ERROR line saying what failed; 2 for a
  * wrong invocation). The actions themselves (update-alert-action.ts, submit-indicator-action.ts) only turn rows into

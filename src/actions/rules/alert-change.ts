@@ -1,6 +1,6 @@
 /**
  * The change `defender_update_alert` applies: status, classification, determination, assignedTo and a comment,
- * validated against the documented enums before any call (defender-api.md §3.3, §3.4, §5.6, §5.7).
+ * validated against the documented enums before any call (https://learn.microsoft.com/graph/api/security-alert-update, https://learn.microsoft.com/defender-endpoint/api/update-alert).
  *
  * Graph spells values in camelCase (`inProgress`), MDE in PascalCase (`InProgress`); users may type either (and
  * `in progress`, `in_progress`). Determinations have two documented spellings for three values
@@ -44,7 +44,7 @@ const DETERMINATION_ALIASES: Readonly<Record<string, AlertDetermination>> = {
   compromisedaccount: 'compromisedUser',
 };
 
-/** MDE: which determinations go with which classification (defender-api.md §5.6). */
+/** MDE: which determinations go with which classification (https://learn.microsoft.com/defender-endpoint/api/update-alert). */
 const MDE_DETERMINATIONS_BY_CLASSIFICATION: Readonly<Record<Exclude<AlertClassification, 'unknown'>, readonly AlertDetermination[]>> = {
   truePositive: ['multiStagedAttack', 'maliciousUserActivity', 'compromisedUser', 'malware', 'phishing', 'unwantedSoftware', 'other'],
   informationalExpectedActivity: ['securityTesting', 'lineOfBusinessApplication', 'confirmedUserActivity', 'other'],
@@ -138,12 +138,12 @@ export function toGraphPatchBody(change: AlertChange): Record<string, string> {
   return body;
 }
 
-/** The body of Graph `POST /security/alerts_v2/{id}/comments` (defender-api.md §3.4). */
+/** The body of Graph `POST /security/alerts_v2/{id}/comments` (https://learn.microsoft.com/graph/api/security-alert-post-comments). */
 export function toGraphCommentBody(comment: string): Record<string, string> {
   return { '@odata.type': 'microsoft.graph.security.alertComment', comment };
 }
 
-/** The body of MDE `PATCH /api/alerts/{id}` (keys are case-sensitive, defender-api.md §5.8). */
+/** The body of MDE `PATCH /api/alerts/{id}` (keys are case-sensitive: https://learn.microsoft.com/defender-endpoint/api/update-alert). */
 export function toMdePatchBody(change: AlertChange): Record<string, string> {
   return toMdeBody(change, MDE_PATCH_SPELLING);
 }

@@ -1,5 +1,5 @@
 /**
- * Custom indicators (defender-api.md §6): the entity `defender_submit_indicator` sends, the type inferred from the
+ * Custom indicators (https://learn.microsoft.com/defender-endpoint/api/ti-indicator): the entity `defender_submit_indicator` sends, the type inferred from the
  * value when not given, and the documented rules checked before any call: hash lengths and hex, IP syntax without CIDR,
  * URL and domain syntax, the actions each type allows, and Audit needing generateAlert.
  */
@@ -51,7 +51,7 @@ export const INDICATOR_TYPES: readonly IndicatorType[] = ['FileSha1', 'FileSha25
 const ACTIONS: readonly IndicatorAction[] = ['Allowed', 'Audit', 'Warn', 'Block', 'BlockAndRemediate'];
 const SEVERITIES: readonly IndicatorSeverity[] = ['Informational', 'Low', 'Medium', 'High'];
 
-/** Actions each type takes (defender-api.md §6.1, from the indicators overview). */
+/** Actions each type takes (https://learn.microsoft.com/defender-endpoint/indicators-overview). */
 const ACTIONS_BY_TYPE: Readonly<Record<IndicatorType, readonly IndicatorAction[]>> = {
   FileSha1: ACTIONS,
   FileSha256: ACTIONS,

@@ -22,7 +22,7 @@ import { submitIndicators, type IndicatorItem } from '../defender/submit-indicat
 /** The stanza name in alert_actions.conf. */
 export const SUBMIT_INDICATOR_ACTION = 'defender_submit_indicator';
 
-/** import: 30 calls per minute (defender-api.md §6.2). */
+/** import: 30 calls per minute (https://learn.microsoft.com/defender-endpoint/api/import-ti-indicators). */
 const IMPORT_PER_MINUTE = 30;
 
 /** The action definition runAlertAction runs. */

@@ -17,7 +17,7 @@ import { isAlertId, updateAlerts, type AlertItem } from '../defender/update-aler
 /** The stanza name in alert_actions.conf. */
 export const UPDATE_ALERT_ACTION = 'defender_update_alert';
 
-/** batchUpdate: 10 calls per minute (defender-api.md §5.7). */
+/** batchUpdate: 10 calls per minute (https://learn.microsoft.com/defender-endpoint/api/batch-update-alerts). */
 const BATCH_UPDATE_PER_MINUTE = 10;
 
 /** The action definition runAlertAction runs. */

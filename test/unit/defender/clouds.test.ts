@@ -7,7 +7,8 @@ const TENANT = '11111111-2222-3333-4444-555555555555';
 const COM = 'https://login.microsoftonline.com';
 const US = 'https://login.microsoftonline.us';
 
-/** The expected values, copied by hand from defender-api.md §1.2, §1.3, §1.5 and contract §3 (never from CLOUDS). */
+/** The expected values, copied by hand from Microsoft's national-cloud and Defender for Endpoint government
+ * pages (never from CLOUDS). */
 const EXPECTED: Array<{ api: Api; region: string; alertsUrl: string; apiBase: string; login: string; scope: string }> = [
   { api: 'graph', region: 'global', alertsUrl: 'https://graph.microsoft.com/v1.0/security/alerts_v2', apiBase: 'https://graph.microsoft.com/v1.0', login: COM, scope: 'https://graph.microsoft.com/.default' },
   { api: 'graph', region: 'gcc', alertsUrl: 'https://graph.microsoft.com/v1.0/security/alerts_v2', apiBase: 'https://graph.microsoft.com/v1.0', login: COM, scope: 'https://graph.microsoft.com/.default' },
