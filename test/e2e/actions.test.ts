@@ -144,7 +144,8 @@ describe('alert actions end to end (built app, emulator, fake splunkd)', functio
 
     it('reports invalid rows and still lands the valid ones, multi-valued fields included', async () => {
       const sha1 = 'da39a3ee5e6b4b0d3255bfef95601890afd80709';
-      const path = resultsFile('indicators-mixed', ['indicator', 'action'], [
+      // indicator_action overrides the action for its row; a CIM `action` field never would.
+      const path = resultsFile('indicators-mixed', ['indicator', 'indicator_action'], [
         [sha1, ''],
         ['10.0.0.0/8', ''],
         [['198.51.100.7', 'evil-domain.example'], ''],
