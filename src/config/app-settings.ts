@@ -17,6 +17,11 @@ export interface AppSettings {
   logLevel: LogLevel;
   /** [proxy] proxy_url; undefined when empty. May hold a password: never log it. */
   proxyUrl: string | undefined;
+  /**
+   * [proxy] proxy_username; undefined when empty. Its password is in storage/passwords (realm TA-microsoft-defender,
+   * user {@link PROXY_SECRET_USER}), written by the Configuration page; the caller adds both to proxyUrl.
+   */
+  proxyUsername: string | undefined;
   /** [http] request_timeout_s. */
   requestTimeoutSeconds: number;
   /** [http] max_retries. */
@@ -31,6 +36,7 @@ export interface AppSettings {
 export const DEFAULT_APP_SETTINGS: Readonly<AppSettings> = Object.freeze({
   logLevel: 'INFO',
   proxyUrl: undefined,
+  proxyUsername: undefined,
   requestTimeoutSeconds: 60,
   maxRetries: 5,
   maxPagesPerRun: 500,
@@ -105,7 +111,10 @@ type Reader = (value: ConfValue, where: string, problems: string[]) => unknown;
 /** What each stanza may hold, and how each key is read. */
 const SCHEMA: Record<string, Record<string, { field: keyof AppSettings; read: Reader }>> = {
   logging: { log_level: { field: 'logLevel', read: readLogLevel } },
-  proxy: { proxy_url: { field: 'proxyUrl', read: readProxyUrl } },
+  proxy: {
+    proxy_url: { field: 'proxyUrl', read: readProxyUrl },
+    proxy_username: { field: 'proxyUsername', read: readProxyUsername },
+  },
   http: {
     request_timeout_s: { field: 'requestTimeoutSeconds', read: readInteger(5, 600) },
     max_retries: { field: 'maxRetries', read: readInteger(0, 20) },
@@ -184,16 +193,43 @@ function readInteger(min: number, max: number): Reader {
 
 function readProxyUrl(value: ConfValue, where: string, problems: string[]): string | undefined | typeof INVALID {
   if (value.value === '') return undefined;
-  // An explicit port is required: a proxy has no conventional one. (URL would drop :80/:443 as default ports.)
-  const shape = /^https?:\/\/(?:[^@/\s]*@)?(?:\[[0-9a-fA-F:.]+\]|[^:/@\s[\]]+):(\d{1,5})\/?$/i.exec(value.value);
-  const port = Number(shape?.[1]);
   // The value is never echoed: a proxy URL may carry a password.
-  if (!shape || port < 1 || port > 65535) {
+  if (!isProxyUrl(value.value)) {
     problems.push(`${where} is not a proxy URL (value not shown, it may hold a password); use http://host:port or ` +
       'https://host:port, optionally with user:password@ before the host, or leave it empty for no proxy.');
     return INVALID;
   }
   return value.value;
+}
+
+function readProxyUsername(value: ConfValue, where: string, problems: string[]): string | undefined | typeof INVALID {
+  if (value.value === '') return undefined;
+  const problem = proxyUsernameProblem(value.value);
+  if (problem === undefined) return value.value;
+  problems.push(`${where}: ${problem}`);
+  return INVALID;
+}
+
+/** storage/passwords user name of the proxy password (realm TA-microsoft-defender); `#` keeps it apart from inputs. */
+export const PROXY_SECRET_USER = 'proxy#password';
+
+/**
+ * Whether a value is a proxy URL: http(s), host, an explicit port (a proxy has no conventional one; URL would drop
+ * :80/:443 as default ports), optional user-info. The inputs' proxy_url and the Configuration page use it too.
+ */
+export function isProxyUrl(value: string): boolean {
+  const shape = /^https?:\/\/(?:[^@/\s]*@)?(?:\[[0-9a-fA-F:.]+\]|[^:/@\s[\]]+):(\d{1,5})\/?$/i.exec(value);
+  const port = Number(shape?.[1]);
+  return shape !== null && port >= 1 && port <= 65535 && URL.canParse(value);
+}
+
+/** The problem with a proxy user name (it goes into the proxy URL's user-info, percent-encoded), or undefined. */
+export function proxyUsernameProblem(value: string): string | undefined {
+  // eslint-disable-next-line no-control-regex
+  if (value.length > 256 || /[\u0000-\u001f\u007f]/.test(value)) {
+    return 'proxy_username must be one line of at most 256 characters: use the user name the proxy expects.';
+  }
+  return undefined;
 }
 
 function stanzaIn(conf: Conf, name: string): Map<string, ConfValue> {

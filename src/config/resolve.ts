@@ -9,6 +9,8 @@
 import { formatApiTime, parseApiTime } from '../defender/api-time.js';
 import { DEFAULT_REGIONS, findCloud, listRegions, normaliseBaseUrl, resolveEndpoints } from '../defender/clouds.js';
 import { ConfigError } from '../errors.js';
+import { isProxyUrl } from './app-settings.js';
+import { baseUrlProblem, clientIdProblem, clientSecretProblem, clientSecretWarning, tenantIdProblem } from './accounts.js';
 import type { StanzaDefinition } from '../modinput/scheme-types.js';
 import {
   ARGUMENT_NAMES,
@@ -36,14 +38,9 @@ export interface ResolvedConfig {
 }
 
 const APIS: readonly Api[] = ['graph', 'mde', 'siem'];
-const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-/** A DNS name with at least two labels and an alphabetic top-level label, as Entra ID verified domains are. */
-const DOMAIN = /^(?=.{4,253}$)(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/i;
 const RELATIVE_TIME = /^-(\d{1,7})([smhdw])$/;
 const DATE_ONLY = /^\d{4}-\d{2}-\d{2}$/;
 const UNIT_SECONDS: Record<string, number> = { s: 1, m: 60, h: 3_600, d: 86_400, w: 604_800 };
-/** An explicit port is required: a proxy has no conventional one. Same shape as the app-wide proxy_url setting. */
-const PROXY_URL = /^https?:\/\/(?:[^@/\s]*@)?(?:\[[0-9a-f:.]+\]|[^:/@\s[\]]+):(\d{1,5})\/?$/i;
 /** Longer filters would push the query past the URL lengths proxies and Microsoft's front doors accept. */
 const MAX_FILTER_LENGTH = 2_000;
 /** `host` values that mean "let splunkd decide": sending them in events would name a host literally `$decideOnStartup`. */
@@ -151,32 +148,21 @@ function readStanzaName(raw: string, mode: ResolveOptions['mode'], problems: str
 }
 
 function readTenantId(value: string | undefined, problems: string[]): string | undefined {
-  const fix = 'copy the Directory (tenant) ID from the app registration\'s Overview page in Entra ID, or use a verified domain such as contoso.onmicrosoft.com.';
-  if (value === undefined) return reject(problems, `tenant_id is required: ${fix}`);
-  if (GUID.test(value) || DOMAIN.test(value)) return value;
-  return reject(problems, `tenant_id ${quote(value)} is not a GUID or a domain name: ${fix}`);
+  const problem = tenantIdProblem(value);
+  return problem === undefined ? value : reject(problems, problem);
 }
 
 function readClientId(value: string | undefined, problems: string[]): string | undefined {
-  const fix = 'copy the Application (client) ID from the app registration\'s Overview page in Entra ID.';
-  if (value === undefined) return reject(problems, `client_id is required: ${fix}`);
-  if (GUID.test(value)) return value;
-  return reject(problems, `client_id ${quote(value)} is not a GUID: ${fix}`);
+  const problem = clientIdProblem(value);
+  return problem === undefined ? value : reject(problems, problem);
 }
 
 function readClientSecret(value: string | undefined, problems: string[], warnings: string[]): ClientSecret | undefined {
-  if (value === undefined) {
-    return reject(problems, 
-      'client_secret is required: paste the secret\'s Value (not its Secret ID) from the app\'s Certificates & secrets page in Entra ID.',
-    );
-  }
+  if (value === undefined) return reject(problems, clientSecretProblem(value, true)!);
   if (value === SECRET_MASK) return { kind: 'masked' };
-  if (GUID.test(value)) {
-    // Entra ID shows the Secret ID (a GUID) beside the Value; pasting the ID is the most common set-up mistake.
-    warnings.push(
-      'client_secret has the shape of a GUID, like a Secret ID: if Entra ID refuses it, paste the secret\'s Value instead (shown once, when the secret is created).',
-    );
-  }
+  // Entra ID shows the Secret ID (a GUID) beside the Value; pasting the ID is the most common set-up mistake.
+  const warning = clientSecretWarning(value);
+  if (warning !== undefined) warnings.push(warning);
   return { kind: 'clear', value };
 }
 
@@ -307,35 +293,17 @@ function checkParentheses(text: string): string | undefined {
   return depth > 0 ? 'leaves a parenthesis open' : undefined;
 }
 
-/** api_url / login_url: https, no user-info, query or fragment; returned normalised, without a trailing slash. */
+/** api_url / login_url: the rule accounts share; returned normalised, without a trailing slash. */
 function readBaseUrl(field: 'api_url' | 'login_url', value: string | undefined, problems: string[]): string | undefined {
-  if (value === undefined) return undefined;
-  const example = field === 'api_url' ? 'https://api-eu.securitycenter.microsoft.com' : 'https://login.microsoftonline.us';
-  let url: URL;
-  try {
-    url = new URL(value);
-  } catch {
-    return reject(problems, `${field} ${quoteUrl(value)} is not a URL: use an https base URL such as ${example}, or leave it empty.`);
-  }
-  if (url.protocol !== 'https:') {
-    return reject(problems, 
-      `${field} ${quoteUrl(value)} is not an https URL: use https:// (tokens and alerts must not travel unencrypted), e.g. ${example}.`,
-    );
-  }
-  if (url.username !== '' || url.password !== '') {
-    return reject(problems, `${field} holds a user name or password (value not shown): remove the user:password@ part; credentials belong in client_id and client_secret.`);
-  }
-  if (value.includes('?') || value.includes('#')) {
-    return reject(problems, `${field} ${quoteUrl(value)} has a query string or fragment: give the base URL only, e.g. ${example}.`);
-  }
-  return normaliseBaseUrl(value);
+  const problem = baseUrlProblem(field, value);
+  if (problem !== undefined) return reject(problems, problem);
+  return value === undefined ? undefined : normaliseBaseUrl(value);
 }
 
 function readProxyUrl(value: string | undefined, problems: string[]): string | undefined {
   if (value === undefined) return undefined;
-  const shape = PROXY_URL.exec(value);
-  const port = Number(shape?.[1]);
-  if (!shape || port < 1 || port > 65_535 || !URL.canParse(value)) {
+  // The same rule as the app-wide proxy_url setting and the Configuration page's Proxy tab.
+  if (!isProxyUrl(value)) {
     return reject(problems, 
       'proxy_url is not a proxy URL (value not shown, it may hold a password): use http://host:port or https://host:port, ' +
         'optionally with user:password@ before the host (percent-encode @, : and / inside them), or leave it empty.',
@@ -393,9 +361,4 @@ function quote(value: string): string {
   // eslint-disable-next-line no-control-regex
   const oneLine = value.replace(/[\u0000-\u001f\u007f]/g, ' ');
   return JSON.stringify(oneLine.length > 120 ? `${oneLine.slice(0, 117)}...` : oneLine);
-}
-
-/** A URL for a message, without any user-info (which may be a password). */
-function quoteUrl(value: string): string {
-  return /^[^/?#]*\/\/[^/?#]*@/.test(value) ? '(value not shown, it holds user-info)' : quote(value);
 }
