@@ -223,6 +223,18 @@ export function isProxyUrl(value: string): boolean {
   return shape !== null && port >= 1 && port <= 65535 && URL.canParse(value);
 }
 
+/**
+ * The proxy URL the HTTP clients use: the configured URL with `user:password@` added (percent-encoded) when a
+ * proxy_username is set and the URL has no user-info of its own. The result holds a password: never log it.
+ */
+export function proxyUrlWithCredentials(proxyUrl: string, username: string | undefined, password: string | undefined): string {
+  if (username === undefined || username === '') return proxyUrl;
+  const url = new URL(proxyUrl);
+  if (url.username !== '') return proxyUrl;
+  const userInfo = `${encodeURIComponent(username)}${password ? `:${encodeURIComponent(password)}` : ''}@`;
+  return proxyUrl.replace(/^(https?:\/\/)/i, `$1${userInfo}`);
+}
+
 /** The problem with a proxy user name (it goes into the proxy URL's user-info, percent-encoded), or undefined. */
 export function proxyUsernameProblem(value: string): string | undefined {
   // eslint-disable-next-line no-control-regex
