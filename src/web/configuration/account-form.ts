@@ -7,7 +7,6 @@
 import {
   ACCOUNT_CONF,
   ACCOUNT_REGIONS,
-  ACCOUNT_SECRET_REALM,
   accountSecretUser,
   clientSecretProblem,
   clientSecretWarning,
@@ -26,7 +25,7 @@ export interface AccountFormOptions {
   /** Names already taken (adding only). */
   takenNames: ReadonlySet<string>;
   /** Called after a successful save, with the account's name and a warning worth showing (a Secret ID pasted). */
-  onSaved(name: string, warning: string | undefined): void;
+  onSaved(name: string, warning: string | undefined): void | Promise<void>;
 }
 
 const FIELDS: ReadonlyArray<{ key: Exclude<AccountField, 'client_secret'>; label: string; help: string }> = [
@@ -130,7 +129,7 @@ export function openAccountForm(options: AccountFormOptions): HTMLDialogElement 
       await saveAccount(options.splunkd, v, editing);
       secret.value = '';
       dialog.close();
-      options.onSaved(v.name, warning);
+      await options.onSaved(v.name, warning);
     } catch (error) {
       replaceChildren(status, notice('error', error instanceof Error ? error.message : 'The account could not be saved.', 'save-error'));
     } finally {
@@ -160,7 +159,7 @@ async function saveAccount(splunkd: Splunkd, v: Record<AccountField, string>, ed
   else await splunkd.post(confPath, { name: v.name, ...stanza });
   if (v.client_secret === '') return;
   try {
-    await storeSecret(splunkd, ACCOUNT_SECRET_REALM, accountSecretUser(v.name), v.client_secret);
+    await storeSecret(splunkd, accountSecretUser(v.name), v.client_secret);
   } catch (error) {
     if (!editing) await splunkd.remove(`${confPath}/${encodeURIComponent(v.name)}`).catch(() => false);
     const reason = error instanceof SplunkdRequestError ? error.message : 'an unexpected error';

@@ -2,12 +2,12 @@
  * Accounts tab: the list (from configs/conf-ta_microsoft_defender_account), with the inputs using each account, and
  * Add, Edit, Check and Delete. The page never reads storage/passwords: a secret goes in and never comes back.
  */
-import { ACCOUNT_CONF, ACCOUNT_SECRET_REALM, accountSecretUser } from '../../config/accounts.js';
+import { ACCOUNT_CONF, accountSecretUser } from '../../config/accounts.js';
 import { listAccountUsage, type AccountUsage } from './account-inputs.js';
 import { openAccountForm } from './account-form.js';
 import { runCheck } from './account-check-client.js';
 import { el, notice, replaceChildren } from './dom.js';
-import { entriesOf, passwordEntryPath, type FeedEntry, type Splunkd } from './splunk-web.js';
+import { deleteSecret, entriesOf, type FeedEntry, type Splunkd } from './splunk-web.js';
 
 export interface TabContext {
   splunkd: Splunkd;
@@ -88,11 +88,11 @@ export function createAccountsTab(context: TabContext): { element: HTMLElement; 
       splunkd,
       existing,
       takenNames: new Set(accounts.map((a) => a.name)),
-      onSaved: (name, warning) => {
+      onSaved: async (name, warning) => {
+        await load();
         replaceChildren(status,
           notice('success', `Account ${name} saved. Its client secret is in Splunk's credential store, not in any .conf file.`, 'accounts-saved'),
           warning ? notice('warning', warning) : null);
-        void load();
       },
     });
   }
@@ -120,15 +120,17 @@ export function createAccountsTab(context: TabContext): { element: HTMLElement; 
     dialog.addEventListener('close', () => dialog.remove());
     confirm.addEventListener('click', async () => {
       confirm.disabled = true;
+      let outcome: HTMLElement;
       try {
         await splunkd.remove(`configs/conf-${ACCOUNT_CONF}/${encodeURIComponent(name)}`);
-        await splunkd.remove(passwordEntryPath(ACCOUNT_SECRET_REALM, accountSecretUser(name)));
-        replaceChildren(status, notice('success', `Account ${name} deleted, with its stored secret.`, 'accounts-deleted'));
+        await deleteSecret(splunkd, accountSecretUser(name));
+        outcome = notice('success', `Account ${name} deleted, with its stored secret.`, 'accounts-deleted');
       } catch (error) {
-        replaceChildren(status, notice('error', (error as Error).message, 'accounts-error'));
+        outcome = notice('error', (error as Error).message, 'accounts-error');
       }
       dialog.close();
       await load();
+      replaceChildren(status, outcome);
     });
     document.body.appendChild(dialog);
     dialog.showModal();

@@ -3,11 +3,10 @@
  * lands in a .conf), proxy_username, and the password in storage/passwords (realm TA-microsoft-defender, user
  * proxy#password), never read back. The URL rule is the one the inputs apply to proxy_url.
  */
-import { ACCOUNT_SECRET_REALM } from '../../config/accounts.js';
 import { isProxyUrl, PROXY_SECRET_USER, proxyUsernameProblem, SETTINGS_CONF } from '../../config/app-settings.js';
 import { el, notice, replaceChildren } from './dom.js';
 import type { TabContext } from './accounts-tab.js';
-import { entriesOf, passwordEntryPath, storeSecret } from './splunk-web.js';
+import { deleteSecret, entriesOf, storeSecret } from './splunk-web.js';
 
 type ProxyField = 'proxy_url' | 'proxy_username' | 'proxy_password';
 
@@ -74,8 +73,8 @@ export function createProxyTab({ splunkd, readOnly }: TabContext): { element: HT
       const proxyUrl = url.value.trim();
       const username = proxyUrl === '' ? '' : user.value.trim();
       await splunkd.post(`configs/conf-${SETTINGS_CONF}/proxy`, { proxy_url: proxyUrl, proxy_username: username });
-      if (username === '') await splunkd.remove(passwordEntryPath(ACCOUNT_SECRET_REALM, PROXY_SECRET_USER));
-      else if (password.value !== '') await storeSecret(splunkd, ACCOUNT_SECRET_REALM, PROXY_SECRET_USER, password.value);
+      if (username === '') await deleteSecret(splunkd, PROXY_SECRET_USER);
+      else if (password.value !== '') await storeSecret(splunkd, PROXY_SECRET_USER, password.value);
       replaceChildren(status, notice('success', proxyUrl === '' ? 'Saved: no proxy.' : 'Proxy saved. Inputs and actions use it from their next run.', 'proxy-saved'));
     } catch (error) {
       replaceChildren(status, notice('error', (error as Error).message, 'proxy-error'));

@@ -133,17 +133,18 @@ export function entriesOf(body: unknown): FeedEntry[] {
   return Array.isArray(entries) ? entries.filter((e): e is FeedEntry => typeof e?.name === 'string' && typeof e?.content === 'object') : [];
 }
 
-/** storage/passwords entry name `<realm>:<user>:`, each part URL-encoded, as splunkd and splunklib address it. */
-export function passwordEntryPath(realm: string, user: string): string {
-  return `storage/passwords/${encodeURIComponent(realm)}:${encodeURIComponent(user)}:`;
+/** The add-on's secret endpoint (restmap.conf), relative to /servicesNS/nobody/<app>/. */
+export const SECRET_PATH = 'ta_microsoft_defender/secret';
+
+/**
+ * Stores a secret (an account's, or the proxy password) through the add-on's endpoint, which answers only {ok}: the
+ * page never calls storage/passwords, whose answers carry clear_password back.
+ */
+export async function storeSecret(splunkd: Splunkd, user: string, password: string): Promise<void> {
+  await splunkd.post(SECRET_PATH, { action: 'store', user, password });
 }
 
-/** Stores a secret: creates the entry, or updates it when it exists (splunkd has no upsert). */
-export async function storeSecret(splunkd: Splunkd, realm: string, user: string, password: string): Promise<void> {
-  try {
-    await splunkd.post('storage/passwords', { name: user, realm, password });
-  } catch (error) {
-    if (!(error instanceof SplunkdRequestError) || error.status !== 409) throw error;
-    await splunkd.post(passwordEntryPath(realm, user), { password });
-  }
+/** Deletes a secret through the same endpoint; nothing happens when there is none. */
+export async function deleteSecret(splunkd: Splunkd, user: string): Promise<void> {
+  await splunkd.post(SECRET_PATH, { action: 'delete', user });
 }

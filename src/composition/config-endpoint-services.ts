@@ -1,16 +1,18 @@
 /**
- * The real services behind the account check (rest/account-check.ts): splunkd's storage/passwords through the
- * caller's own session (so a user without list_storage_passwords cannot read a secret through the check), and one
- * msal token request through the app-wide proxy, with the proxy password the Configuration page stored.
+ * The real services behind the Configuration page's endpoints (rest/config-endpoints.ts): splunkd's storage/passwords
+ * through the caller's own session (so a user without list_storage_passwords cannot read a secret through the check,
+ * nor write one without the right to), and one msal token request through the app-wide proxy, with the proxy
+ * password the Configuration page stored.
  */
 import { checkCredentials } from '../adapters/msal-token-provider.js';
 import { createSplunkdClient } from '../adapters/splunkd-client.js';
 import { PROXY_SECRET_USER, proxyUrlWithCredentials, type AppSettings } from '../config/app-settings.js';
-import type { AccountCheckServices, CallerSession } from '../rest/account-check.js';
+import type { CallerSession } from '../rest/account-check.js';
+import type { ConfigEndpointServices } from '../rest/config-endpoints.js';
 import type { Logger } from '../ports.js';
 import { APP_ID } from '../version.js';
 
-export interface AccountCheckServiceOptions {
+export interface ConfigEndpointServiceOptions {
   /** Read at every check: the Proxy tab may have changed the settings since the driver started. */
   readSettings(): AppSettings;
   log: Logger;
@@ -20,12 +22,13 @@ export interface AccountCheckServiceOptions {
   timeoutMs?: number;
 }
 
-export function createAccountCheckServices(options: AccountCheckServiceOptions): AccountCheckServices {
+export function createConfigEndpointServices(options: ConfigEndpointServiceOptions): ConfigEndpointServices {
   const { log } = options;
   const splunkdFor = (session: CallerSession) =>
     createSplunkdClient({ serverUri: session.serverUri, sessionKey: session.authtoken, app: APP_ID, log });
   return {
     log,
+    splunkdFor,
     readSecret: (session, realm, user) => splunkdFor(session).getSecret(realm, user),
     async requestToken({ endpoints, account, clientSecret }, session) {
       const settings = options.readSettings();
