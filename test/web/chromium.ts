@@ -9,19 +9,22 @@ import puppeteer, { type Browser } from 'puppeteer-core';
 
 const CANDIDATES = ['chromium', 'chromium-browser', 'google-chrome', 'google-chrome-stable'];
 
+/** CHROMIUM_PATH when set (and then only it, executable or not), else the first candidate on PATH. */
 export function findChromium(): string | undefined {
-  if (process.env.CHROMIUM_PATH) return process.env.CHROMIUM_PATH;
+  if (process.env.CHROMIUM_PATH) return isExecutable(process.env.CHROMIUM_PATH) ? process.env.CHROMIUM_PATH : undefined;
   for (const dir of (process.env.PATH ?? '').split(delimiter)) {
-    for (const name of CANDIDATES) {
-      try {
-        accessSync(join(dir, name), constants.X_OK);
-        return join(dir, name);
-      } catch {
-        // not here
-      }
-    }
+    for (const name of CANDIDATES) if (isExecutable(join(dir, name))) return join(dir, name);
   }
   return undefined;
+}
+
+function isExecutable(path: string): boolean {
+  try {
+    accessSync(path, constants.X_OK);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 /** Launches headless Chromium, or skips/fails the suite as the header says. */
