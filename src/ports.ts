@@ -87,6 +87,8 @@ export interface SplunkdClient {
   getSecret(realm: string, user: string): Promise<string | undefined>;
   /** Creates or updates the secret. */
   putSecret(realm: string, user: string, secret: string): Promise<void>;
+  /** Deletes the secret; false when there was none. */
+  deleteSecret(realm: string, user: string): Promise<boolean>;
   /** Replaces one parameter of a modular input stanza (e.g. client_secret → mask) through data/inputs. */
   updateInput(scheme: string, name: string, app: string, params: Record<string, string>): Promise<void>;
   /**

@@ -155,6 +155,15 @@ export function createSplunkdClient(options: SplunkdClientOptions): SplunkdClien
       if (updated.status !== 200 && updated.status !== 201) throw toError(what, updated, [secret]);
     },
 
+    async deleteSecret(realm, user) {
+      const what = { operation: `delete the stored secret realm=${realm} user=${user}`, capability: secretCapability };
+      // splunkd answers a DELETE with what is left of the collection (other secrets included): only the status is read.
+      const response = await call(what, (r) => r.delete(`${passwords}/${toEntryName(realm, user)}`));
+      if (response.status === 404) return false;
+      if (response.status !== 200) throw toError(what, { status: response.status, data: undefined });
+      return true;
+    },
+
     async updateInput(scheme, name, inputApp, params) {
       const what = {
         operation: `update input ${scheme}://${name} in app ${inputApp} (${Object.keys(params).join(', ')})`,

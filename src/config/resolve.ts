@@ -9,6 +9,7 @@
 import { parseApiTime } from '../defender/api-time.js';
 import { DEFAULT_REGIONS, findCloud, listRegions, normaliseBaseUrl, resolveEndpoints } from '../defender/clouds.js';
 import { ConfigError } from '../errors.js';
+import { baseUrlProblem, clientIdProblem, clientSecretProblem, clientSecretWarning, tenantIdProblem } from './accounts.js';
 import type { StanzaDefinition } from '../modinput/scheme-types.js';
 import { findUnknownParams } from './argument-spelling.js';
 import {
@@ -38,9 +39,6 @@ export interface ResolvedConfig {
 }
 
 const APIS: readonly Api[] = ['graph', 'mde', 'siem'];
-const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-/** A DNS name with at least two labels and an alphabetic top-level label, as Entra ID verified domains are. */
-const DOMAIN = /^(?=.{4,253}$)(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/i;
 const RELATIVE_TIME = /^-(\d{1,7})([smhdw])$/;
 const DATE_ONLY = /^\d{4}-\d{2}-\d{2}$/;
 const UNIT_SECONDS: Record<string, number> = { s: 1, m: 60, h: 3_600, d: 86_400, w: 604_800 };
@@ -153,34 +151,27 @@ function readStanzaName(raw: string, mode: ResolveOptions['mode']): Parsed<strin
 }
 
 function readTenantId(value: string | undefined): Parsed<string> {
-  const fix = 'copy the Directory (tenant) ID from the app registration\'s Overview page in Entra ID, or use a verified domain such as contoso.onmicrosoft.com.';
-  if (value === undefined) return problem(`tenant_id is required: ${fix}`);
-  if (GUID.test(value) || DOMAIN.test(value)) return parsed(value);
-  return problem(`tenant_id ${quote(value)} is not a GUID or a domain name: ${fix}`);
+  return fromProblem(value, tenantIdProblem(value));
 }
 
 function readClientId(value: string | undefined): Parsed<string> {
-  const fix = 'copy the Application (client) ID from the app registration\'s Overview page in Entra ID.';
-  if (value === undefined) return problem(`client_id is required: ${fix}`);
-  if (GUID.test(value)) return parsed(value);
-  return problem(`client_id ${quote(value)} is not a GUID: ${fix}`);
+  return fromProblem(value, clientIdProblem(value));
 }
 
 function readClientSecret(value: string | undefined): Parsed<ClientSecret> {
-  if (value === undefined) {
-    return problem(
-      'client_secret is required: paste the secret\'s Value (not its Secret ID) from the app\'s Certificates & secrets page in Entra ID.',
-    );
-  }
+  if (value === undefined) return problem(clientSecretProblem(value, true)!);
   return parsed(value === SECRET_MASK ? { kind: 'masked' } : { kind: 'clear', value });
+}
+
+/** A value the shared account rules (config/accounts.ts) checked: it, or their sentence. */
+function fromProblem(value: string | undefined, message: string | undefined): Parsed<string> {
+  return message === undefined && value !== undefined ? parsed(value) : problem(message ?? 'a value is required.');
 }
 
 /** Entra ID shows the Secret ID (a GUID) beside the Value; pasting the ID is the most common set-up mistake. */
 function secretWarnings(secret: ClientSecret): string[] {
-  if (secret.kind !== 'clear' || !GUID.test(secret.value)) return [];
-  return [
-    'client_secret has the shape of a GUID, like a Secret ID: if Entra ID refuses it, paste the secret\'s Value instead (shown once, when the secret is created).',
-  ];
+  const warning = secret.kind === 'clear' ? clientSecretWarning(secret.value) : undefined;
+  return warning === undefined ? [] : [warning];
 }
 
 function readApi(value: string | undefined): Parsed<Api> {
@@ -244,32 +235,11 @@ function readOverlapSeconds(value: string | undefined): Parsed<number> {
 
 /** api_url / login_url: https, no user-info, query or fragment; returned normalised, without a trailing slash. */
 function readBaseUrl(field: 'api_url' | 'login_url', value: string | undefined): Parsed<string | undefined> {
-  if (value === undefined) return parsed(undefined);
-  const example = field === 'api_url' ? 'https://api-eu.securitycenter.microsoft.com' : 'https://login.microsoftonline.us';
-  let url: URL;
-  try {
-    url = new URL(value);
-  } catch {
-    return problem(`${field} ${quoteUrl(value)} is not a URL: use an https base URL such as ${example}, or leave it empty.`);
-  }
-  if (url.protocol !== 'https:') {
-    return problem(`${field} ${quoteUrl(value)} is not an https URL: use https:// (tokens and alerts must not travel unencrypted), e.g. ${example}.`,
-    );
-  }
-  if (url.username !== '' || url.password !== '') {
-    return problem(`${field} holds a user name or password (value not shown): remove the user:password@ part; credentials belong in client_id and client_secret.`);
-  }
-  if (value.includes('?') || value.includes('#')) {
-    return problem(`${field} ${quoteUrl(value)} has a query string or fragment: give the base URL only, e.g. ${example}.`);
-  }
-  return parsed(normaliseBaseUrl(value));
+  const message = baseUrlProblem(field, value);
+  if (message !== undefined) return problem(message);
+  return parsed(value === undefined ? undefined : normaliseBaseUrl(value));
 }
 
 function readProxyUrl(value: string | undefined): Parsed<string | undefined> {
   return value === undefined ? parsed(undefined) : parseProxyUrl(value, 'proxy_url');
-}
-
-/** A URL for a message, without any user-info (which may be a password). */
-function quoteUrl(value: string): string {
-  return /^[^/?#]*\/\/[^/?#]*@/.test(value) ? '(value not shown, it holds user-info)' : quote(value);
 }

@@ -21,6 +21,7 @@ class MemorySplunkd implements SplunkdClient {
   constructor(private readonly inputs: Record<string, Record<string, string>>) {}
   async getSecret(_realm: string, user: string) { return user === 'prod' ? SECRET : undefined; }
   async putSecret() {}
+  async deleteSecret() { return false; }
   async updateInput() {}
   async getInput(_scheme: string, name: string) { return this.inputs[name]; }
   async sendEvent(event: { data: string; sourcetype: string; source?: string; index?: string }) {
