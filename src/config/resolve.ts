@@ -9,7 +9,10 @@
 import { parseApiTime } from '../defender/api-time.js';
 import { DEFAULT_REGIONS, findCloud, listRegions, normaliseBaseUrl, resolveEndpoints } from '../defender/clouds.js';
 import { ConfigError } from '../errors.js';
-import { baseUrlProblem, clientIdProblem, clientSecretProblem, clientSecretWarning, tenantIdProblem } from './accounts.js';
+import {
+  accountNameProblem, baseUrlProblem, clientIdProblem, clientSecretProblem, clientSecretWarning, resolveAccountRegion,
+  tenantIdProblem, type Account,
+} from './accounts.js';
 import type { StanzaDefinition } from '../modinput/scheme-types.js';
 import { findUnknownParams } from './argument-spelling.js';
 import {
@@ -30,6 +33,18 @@ import { SECRET_MASK, SOURCETYPES, type Api, type ClientSecret, type DefenderInp
 /** How the stanza reached us: run mode (`<input>`, name `defender_alerts://x`) or `--validate-arguments` (item name `x`). */
 export interface ResolveOptions {
   mode: 'run' | 'validate';
+  /** The account the stanza names in `account`, read by the caller from splunkd (see {@link accountNameOf}). */
+  account?: Account;
+}
+
+/** The arguments an account stands for: a stanza that names an account leaves them empty. */
+const ACCOUNT_FIELDS = ['tenant_id', 'client_id', 'client_secret', 'region'] as const satisfies readonly ArgumentName[];
+
+/** The account a stanza names (trimmed), or undefined: the caller reads that account before resolving the stanza. */
+export function accountNameOf(stanza: StanzaDefinition): string | undefined {
+  const value = stanza.params.account;
+  const name = typeof value === 'string' ? value.trim() : undefined;
+  return name === '' ? undefined : name;
 }
 
 /** A resolved stanza, with the warnings worth one WARN line each (e.g. a misspelt parameter). */
@@ -57,11 +72,22 @@ export function resolveConfig(stanza: StanzaDefinition, options: ResolveOptions 
     lists.has(name) ? undefined : read(params.get(name));
 
   const name = readStanzaName(stanza.name, options.mode);
-  const tenantId = field('tenant_id', readTenantId);
-  const clientId = field('client_id', readClientId);
-  const clientSecret = field('client_secret', readClientSecret);
   const api = field('api', readApi);
-  const region = field('region', (value) => readRegion(value, api?.ok ? api.value : undefined));
+  const accountName = field('account', (value) => readAccount(value, options.account));
+  const account = accountName?.ok && accountName.value !== undefined ? options.account : undefined;
+  // With an account, its own fields stand for the stanza's credentials and region; a stanza that names an account
+  // that could not be read has that one problem, not three more about the fields it rightly leaves empty.
+  const ownCredentials = !params.has('account');
+  const own = <T>(result: () => Parsed<T> | undefined): Parsed<T> | undefined => (ownCredentials ? result() : undefined);
+  const tenantId = account ? parsed(account.tenantId) : own(() => field('tenant_id', readTenantId));
+  const clientId = account ? parsed(account.clientId) : own(() => field('client_id', readClientId));
+  const clientSecret: Parsed<ClientSecret> | undefined = account
+    ? parsed({ kind: 'account', account: account.name })
+    : own(() => field('client_secret', readClientSecret));
+  const region = account
+    ? readAccountRegion(account, api?.ok ? api.value : undefined)
+    : own(() => field('region', (value) => readRegion(value, api?.ok ? api.value : undefined)));
+  const doubled = account ? ACCOUNT_FIELDS.filter((key) => params.has(key)) : [];
   const startTime = field('start_time', readStartTime);
   const overlapSeconds = field('overlap_seconds', readOverlapSeconds);
   const filter = field('filter', (value) => (value === undefined ? parsed(undefined) : parseFilter(value)));
@@ -71,7 +97,9 @@ export function resolveConfig(stanza: StanzaDefinition, options: ResolveOptions 
 
   const problems = [
     ...[...lists].map((key) => `${key} was given ${listLength(stanza.params[key])} values: give it one value.`),
-    ...problemsOf([name, tenantId, clientId, clientSecret, api, region, startTime, overlapSeconds, filter, apiUrl, loginUrl, proxyUrl]),
+    ...problemsOf([name, accountName, tenantId, clientId, clientSecret, api, region, startTime, overlapSeconds, filter]),
+    ...problemsOf([apiUrl, loginUrl, proxyUrl]),
+    ...doubled.map((key) => `${key} is set together with account ${quote(account!.name)}: leave ${key} empty to use the account's, or clear account.`),
   ];
   if (problems.length > 0) throw new ConfigError(problems);
   const a = valueOf(api);
@@ -82,7 +110,7 @@ export function resolveConfig(stanza: StanzaDefinition, options: ResolveOptions 
   const index = params.get('index');
   const host = params.get('host');
   const resolved = {
-    tenantId: valueOf(tenantId), api: a, region: regionValue, apiUrl: valueOf(apiUrl), loginUrl: valueOf(loginUrl),
+    tenantId: valueOf(tenantId), api: a, region: regionValue, apiUrl: valueOf(apiUrl), loginUrl: valueOf(loginUrl) ?? account?.loginUrl,
   };
   return {
     config: {
@@ -172,6 +200,21 @@ function fromProblem(value: string | undefined, message: string | undefined): Pa
 function secretWarnings(secret: ClientSecret): string[] {
   const warning = secret.kind === 'clear' ? clientSecretWarning(secret.value) : undefined;
   return warning === undefined ? [] : [warning];
+}
+
+/** `account`: a usable name that the caller could read (it passes the account in), or absent. */
+function readAccount(value: string | undefined, account: Account | undefined): Parsed<string | undefined> {
+  if (value === undefined) return parsed(undefined);
+  const nameProblem = accountNameProblem(value);
+  if (nameProblem !== undefined) return problem(`account: ${nameProblem}`);
+  if (account?.name !== value) return problem(`account ${quote(value)} could not be read: check that it exists on the add-on's Configuration page.`);
+  return parsed(value);
+}
+
+function readAccountRegion(account: Account, api: Api | undefined): Parsed<string | undefined> {
+  if (api === undefined) return parsed(undefined);
+  const region = resolveAccountRegion(account, api);
+  return region.ok ? parsed(region.region) : problem(region.problem);
 }
 
 function readApi(value: string | undefined): Parsed<Api> {
