@@ -19,25 +19,37 @@ export interface AlertVersionProblem {
   problem: string;
 }
 
-const FIELDS: Record<Api, { id: string; time: string }> = {
+/** The names of the two fields that key an alert's versions. */
+interface KeyFields {
+  readonly id: string;
+  readonly time: string;
+}
+
+/** The values of those two fields in one alert, as JSON.parse reads them (RawAlert has them). */
+interface KeyValues {
+  readonly id: unknown;
+  readonly time: unknown;
+}
+
+const FIELDS: Record<Api, KeyFields> = {
   graph: { id: 'id', time: 'lastUpdateDateTime' },
   mde: { id: 'id', time: 'lastUpdateTime' },
   siem: { id: 'FullId', time: 'LastProcessedTimeUtc' },
 };
 
 /** The fields versionOf reads, for the JSON splitter to pick out of each alert without parsing it. */
-export function keyFieldsOf(api: Api): readonly string[] {
-  return [FIELDS[api].id, FIELDS[api].time];
+export function keyFieldsOf(api: Api): KeyFields {
+  return FIELDS[api];
 }
 
-/** Reads the version of one alert, or says which field is missing or unusable. */
-export function versionOf(api: Api, value: Record<string, unknown>): AlertVersion | AlertVersionProblem {
+/** Reads the version of one alert from its key fields, or says which field is missing or unusable. */
+export function versionOf(api: Api, alert: KeyValues): AlertVersion | AlertVersionProblem {
   const { id: idField, time: timeField } = FIELDS[api];
-  const id = value[idField];
+  const id = alert.id;
   if (typeof id !== 'string' || id === '') {
     return { problem: `the alert's "${idField}" is ${describe(id)}; expected a non-empty string` };
   }
-  const timeText = value[timeField];
+  const timeText = alert.time;
   if (typeof timeText !== 'string') {
     return { problem: `alert ${id}: "${timeField}" is ${describe(timeText)}; expected an ISO-8601 time` };
   }

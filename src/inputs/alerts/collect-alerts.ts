@@ -75,7 +75,8 @@ export async function collectAlerts(deps: CollectDeps): Promise<CollectResult> {
   const overlap = fromSeconds(config.overlapSeconds);
 
   const stored = await store.load(key);
-  let cursor: Cursor = stored === undefined ? initialCursor(startOf(config, now)) : fromCheckpointDocument(stored, `of input ${key}`);
+  let cursor: Cursor =
+    stored === undefined ? initialCursor(startOf(config, now)) : fromCheckpointDocument(stored, `of input ${key}`);
   const planner = new WindowPlanner({
     from: readFrom(cursor, overlap),
     now,
@@ -84,7 +85,13 @@ export async function collectAlerts(deps: CollectDeps): Promise<CollectResult> {
     initialSpan: fromSeconds(limits.initialSpanSeconds),
     targetItems: limits.targetItemsPerWindow,
   });
-  log.debug('Run starting', { action: 'run_start', input: key, api: config.api, read_from: new Date(toEpochMs(readFrom(cursor, overlap))).toISOString(), seen: new VersionSet(cursor.seen).size });
+  log.debug('Run starting', {
+    action: 'run_start',
+    input: key,
+    api: config.api,
+    read_from: new Date(toEpochMs(readFrom(cursor, overlap))).toISOString(),
+    seen: new VersionSet(cursor.seen).size,
+  });
 
   const stats = { events: 0, pages: 0, duplicates: 0, invalid: 0, windows: 0 };
   // Everything before the saved watermark was read by earlier runs; each completed window moves this forward.
@@ -106,7 +113,7 @@ export async function collectAlerts(deps: CollectDeps): Promise<CollectResult> {
       let maxTimeRead: ApiTime | undefined;
       for await (const alert of source.alerts(window, { signal, onPage })) {
         served++;
-        const version = versionOf(config.api, alert.value);
+        const version = versionOf(config.api, alert);
         if ('problem' in version) {
           // Nothing is lost: an alert we cannot key is still emitted (timed by Splunk), and said so.
           stats.invalid++;
