@@ -53,7 +53,7 @@ describe('GraphSource', () => {
     const seen: unknown[] = [];
     const error = await rejectionOf(
       (async () => {
-        for await (const alert of source(http).alerts(WINDOW, {})) seen.push(alert.value.id);
+        for await (const alert of source(http).alerts(WINDOW, {})) seen.push(alert.id);
       })(),
     );
     expect(error).to.be.instanceOf(ApiError).with.property('code', 'api_paging_loop');
@@ -146,7 +146,7 @@ describe('GraphSource', () => {
     const error = await rejectionOf(
       (async () => {
         for await (const alert of source(http).alerts(WINDOW, { signal: controller.signal })) {
-          seen.push(alert.value.id);
+          seen.push(alert.id);
           controller.abort();
         }
       })(),
@@ -209,7 +209,8 @@ describe('GraphSource', () => {
     expect(alerts).to.have.length(1);
     expect(alerts[0]!.json).to.equal(JSON.stringify(alert));
     expect(alerts[0]!.json).to.contain('\\u0000').and.not.contain('\n');
-    expect(alerts[0]!.value).to.deep.equal(alert);
+    expect(JSON.parse(alerts[0]!.json)).to.deep.equal(alert);
+    expect(alerts[0]).to.deep.include({ id: 'x1', time: '2024-05-01T10:00:00Z' });
   });
 
   it('rejects a page size or page cap that is not a whole number ≥ 1', () => {

@@ -54,4 +54,4 @@ export async function rejectionOf(promise: Promise<unknown>): Promise<Error> {
   throw new Error('expected a rejection');
 }
 
-export const ids = (alerts: RawAlert[]): unknown[] => alerts.map((alert) => alert.value.id);
+export const ids = (alerts: RawAlert[]): unknown[] => alerts.map((alert) => alert.id);

@@ -3,6 +3,7 @@ import { collectAlerts } from '../../../../src/inputs/alerts/collect-alerts.js';
 import type { DefenderInputConfig } from '../../../../src/config/types.js';
 import { formatApiTime, fromEpochMs, parseApiTime, type ApiTime } from '../../../../src/defender/api-time.js';
 import { CheckpointError } from '../../../../src/errors.js';
+import { keyFieldsOf } from '../../../../src/defender/alert-version.js';
 import { readJsonArray } from '../../../../src/defender/json-array-stream.js';
 import type { AlertsSource, PageInfo, RawAlert, TimeWindow } from '../../../../src/ports.js';
 import { ManualClock, MemoryCheckpointStore, MemoryLogger, MemorySink } from '../../../fakes/memory-ports.js';
@@ -42,7 +43,7 @@ class DataSetSource implements AlertsSource {
         }
         const json = JSON.stringify(a);
         this.served.push(`${a.id}@${parseApiTime(a.lastUpdateDateTime)}`);
-        yield { json, value: JSON.parse(json) };
+        yield { json, id: a.id, time: a.lastUpdateDateTime };
       }
     }
   }
@@ -218,7 +219,13 @@ describe('collectAlerts', () => {
     // The real splitter, with the key fields the Graph source asks for: the odd alerts take its JSON.parse path.
     const source: AlertsSource = {
       async *alerts() {
-        yield* readJsonArray((async function* () { yield body; })(), 'odata', { keyFields: ['id', 'lastUpdateDateTime'] });
+        yield* readJsonArray(
+          (async function* () {
+            yield body;
+          })(),
+          'odata',
+          { keyFields: keyFieldsOf('graph') },
+        );
       },
     };
     const store = new MemoryCheckpointStore();
