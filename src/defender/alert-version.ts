@@ -3,6 +3,8 @@
  * detections, several per alert sharing `AlertId`, so there the id is `FullId` and the time `LastProcessedTimeUtc`.
  */
 import type { Api } from '../config/types.js';
+import type { RawAlert } from '../ports.js';
+import type { AlertKeyFields } from './alert-key-reader.js';
 import { parseApiTime, type ApiTime } from './api-time.js';
 
 /** One alert version, keyed for de-duplication. */
@@ -19,31 +21,19 @@ export interface AlertVersionProblem {
   problem: string;
 }
 
-/** The names of the two fields that key an alert's versions. */
-interface KeyFields {
-  readonly id: string;
-  readonly time: string;
-}
-
-/** The values of those two fields in one alert, as JSON.parse reads them (RawAlert has them). */
-interface KeyValues {
-  readonly id: unknown;
-  readonly time: unknown;
-}
-
-const FIELDS: Record<Api, KeyFields> = {
+const FIELDS: Record<Api, AlertKeyFields> = {
   graph: { id: 'id', time: 'lastUpdateDateTime' },
   mde: { id: 'id', time: 'lastUpdateTime' },
   siem: { id: 'FullId', time: 'LastProcessedTimeUtc' },
 };
 
 /** The fields versionOf reads, for the JSON splitter to pick out of each alert without parsing it. */
-export function keyFieldsOf(api: Api): KeyFields {
+export function keyFieldsOf(api: Api): AlertKeyFields {
   return FIELDS[api];
 }
 
 /** Reads the version of one alert from its key fields, or says which field is missing or unusable. */
-export function versionOf(api: Api, alert: KeyValues): AlertVersion | AlertVersionProblem {
+export function versionOf(api: Api, alert: Pick<RawAlert, 'id' | 'time'>): AlertVersion | AlertVersionProblem {
   const { id: idField, time: timeField } = FIELDS[api];
   const id = alert.id;
   if (typeof id !== 'string' || id === '') {

@@ -3,7 +3,7 @@ import type { Api } from '../../../src/config/types.js';
 import { parseApiTime } from '../../../src/defender/api-time.js';
 import { keyFieldsOf, versionOf } from '../../../src/defender/alert-version.js';
 
-/** The version of a whole alert: its key fields picked as the JSON splitter picks them (keyFieldsOf), then versionOf. */
+/** The version of a whole alert: its key fields picked as the JSON splitter picks them (keyFieldsOf). */
 function versionOfAlert(api: Api, alert: Record<string, unknown>): ReturnType<typeof versionOf> {
   const fields = keyFieldsOf(api);
   return versionOf(api, { id: alert[fields.id], time: alert[fields.time] });
@@ -48,7 +48,12 @@ describe('alert-version', () => {
   });
 
   const problems: [string, Api, Record<string, unknown>, RegExp][] = [
-    ['a missing id', 'graph', { lastUpdateDateTime: '2021-05-02T14:19:01Z' }, /"id" is missing; expected a non-empty string/],
+    [
+      'a missing id',
+      'graph',
+      { lastUpdateDateTime: '2021-05-02T14:19:01Z' },
+      /"id" is missing; expected a non-empty string/,
+    ],
     ['an empty id', 'mde', { id: '', lastUpdateTime: '2021-05-02T14:19:01Z' }, /"id" is empty/],
     ['a numeric id', 'mde', { id: 42, lastUpdateTime: '2021-05-02T14:19:01Z' }, /"id" is 42/],
     ['a missing FullId', 'siem', { AlertId: 'a', LastProcessedTimeUtc: '2020-09-30T14:11:44Z' }, /"FullId" is missing/],

@@ -7,12 +7,17 @@ import { collect, graphAlerts, ids, odataPage, rejectionOf, WINDOW } from './sup
 
 const BASE = 'https://graph.microsoft.com/v1.0/security/alerts_v2';
 const FIRST =
-  `${BASE}?$filter=lastUpdateDateTime%20ge%202024-05-01T10:00:00.0000000Z%20and%20lastUpdateDateTime%20lt%202024-05-01T11:00:00.0000000Z` +
+  `${BASE}?$filter=lastUpdateDateTime%20ge%202024-05-01T10:00:00.0000000Z` +
+  '%20and%20lastUpdateDateTime%20lt%202024-05-01T11:00:00.0000000Z' +
   '&$orderby=lastUpdateDateTime%20asc&$top=2';
 const NEXT2 = `${BASE}?$top=2&$skiptoken=page2`;
 const NEXT3 = `${BASE}?$top=2&$skiptoken=page3`;
 
-function source(http: FakeHttpClient, log = new MemoryLogger(), extra: { maxPagesPerWindow?: number; filter?: string } = {}) {
+function source(
+  http: FakeHttpClient,
+  log = new MemoryLogger(),
+  extra: { maxPagesPerWindow?: number; filter?: string } = {},
+) {
   return new GraphSource({ http, log, alertsUrl: BASE, pageSize: 2, ...extra });
 }
 
@@ -42,7 +47,8 @@ describe('GraphSource', () => {
   it('ANDs the configured filter with the time clause', async () => {
     const http = new FakeHttpClient().on(/./, { body: odataPage([]) });
     await collect(source(http, new MemoryLogger(), { filter: "serviceSource eq 'microsoftDefenderForEndpoint'" }));
-    expect(new URL(http.urls[0]!).searchParams.get('$filter')).to.match(/ and \(serviceSource eq 'microsoftDefenderForEndpoint'\)$/);
+    const filter = new URL(http.urls[0]!).searchParams.get('$filter');
+    expect(filter).to.match(/ and \(serviceSource eq 'microsoftDefenderForEndpoint'\)$/);
   });
 
   it('stops with api_paging_loop when a nextLink comes back a second time', async () => {
@@ -79,7 +85,12 @@ describe('GraphSource', () => {
     const page1 = JSON.stringify(odataPage(graphAlerts('a', 2), NEXT2));
     const log = new MemoryLogger();
     const http = new FakeHttpClient()
-      .on(FIRST, { body: page1, cutAt: page1.indexOf('"a2"') }, { body: page1, cutAt: 40, cutMode: 'reset' }, { body: page1 })
+      .on(
+        FIRST,
+        { body: page1, cutAt: page1.indexOf('"a2"') },
+        { body: page1, cutAt: 40, cutMode: 'reset' },
+        { body: page1 },
+      )
       .on(NEXT2, { body: odataPage([]) });
     const { alerts, pages } = await collect(source(http, log));
     // a1 came in full before the first cut and again on the last attempt: the caller de-duplicates it.
@@ -91,21 +102,26 @@ describe('GraphSource', () => {
     expect(http.served.slice(0, 2).every((body) => body.discarded)).to.equal(true);
   });
 
-  it(`gives up after ${PAGE_ATTEMPTS} cut bodies with one error that names the last failure and what to check`, async () => {
+  it(`gives up after ${PAGE_ATTEMPTS} cut bodies with an error naming the last failure and what to check`, async () => {
     const page = JSON.stringify(odataPage(graphAlerts('a', 2)));
-    const http = new FakeHttpClient().on(FIRST, ...Array.from({ length: PAGE_ATTEMPTS }, () => ({ body: page, cutAt: 30 })));
+    const cutBodies = Array.from({ length: PAGE_ATTEMPTS }, () => ({ body: page, cutAt: 30 }));
+    const http = new FakeHttpClient().on(FIRST, ...cutBodies);
     const error = await rejectionOf(collect(source(http)));
     expect(error).to.be.instanceOf(ApiError).with.property('code', 'api_body_interrupted');
-    expect((error).message).to.match(new RegExp(`${PAGE_ATTEMPTS} times in a row \\(last: api_truncated_body\\).*check the network path`));
+    expect(error.message).to.match(
+      new RegExp(`${PAGE_ATTEMPTS} times in a row \\(last: api_truncated_body\\).*check the network path`),
+    );
     expect(error).to.have.property('url', FIRST);
     expect(http.urls).to.have.length(PAGE_ATTEMPTS);
   });
 
   it('keeps a network error message (which may hold proxy credentials) out of its error and logs', async () => {
     const page = JSON.stringify(odataPage(graphAlerts('a', 2)));
-    const leaky = () => Object.assign(new Error('connect failed via http://user:hunter2@proxy:3128'), { code: 'ECONNRESET' });
+    const leaky = () =>
+      Object.assign(new Error('connect failed via http://user:hunter2@proxy:3128'), { code: 'ECONNRESET' });
     const log = new MemoryLogger();
-    const http = new FakeHttpClient().on(FIRST, ...Array.from({ length: PAGE_ATTEMPTS }, () => ({ body: page, cutAt: 30 })));
+    const cutBodies = Array.from({ length: PAGE_ATTEMPTS }, () => ({ body: page, cutAt: 30 }));
+    const http = new FakeHttpClient().on(FIRST, ...cutBodies);
     // Replace the fake's own reset by one whose message carries a secret.
     const original = http.send.bind(http);
     http.send = async (request) => {
@@ -161,7 +177,8 @@ describe('GraphSource', () => {
     const http = new FakeHttpClient();
     const controller = new AbortController();
     controller.abort();
-    expect(await rejectionOf(collect(source(http), WINDOW, { signal: controller.signal }))).to.be.instanceOf(StoppedError);
+    const error = await rejectionOf(collect(source(http), WINDOW, { signal: controller.signal }));
+    expect(error).to.be.instanceOf(StoppedError);
     expect(http.urls).to.deep.equal([]);
   });
 
@@ -215,7 +232,10 @@ describe('GraphSource', () => {
 
   it('rejects a page size or page cap that is not a whole number ≥ 1', () => {
     const http = new FakeHttpClient();
-    expect(() => new GraphSource({ http, log: new MemoryLogger(), alertsUrl: BASE, pageSize: 0 })).to.throw(RangeError, /pageSize/);
+    expect(() => new GraphSource({ http, log: new MemoryLogger(), alertsUrl: BASE, pageSize: 0 })).to.throw(
+      RangeError,
+      /pageSize/,
+    );
     expect(() => new GraphSource({ http, log: new MemoryLogger(), alertsUrl: BASE, maxPagesPerWindow: -1 })).to.throw(
       RangeError,
       /maxPagesPerWindow/,
