@@ -47,7 +47,7 @@ const COLON = 0x3a;
 // Const enums: compiled to plain numbers, so the per-byte comparisons cost what bare numbers cost. They are declared
 // and used in this file only, which isolatedModules allows.
 
-/** Where the scanner is, outside the value it may be inside of. */
+/** Where the scanner is in the structure of the body. */
 const enum State {
   /** Before the first byte that is not whitespace or a byte-order mark. */
   Start,
