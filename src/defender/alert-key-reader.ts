@@ -91,7 +91,8 @@ export class AlertKeyReader {
       return;
     }
     const text = readString(buf, start, quote);
-    if (text === undefined) this.mustParse = true; // JSON.parse of the whole alert will say what is wrong
+    // A value whose escapes are not valid JSON: JSON.parse of the whole alert will say what is wrong.
+    if (text === undefined) this.mustParse = true;
     else if (field === Field.Id) this.id = text;
     else this.time = text;
   }

@@ -191,4 +191,3 @@ function asApiError(error: unknown, url: string, attempts: number): unknown {
     { url, cause: error },
   );
 }
-

@@ -7,7 +7,13 @@ import type { DefenderInputConfig } from '../../config/types.js';
 import { fromEpochMs, fromSeconds, toEpochMs, type ApiTime } from '../../defender/api-time.js';
 import { versionOf } from '../../defender/alert-version.js';
 import {
-  completeWindow, fromCheckpointDocument, initialCursor, partialWindow, readFrom, toCheckpointDocument, VersionSet,
+  completeWindow,
+  fromCheckpointDocument,
+  initialCursor,
+  partialWindow,
+  readFrom,
+  toCheckpointDocument,
+  VersionSet,
   type Cursor,
 } from '../../defender/cursor.js';
 import { toEvent } from '../../defender/to-event.js';
@@ -143,7 +149,10 @@ export async function collectAlerts(deps: CollectDeps): Promise<CollectResult> {
     }
   } catch (error) {
     // Save only what is known to be flushed: if flushing fails (splunkd went away), keep the old checkpoint.
-    const flushed = await sink.flush().then(() => true, () => false);
+    const flushed = await sink.flush().then(
+      () => true,
+      () => false,
+    );
     if (flushed) await save(partialWindow(cursor, versions, overlap));
     if (error instanceof PageCapReached) {
       log.warn(error.message, { action: 'page_cap', input: key, pages: stats.pages });

@@ -16,7 +16,6 @@ function splitter(shape: JsonBodyShape, keyFields: AlertKeyFields = KEYS): JsonA
   return new JsonArraySplitter(shape, { keyFields });
 }
 
-
 interface Split {
   alerts: string[];
   nextLink?: string;
@@ -354,7 +353,7 @@ describe('json-array-stream', () => {
       }
     });
 
-    it('parses only the alerts whose key fields are not plain strings at the alert\'s own level', () => {
+    it("parses only the alerts whose key fields are not plain strings at the alert's own level", () => {
       const body = JSON.stringify({ value: tricky });
       const want = parsedKeys(body);
       const parsed = alertsParsedDuring(() => expect(keysOf(body)).to.deep.equal(want));

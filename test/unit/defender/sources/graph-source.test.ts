@@ -31,7 +31,11 @@ describe('GraphSource', () => {
     const { alerts, pages } = await collect(source(http));
     expect(ids(alerts)).to.deep.equal(['a1', 'a2', 'a3', 'a4', 'a5']);
     expect(alerts[0]!.json).to.equal(JSON.stringify(a1));
-    expect(pages).to.deep.equal([{ page: 1, items: 2 }, { page: 2, items: 2 }, { page: 3, items: 1 }]);
+    expect(pages).to.deep.equal([
+      { page: 1, items: 2 },
+      { page: 2, items: 2 },
+      { page: 3, items: 1 },
+    ]);
     expect(http.urls).to.deep.equal([FIRST, NEXT2, NEXT3]);
   });
 
@@ -95,7 +99,10 @@ describe('GraphSource', () => {
     const { alerts, pages } = await collect(source(http, log));
     // a1 came in full before the first cut and again on the last attempt: the caller de-duplicates it.
     expect(ids(alerts)).to.deep.equal(['a1', 'a1', 'a2']);
-    expect(pages).to.deep.equal([{ page: 1, items: 2 }, { page: 2, items: 0 }]);
+    expect(pages).to.deep.equal([
+      { page: 1, items: 2 },
+      { page: 2, items: 0 },
+    ]);
     expect(http.urls).to.deep.equal([FIRST, FIRST, FIRST, NEXT2]);
     const retries = log.lines.filter((line) => line.fields?.action === 'page_retry');
     expect(retries.map((line) => line.fields?.error)).to.deep.equal(['api_truncated_body', 'ECONNRESET']);

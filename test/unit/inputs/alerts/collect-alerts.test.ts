@@ -55,25 +55,39 @@ class DataSetSource implements AlertsSource {
 
 function config(overrides: Partial<DefenderInputConfig> = {}): DefenderInputConfig {
   return {
-    stanza: 'defender_alerts://test', name: 'test', app: 'search', tenantId: 't', clientId: 'c',
-    clientSecret: { kind: 'masked' }, api: 'graph', region: 'global', startTime: { kind: 'relative', seconds: 86400 },
-    overlapSeconds: 300, filter: undefined, apiUrl: undefined, loginUrl: undefined, proxyUrl: undefined,
-    index: undefined, sourcetype: 'ms:defender:graph:alerts', host: undefined,
+    stanza: 'defender_alerts://test',
+    name: 'test',
+    app: 'search',
+    tenantId: 't',
+    clientId: 'c',
+    clientSecret: { kind: 'masked' },
+    api: 'graph',
+    region: 'global',
+    startTime: { kind: 'relative', seconds: 86400 },
+    overlapSeconds: 300,
+    filter: undefined,
+    apiUrl: undefined,
+    loginUrl: undefined,
+    proxyUrl: undefined,
+    index: undefined,
+    sourcetype: 'ms:defender:graph:alerts',
+    host: undefined,
     endpoints: { alertsUrl: '', apiBase: '', authority: '', scope: '', knownAuthorities: [] },
     ...overrides,
   };
 }
 
-const versionsOf = (sink: MemorySink) => sink.written.map((e) => {
-  const a = JSON.parse(e.data);
-  return `${a.id}@${parseApiTime(a.lastUpdateDateTime)}`;
-});
+const versionsOf = (sink: MemorySink) =>
+  sink.written.map((e) => {
+    const a = JSON.parse(e.data);
+    return `${a.id}@${parseApiTime(a.lastUpdateDateTime)}`;
+  });
 
 describe('collectAlerts', () => {
   it('emits every version once across runs with ties, updates, late arrivals and failures', async () => {
     for (let seed = 1; seed <= 20; seed++) {
       let rnd = seed;
-      const random = () => ((rnd = (rnd * 48271) % 2147483647) / 2147483647);
+      const random = () => (rnd = (rnd * 48271) % 2147483647) / 2147483647;
       const clock = new ManualClock(Date.parse('2024-05-10T00:00:00Z'));
       const source = new DataSetSource(1 + Math.floor(random() * 9));
       const store = new MemoryCheckpointStore();
@@ -100,7 +114,11 @@ describe('collectAlerts', () => {
         source.failAfter = crash < 0.3 ? Math.floor(random() * 10) : undefined;
         const killed = crash < 0.15;
         // SIGKILL: the process dies at the failure point, so nothing is saved after it.
-        source.onFail = killed ? () => { store.dead = true; } : undefined;
+        source.onFail = killed
+          ? () => {
+              store.dead = true;
+            }
+          : undefined;
         try {
           const signal = new AbortController().signal;
           await collectAlerts({ config: config(), source, store, sink, log, clock, signal });
@@ -215,7 +233,9 @@ describe('collectAlerts', () => {
     expect(result.status).to.equal('page_cap');
     expect(result.windows).to.be.greaterThan(0);
     // Some closed windows are done, the backfill is not: days behind, less than the 7 days it started at.
-    expect(result.lagSeconds).to.be.greaterThan(86_400).and.lessThan(7 * 86_400);
+    expect(result.lagSeconds)
+      .to.be.greaterThan(86_400)
+      .and.lessThan(7 * 86_400);
   });
 
   it('stops at the page cap with a warning and continues on the next run', async () => {
