@@ -17,15 +17,11 @@ export interface SourceOptions {
   filter?: string;
   /** `$top`; defaults to the API's maximum (graph 1000, mde 10000) and is clamped to it. */
   pageSize?: number;
-  /** Safety net against paging that never ends: past this many pages in one window, ApiError `api_page_limit`. */
-  maxPagesPerWindow?: number;
   log: Logger;
 }
 
 /** How many times one page is requested when its body breaks off (reset, truncated) before giving up. */
 export const PAGE_ATTEMPTS = 3;
-/** Default page cap per window: a million Graph alerts, ten million MDE alerts. */
-export const DEFAULT_MAX_PAGES_PER_WINDOW = 1000;
 
 /** One page request. */
 export interface PageRequest {
@@ -133,17 +129,6 @@ export function checkNextLink(nextLink: string, alertsUrl: string, seen: Set<str
   }
   seen.add(absolute);
   return absolute;
-}
-
-/** Throws ApiError `api_page_limit` before a page past the cap is requested. */
-export function checkPageLimit(page: number, maxPages: number, url: string): void {
-  if (page <= maxPages) return;
-  throw new ApiError(
-    'api_page_limit',
-    `Read ${maxPages} pages in one time window without reaching the end; stopped to avoid paging forever. If the ` +
-      'tenant really has that many alert updates, narrow the input with a filter.',
-    { url },
-  );
 }
 
 /** Validates a constructor option that must be a whole number ≥ 1. */
