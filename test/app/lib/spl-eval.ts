@@ -346,6 +346,12 @@ const FUNCTIONS: Record<string, Fn> = {
     if (!Array.isArray(v)) return v;
     return mv([...new Set(v)]);
   },
+  round: (args, ev) => {
+    const v = single(ev(args[0] as Node), 'round');
+    if (v === null) return null;
+    const digits = args[1] ? Number(single(ev(args[1]), 'round')) : 0;
+    return Math.round(Number(v) * 10 ** digits) / 10 ** digits;
+  },
   isnull: (args, ev) => ev(args[0] as Node) === null,
   isnotnull: (args, ev) => ev(args[0] as Node) !== null,
   true: () => true,
