@@ -39,10 +39,10 @@ function differences(sample: Sample, sourcetype: string): string[] {
     .map((f) => `${sample.name} on ${sourcetype}: ${f} = ${JSON.stringify(got[f])}, expected ${JSON.stringify(want[f])}`);
 }
 
-/** The field names the API itself has, per shape (NOT_IN_API: the CIM fields an API cannot give). */
+/** The CIM fields an API cannot give, per shape. */
 const NOT_IN_API: Record<Shape, string[]> = { graph: [], mde: [], siem: ['vendor_account', 'mitre_technique_id', 'status', 'vendor_status'] };
 
-/** The field the input puts in <time>, per API (contract §2.3). */
+/** The field the input puts in <time>, per API. */
 const TIME_FIELD: Record<Shape, string> = { graph: 'lastUpdateDateTime', mde: 'lastUpdateTime', siem: 'LastProcessedTimeUtc' };
 
 describe('CIM Alerts mapping (default/props.conf), evaluated offline on every sample alert', () => {
