@@ -1,12 +1,17 @@
 /**
- * Deterministic, realistic alerts for e2e tests and benchmarks, built from the fixture templates
- * (test/fixtures/alerts/*.json): same seed, same alerts. Ids are unique per (seed, index); SIEM detections come in
- * groups of 1–3 per AlertId with distinct FullIds. Times are spread over [from, to) with 0–7 fraction digits, or drawn
- * from a few instants (`tieGroups`) so that more than a page of alerts can share one timestamp.
+ * Deterministic, realistic alerts for e2e tests, knowledge-object tests and benchmarks: same seed, same alerts. By
+ * default every item is real-shaped (test/emulator/real-shapes.ts: ids `da`+GUID+`_1`, `alertWebUrl` with `?tid=`,
+ * `alertPolicyId`, `additionalData`, `vmMetadata`, JSON nulls, sometimes no `productName`, `\/` on the wire) and
+ * compact; `largeEvery` makes every n-th one a large alert (tens of KB, evidence past byte 5,000), and
+ * `shape: 'template'` gives the older fixture-template items (cheaper: the benchmarks use them). Ids are unique per
+ * (seed, index); SIEM detections come in groups of 1–3 per AlertId with distinct FullIds. Times are spread over
+ * [from, to) with 0–7 fraction digits, or drawn from a few instants (`tieGroups`) so that more than a page of alerts
+ * can share one timestamp.
  */
 import { readFileSync } from 'node:fs';
 import { formatApiTime, fromEpochMs, parseApiTime, TICKS_PER_SECOND, type ApiTime } from '../../src/defender/api-time.js';
 import type { AlertApi } from './alert-shapes.js';
+import { REAL_SHAPES, realSiemDetection, toWireJson, type RealShapeContext } from './real-shapes.js';
 import type { AlertStore } from './store.js';
 
 /** Options of generateAlerts. */
@@ -25,6 +30,10 @@ export interface GenerateOptions {
   hostileEvery?: number;
   /** Pad each item's description so its JSON is about this many bytes; default 1500. */
   approxBytes?: number;
+  /** 'real' (default): real-shaped items; 'template': the fixture templates with new ids and times (benchmarks). */
+  shape?: 'real' | 'template';
+  /** Every n-th item (1-based) is a large real-shaped alert (tens of KB, evidence past byte 5,000). */
+  largeEvery?: number;
 }
 
 type Item = Record<string, unknown>;
@@ -173,12 +182,17 @@ function siemItem(base: Item, alertId: string, part: number, at: Instant, rand: 
   };
 }
 
+function realContext(index: number, seed: number, at: Instant, rand: () => number, large: boolean): RealShapeContext {
+  const created = minus(at.text, rand() * 3600);
+  return { rand, seed, index, updated: at.text, created, firstActivity: minus(created, rand() * 600), lastActivity: minus(created, 1), large };
+}
+
 /**
  * Yields `count` alerts of `api` lazily, ascending by last-update time, deterministic for a given seed. Use it (or
  * loadGeneratedAlerts) for very large sets, so a million parsed alerts never sit in memory at once.
  */
 export function* iterateAlerts(api: AlertApi, options: GenerateOptions): Generator<Item> {
-  const { count, seed = 1, tieGroups, hostileEvery, approxBytes = 1500 } = options;
+  const { count, seed = 1, tieGroups, hostileEvery, approxBytes = 1500, shape = 'real', largeEvery } = options;
   if (!Number.isInteger(count) || count < 0) throw new Error(`generateAlerts: count must be a whole number ≥ 0, not ${count}`);
   const rand = prng(seed);
   const from = toTicks(options.from, 'from');
@@ -209,10 +223,10 @@ export function* iterateAlerts(api: AlertApi, options: GenerateOptions): Generat
     const template = isHostile ? hostileJson : normalJson[i % normalJson.length]!;
     const base = JSON.parse(template) as Item;
     const at = timeOf(i);
+    const real = shape === 'real' && !isHostile;
+    const large = real && largeEvery !== undefined && largeEvery > 0 && (i + 1) % largeEvery === 0;
     let item: Item;
-    if (api === 'graph') item = graphItem(base, i, seed, at, rand);
-    else if (api === 'mde') item = mdeItem(base, i, seed, at, rand);
-    else {
+    if (api === 'siem') {
       if (partsLeft === 0) {
         alertNo++;
         alertId = `da63850${String(seed).padStart(4, '0')}${String(alertNo).padStart(8, '0')}_${Math.floor(rand() * 2 ** 31)}`;
@@ -220,14 +234,16 @@ export function* iterateAlerts(api: AlertApi, options: GenerateOptions): Generat
         part = 0;
       }
       item = siemItem(base, alertId, part, at, rand);
+      if (real) item = realSiemDetection(item, { ...realContext(i, seed, at, rand, large), alertId, part });
       part++;
       partsLeft--;
-    }
+    } else if (real) item = REAL_SHAPES[api](base, realContext(i, seed, at, rand, large));
+    else item = api === 'graph' ? graphItem(base, i, seed, at, rand) : mdeItem(base, i, seed, at, rand);
     if (isHostile) {
       // Keep the hostile strings where the fixture put them.
       for (const field of ['title', 'AlertTitle', 'description', 'Description']) if (field in hostile) item[field] = hostile[field];
     }
-    pad(item, descField, approxBytes, template.length);
+    pad(item, descField, approxBytes, real ? toWireJson(item).length : template.length);
     yield item;
   }
 }

@@ -7,6 +7,7 @@
 import { formatApiTime, fromEpochMs, parseApiTime, type ApiTime } from '../../src/defender/api-time.js';
 import { ALERT_SHAPES, type AlertApi, type AlertShape } from './alert-shapes.js';
 import type { FieldValue, TimeBounds } from './odata-filter.js';
+import { toWireJson } from './real-shapes.js';
 
 export type { AlertApi } from './alert-shapes.js';
 
@@ -116,8 +117,8 @@ export class AlertTable {
     const alt = this.shape.variant?.(alert);
     return {
       key, id, time, timeText,
-      json: encode(JSON.stringify(alert)),
-      variant: alt ? encode(JSON.stringify(alt)) : undefined,
+      json: encode(toWireJson(alert)),
+      variant: alt ? encode(toWireJson(alt)) : undefined,
       fields, rank: hashKey(key), hidden,
     };
   }
