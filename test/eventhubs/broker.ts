@@ -139,7 +139,9 @@ export async function startEventHubsBroker(options: BrokerOptions = {}): Promise
     }
     const next = connection.grants.nextExpiry(at);
     if (next !== undefined) {
-      connection.expiryTimer = setTimeout(() => enforceExpiry(connection), Math.max(0, next - now()) + 5);
+      // setTimeout holds at most 2^31-1 ms; a later expiry is checked again then.
+      const delay = Math.min(Math.max(0, next - now()) + 5, 2 ** 31 - 1);
+      connection.expiryTimer = setTimeout(() => enforceExpiry(connection), delay);
       connection.expiryTimer.unref();
     }
   }

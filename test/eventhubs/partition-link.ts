@@ -44,9 +44,14 @@ export class PartitionLink implements PartitionLinkHandle {
     return this.next;
   }
 
-  /** Sends as many waiting events as the link credit and the session window allow. */
+  /**
+   * Sends as many waiting events as the link credit allows. rhea queues what `send` is given and takes credit only
+   * when it writes the transfer, so `sendable()` alone would let one pump queue the whole backlog (and a queued
+   * delivery without credit blocks every later transfer of the session): the link counts its queued deliveries
+   * against the credit itself.
+   */
   pump(): void {
-    while (!this.closed && this.sender.sendable()) {
+    while (!this.closed && this.sender.sendable() && this.unqueuedCredit() > 0) {
       if (this.next < this.log.beginSequenceNumber) this.next = this.log.beginSequenceNumber;
       const event = this.log.at(this.next);
       if (!event) return;
@@ -54,6 +59,12 @@ export class PartitionLink implements PartitionLinkHandle {
       this.next++;
       this.sent++;
     }
+  }
+
+  /** Credit the client granted minus deliveries queued in rhea but not yet transferred. */
+  private unqueuedCredit(): number {
+    const transferred = (this.sender as unknown as { delivery_count: number }).delivery_count;
+    return this.sender.credit - (this.sent - transferred);
   }
 
   detach(condition: string, description: string): void {
