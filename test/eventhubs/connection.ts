@@ -55,8 +55,11 @@ export function saslMechanisms(rules: readonly SasRule[]): Record<string, () => 
 
 /** The mechanism a connection authenticated with, read from rhea's SASL layer (undefined without SASL). */
 export function saslMechanismOf(connection: Connection): ServerMechanism | undefined {
-  const transport = (connection as unknown as { sasl_transport?: { mechanism?: ServerMechanism } }).sasl_transport;
-  return transport?.mechanism;
+  // rhea wraps the SASL layer in a SelectiveServer (which also admits clients that skip SASL) when ANONYMOUS is
+  // offered; the chosen layer is its `selected`.
+  type Layer = { mechanism?: ServerMechanism; selected?: Layer };
+  const transport = (connection as unknown as { sasl_transport?: Layer }).sasl_transport;
+  return transport?.mechanism ?? transport?.selected?.mechanism;
 }
 
 export interface PartitionLinkHandle {

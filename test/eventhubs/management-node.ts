@@ -33,9 +33,11 @@ function authorized(ctx: ManagementContext, connection: BrokerConnection, namesp
   if (typeof token === 'string' && token.length > 0) {
     const type = token.startsWith('SharedAccessSignature ') ? SAS_TOKEN_TYPE : JWT_TOKEN_TYPE;
     const outcome = authorizePutToken(ctx.auth, { type, name: `sb://${namespace}/${hubName}`, token }, ctx.now());
-    return outcome.status === 202 ? undefined : failure(401, 'amqp:unauthorized-access', outcome.description);
+    if (outcome.status !== 202) return failure(401, 'amqp:unauthorized-access', outcome.description);
+    if (outcome.grant.rights.includes('Listen')) return undefined;
+    return failure(401, 'amqp:unauthorized-access', `Unauthorized access. 'Listen' claim(s) are required to perform this operation. Resource: 'sb://${namespace}/${hubName}'.`);
   }
-  if (connection.grants.reaches(hubEntity, ctx.now())) return undefined;
+  if (connection.grants.allows(hubEntity, 'Listen', ctx.now())) return undefined;
   return failure(401, 'amqp:unauthorized-access',
     `Unauthorized access. No security_token in the request and no token put for 'sb://${namespace}/${hubName}/$management'.`);
 }

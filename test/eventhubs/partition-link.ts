@@ -63,8 +63,8 @@ export class PartitionLink implements PartitionLinkHandle {
 
   /** Credit the client granted minus deliveries queued in rhea but not yet transferred. */
   private unqueuedCredit(): number {
-    const transferred = (this.sender as unknown as { delivery_count: number }).delivery_count;
-    return this.sender.credit - (this.sent - transferred);
+    const { credit, delivery_count: transferred } = this.sender as unknown as { credit: number; delivery_count: number };
+    return credit - (this.sent - transferred);
   }
 
   detach(condition: string, description: string): void {
