@@ -67,7 +67,11 @@ export class Collector {
       },
       processError: async (error: Error, context) => {
         this.errors.push(error);
-        this.errorLines.push(`${context.partitionId}|${error.name}|${(error as { code?: string }).code ?? ''}|${error.message}`);
+        // After its retries the SDK throws an AggregateError of the attempts' errors: list each attempt.
+        const attempts = error instanceof AggregateError ? (error.errors as Error[]) : [error];
+        for (const e of attempts) {
+          this.errorLines.push(`${context.partitionId}|${e.name}|${(e as { code?: string }).code ?? ''}|${e.message}`);
+        }
       },
     }, { maxWaitTimeInSeconds: 0.1, maxBatchSize: 500, ...options });
   }
