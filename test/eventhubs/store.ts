@@ -60,6 +60,27 @@ export interface PartitionProperties {
   isEmpty: boolean;
 }
 
+/**
+ * Packs encoded events into 4 MB slabs. rhea's writer returns a slice of a buffer about twice the message, and
+ * Node's small-buffer pool is not much tighter, so a million kept 1 KB events would cost several GB; packed they
+ * cost their size. (Expired events stay in their slab: fine for a test broker.)
+ */
+class Slabs {
+  private slab = Buffer.allocUnsafeSlow(0);
+  private used = 0;
+
+  copy(bytes: Buffer): Buffer {
+    if (this.used + bytes.length > this.slab.length) {
+      this.slab = Buffer.allocUnsafeSlow(Math.max(4 * 1024 * 1024, bytes.length));
+      this.used = 0;
+    }
+    const view = this.slab.subarray(this.used, this.used + bytes.length);
+    bytes.copy(view);
+    this.used += bytes.length;
+    return view;
+  }
+}
+
 /** A start position that points past the end of the partition; the link is refused with this condition. */
 export class PositionOutOfRangeError extends Error {
   readonly condition = 'com.microsoft:argument-out-of-range';
@@ -73,7 +94,8 @@ export class PartitionLog {
   private lastEnqueued = 0;
   private lastOffset = -1;
 
-  constructor(readonly hubName: string, readonly id: string, private readonly onAppend: (log: PartitionLog) => void) {}
+  constructor(readonly hubName: string, readonly id: string, private readonly onAppend: (log: PartitionLog) => void,
+    private readonly slabs: Slabs) {}
 
   /** Sequence number the next event gets. */
   get endSequenceNumber(): number {
@@ -91,8 +113,12 @@ export class PartitionLog {
     const fields: EventFields = { sequenceNumber, offset, enqueuedTime, body };
     if (options.partitionKey !== undefined) fields.partitionKey = options.partitionKey;
     if (options.properties) fields.properties = options.properties;
-    const encoded = encodeEvent(fields);
-    const event: StoredEvent = { ...fields, encoded };
+    const encoded = this.slabs.copy(encodeEvent(fields));
+    // The data section ends the message, so the body is the encoded message's tail: keep a view, not a copy (a
+    // million 1 KB events then cost 1 GB, not 2).
+    const view = encoded.subarray(encoded.length - body.length);
+    if (!view.equals(body)) throw new Error('encodeEvent did not end the message with the body bytes');
+    const event: StoredEvent = { ...fields, body: view, encoded };
     this.events.push(event);
     this.nextOffset += encoded.length;
     this.lastOffset = offset;
@@ -175,13 +201,13 @@ export class Hub {
   readonly consumerGroups: Set<string>;
 
   constructor(readonly name: string, partitionCount: number, consumerGroups: string[], readonly createdAt: Date,
-    private readonly onAppend: (log: PartitionLog) => void) {
+    private readonly onAppend: (log: PartitionLog) => void, private readonly slabs: Slabs) {
     this.consumerGroups = new Set(consumerGroups.map((g) => g.toLowerCase()));
     for (let i = 0; i < partitionCount; i++) this.addPartition();
   }
 
   addPartition(): PartitionLog {
-    const log = new PartitionLog(this.name, String(this.partitions.length), this.onAppend);
+    const log = new PartitionLog(this.name, String(this.partitions.length), this.onAppend, this.slabs);
     this.partitions.push(log);
     return log;
   }
@@ -205,6 +231,7 @@ export interface HubSpec {
 export class EventStore {
   private readonly hubs = new Map<string, Hub>();
   private readonly listeners = new Set<(log: PartitionLog) => void>();
+  private readonly slabs = new Slabs();
 
   constructor(private readonly now: () => number) {}
 
@@ -213,7 +240,7 @@ export class EventStore {
       throw new Error(`partitionCount of hub '${spec.name}' must be a whole number of at least 1, not ${spec.partitionCount}`);
     }
     const hub = new Hub(spec.name, spec.partitionCount, spec.consumerGroups ?? ['$Default'], new Date(this.now()),
-      (log) => { for (const listener of this.listeners) listener(log); });
+      (log) => { for (const listener of this.listeners) listener(log); }, this.slabs);
     this.hubs.set(spec.name.toLowerCase(), hub);
     return hub;
   }
