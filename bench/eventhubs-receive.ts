@@ -60,6 +60,7 @@ const sampler = setInterval(() => {
   peakBrokerKb = Math.max(peakBrokerKb, readPeakRssKb(broker.pid) ?? 0);
 }, 50);
 const started = process.hrtime.bigint();
+const cpuStart = process.cpuUsage();
 const done = new Promise<void>((resolveDone, reject) => {
   const subscription = client.subscribe({
     processEvents: async (events, context) => {
@@ -86,6 +87,7 @@ const done = new Promise<void>((resolveDone, reject) => {
 });
 await done;
 const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+const cpu = process.cpuUsage(cpuStart);
 clearInterval(sampler);
 peakClientKb = Math.max(peakClientKb, readPeakRssKb(process.pid) ?? 0);
 await client.close();
@@ -101,13 +103,15 @@ const result = {
   seconds: Number(seconds.toFixed(2)),
   messagesPerSecond: Math.round(received / seconds),
   megabytesPerSecond: Number((bytes / seconds / 1e6).toFixed(1)),
+  /** CPU seconds this process (the client) used while receiving: near `seconds` means the client is the bound. */
+  clientCpuSeconds: Number(((cpu.user + cpu.system) / 1e6).toFixed(2)),
   peakRssClientMb: Math.round(peakClientKb / 1024),
   peakRssBrokerMb: Math.round(peakBrokerKb / 1024),
   sequenceProblems: problems,
   brokerFillSeconds: Number(ready.fillSeconds.toFixed(2)),
   node: process.version,
 };
-process.stdout.write(`| messages | partitions | bytes/msg | bodies | s | msg/s | MB/s | client peak RSS MB | broker peak RSS MB | problems |\n`);
-process.stdout.write(`| ${result.messages} | ${partitions} | ${result.messageBytes} | ${result.bodies} | ${result.seconds} | ${result.messagesPerSecond} | ${result.megabytesPerSecond} | ${result.peakRssClientMb} | ${result.peakRssBrokerMb} | ${problems} |\n`);
+process.stdout.write(`| messages | partitions | bytes/msg | bodies | s | msg/s | MB/s | client CPU s | client peak RSS MB | broker peak RSS MB | problems |\n`);
+process.stdout.write(`| ${result.messages} | ${partitions} | ${result.messageBytes} | ${result.bodies} | ${result.seconds} | ${result.messagesPerSecond} | ${result.megabytesPerSecond} | ${result.clientCpuSeconds} | ${result.peakRssClientMb} | ${result.peakRssBrokerMb} | ${problems} |\n`);
 process.stdout.write(`${JSON.stringify(result)}\n`);
 if (problems > 0 || received < count) process.exitCode = 1;
