@@ -74,7 +74,7 @@ describe('defender_alerts end to end (built app, emulator, splunkd harness)', fu
         expect(first.time).to.match(/^\d{10}\.\d{3,}$/);
         expect(first.index).to.equal(undefined);
         const [checkpoint] = Object.values(readCheckpoints(checkpointDir)) as { v: number; watermark: string }[];
-        expect(checkpoint!.v).to.equal(1);
+        expect(checkpoint!.v).to.equal(2);
         expect(checkpoint!.watermark).to.match(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{7}Z$/);
         for (const run of runs) assertNoSecrets(run.stderrLines.join('\n') + run.stdout.toString());
         // The health dashboard's line.
