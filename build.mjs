@@ -52,12 +52,31 @@ const result = await build({
 });
 writeFileSync(join(distDir, 'meta.json'), JSON.stringify(result.metafile));
 
+// 1b. The Configuration page's script, for the browser: one IIFE that appserver/templates/configuration.html loads.
+// Plain DOM, no framework (README "Configuration page" gives the measured sizes behind that choice).
+const page = await build({
+  entryPoints: [join(root, 'src', 'web', 'configuration', 'main.ts')],
+  outfile: join(appDir, 'appserver', 'static', 'configuration.js'),
+  bundle: true,
+  platform: 'browser',
+  format: 'iife',
+  target: ['chrome109', 'edge109', 'firefox115', 'safari15.4'],
+  minify: true,
+  legalComments: 'none',
+  sourcemap: false,
+  metafile: true,
+  logLevel: 'warning',
+  define: { __ADDON_VERSION__: JSON.stringify(pkg.version) },
+});
+writeFileSync(join(distDir, 'meta-web.json'), JSON.stringify(page.metafile));
+
 // 2. The hand-written app folders. app/ holds the rest of the skeleton (metadata/, static/, app.manifest, README.txt).
 for (const folder of ['bin', 'default', 'README']) {
   if (existsSync(join(root, folder))) cpSync(join(root, folder), join(appDir, folder), { recursive: true });
 }
 for (const entry of readdirSync(join(root, 'app'))) {
-  const target = entry === 'static' ? join(appDir, 'appserver', 'static') : join(appDir, entry);
+  // static/ and templates/ are Splunk Web's: appserver/static (files under /static/app/<app>/) and appserver/templates.
+  const target = entry === 'static' || entry === 'templates' ? join(appDir, 'appserver', entry) : join(appDir, entry);
   cpSync(join(root, 'app', entry), target, { recursive: true });
 }
 if (existsSync(join(root, 'LICENSE'))) cpSync(join(root, 'LICENSE'), join(appDir, 'LICENSE'));

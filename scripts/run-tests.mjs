@@ -4,7 +4,7 @@
 import { spawn } from 'node:child_process';
 
 const SUITES = [
-  { name: 'product', globs: ['test/unit/**/*.test.ts', 'test/adapters/**/*.test.ts', 'test/app/**/*.test.ts', 'test/e2e/**/*.test.ts'] },
+  { name: 'product', globs: ['test/unit/**/*.test.ts', 'test/adapters/**/*.test.ts', 'test/app/**/*.test.ts', 'test/e2e/**/*.test.ts', 'test/web/**/*.test.ts'] },
   { name: 'test infrastructure', globs: ['test/emulator/**/*.test.ts', 'test/harness/**/*.test.ts'] },
 ];
 

@@ -103,6 +103,8 @@ export interface SplunkdClient {
   getSecret(realm: string, user: string): Promise<string | undefined>;
   /** Creates or updates the secret. */
   putSecret(realm: string, user: string, secret: string): Promise<void>;
+  /** Deletes the secret; false when there was none. */
+  deleteSecret(realm: string, user: string): Promise<boolean>;
   /** Replaces one parameter of a modular input stanza (e.g. client_secret → mask) through data/inputs. */
   updateInput(scheme: string, name: string, app: string, params: Record<string, string>): Promise<void>;
   /**
@@ -110,6 +112,11 @@ export interface SplunkdClient {
    * exist. Alert actions use it to borrow a defender_alerts input's tenant, client, cloud and proxy.
    */
   getInput(scheme: string, name: string): Promise<Record<string, string> | undefined>;
+  /**
+   * One stanza of one of the add-on's own .conf files (configs/conf-<file>/<stanza>, default/ and local/ merged), as
+   * strings, or undefined when it does not exist. Inputs and actions read their account this way.
+   */
+  getConfStanza(file: string, stanza: string): Promise<Record<string, string> | undefined>;
   /** Writes one event into an index through receivers/simple (alert action outcomes). */
   sendEvent(event: { data: string; sourcetype: string; source?: string; index?: string; host?: string }): Promise<void>;
 }

@@ -56,6 +56,8 @@ export interface SplunkdRest {
   postForm(path: string, form: Record<string, string>): Promise<SplunkdRestResponse>;
   /** POST with a raw body and query parameters (receivers/simple). */
   postRaw(path: string, query: Record<string, string>, body: string, contentType: string): Promise<SplunkdRestResponse>;
+  /** DELETE one entity. */
+  delete(path: string): Promise<SplunkdRestResponse>;
 }
 
 export interface SplunkSdkServiceOptions {
@@ -87,6 +89,7 @@ export function createSplunkSdkService(options: SplunkSdkServiceOptions): Splunk
     postForm: (path, form) => settle(service.post(path, { ...form })),
     postRaw: (path, query, body, contentType) =>
       settle(service.request(path, 'POST', { ...query }, undefined, body, { 'Content-Type': contentType })),
+    delete: (path) => settle(service.del(path, {})),
   };
 }
 

@@ -34,6 +34,7 @@ declare module 'splunk-sdk/lib/service.js' {
   export interface SdkService {
     get(path: string, query: Record<string, string>): Promise<import('splunk-sdk/lib/http.js').SdkResponse>;
     post(path: string, form: Record<string, string>): Promise<import('splunk-sdk/lib/http.js').SdkResponse>;
+    del(path: string, query: Record<string, string>): Promise<import('splunk-sdk/lib/http.js').SdkResponse>;
     request(
       path: string,
       method: string,

@@ -131,6 +131,22 @@ export function createSplunkdClient(options: SplunkdClientOptions): SplunkdClien
   const passwords = `/servicesNS/nobody/${encodeURIComponent(app)}/storage/passwords`;
   const secretCapability = 'list_storage_passwords (read) or admin_all_objects (write)';
 
+  /** A single-entry Atom answer's content as strings (splunkd's eai:* metadata left out), or undefined on 404. */
+  async function readStanza(what: { operation: string; capability: string }, path: string): Promise<Record<string, string> | undefined> {
+    const response = await call(what, (r) => r.get(path));
+    if (response.status === 404) return undefined;
+    if (response.status !== 200) throw toError(what, response);
+    const content = firstEntryContent(response.data);
+    if (!content) throw new SplunkdError('splunkd_error', `splunkd answered without the stanza's content to ${what.operation}.`);
+    const params: Record<string, string> = {};
+    for (const [key, value] of Object.entries(content)) {
+      // eai:* are splunkd's own metadata (ACL, attributes), not stanza parameters.
+      if (key.startsWith('eai:') || value === null || value === undefined || typeof value === 'object') continue;
+      params[key] = typeof value === 'boolean' ? (value ? '1' : '0') : String(value);
+    }
+    return params;
+  }
+
   return {
     async getSecret(realm, user) {
       const what = { operation: `read the stored secret realm=${realm} user=${user}`, capability: secretCapability };
@@ -155,6 +171,15 @@ export function createSplunkdClient(options: SplunkdClientOptions): SplunkdClien
       if (updated.status !== 200 && updated.status !== 201) throw toError(what, updated, [secret]);
     },
 
+    async deleteSecret(realm, user) {
+      const what = { operation: `delete the stored secret realm=${realm} user=${user}`, capability: secretCapability };
+      // splunkd answers a DELETE with what is left of the collection (other secrets included): only the status is read.
+      const response = await call(what, (r) => r.delete(`${passwords}/${toEntryName(realm, user)}`));
+      if (response.status === 404) return false;
+      if (response.status !== 200) throw toError(what, { status: response.status, data: undefined });
+      return true;
+    },
+
     async updateInput(scheme, name, inputApp, params) {
       const what = {
         operation: `update input ${scheme}://${name} in app ${inputApp} (${Object.keys(params).join(', ')})`,
@@ -169,18 +194,13 @@ export function createSplunkdClient(options: SplunkdClientOptions): SplunkdClien
     async getInput(scheme, name) {
       const what = { operation: `read input ${scheme}://${name}`, capability: 'list_inputs or admin_all_objects' };
       const path = `/servicesNS/nobody/${encodeURIComponent(app)}/data/inputs/${encodeURIComponent(scheme)}/${encodeURIComponent(name)}`;
-      const response = await call(what, (r) => r.get(path));
-      if (response.status === 404) return undefined;
-      if (response.status !== 200) throw toError(what, response);
-      const content = firstEntryContent(response.data);
-      if (!content) throw new SplunkdError('splunkd_error', `splunkd answered without the stanza's content to ${what.operation}.`);
-      const params: Record<string, string> = {};
-      for (const [key, value] of Object.entries(content)) {
-        // eai:* are splunkd's own metadata (ACL, attributes), not stanza parameters.
-        if (key.startsWith('eai:') || value === null || value === undefined || typeof value === 'object') continue;
-        params[key] = typeof value === 'boolean' ? (value ? '1' : '0') : String(value);
-      }
-      return params;
+      return readStanza(what, path);
+    },
+
+    async getConfStanza(file, stanza) {
+      const what = { operation: `read [${stanza}] of ${file}.conf`, capability: `read access to the ${app} app` };
+      const path = `/servicesNS/nobody/${encodeURIComponent(app)}/configs/conf-${encodeURIComponent(file)}/${encodeURIComponent(stanza)}`;
+      return readStanza(what, path);
     },
 
     async sendEvent(event) {

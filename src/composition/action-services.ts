@@ -6,6 +6,7 @@ import { createSplunkdClient } from '../adapters/splunkd-client.js';
 import type { AppSettings } from '../config/app-settings.js';
 import type { Clock } from '../ports.js';
 import { APP_ID } from '../version.js';
+import { appProxyUrl } from './app-proxy.js';
 import { createMicrosoftClients } from './microsoft-clients.js';
 import { readResultRows } from '../adapters/results-file.js';
 import { toResultRowFromObject, type ResultRow } from '../actions/protocol/result-rows.js';
@@ -14,7 +15,7 @@ import type { ActionServices, RedactingLogger } from '../actions/protocol/run-ac
 /** Options of {@link createActionServices}. */
 export interface ActionServicesOptions {
   /** The app's settings (proxy default, timeouts, retries). */
-  settings: Pick<AppSettings, 'proxyUrl' | 'requestTimeoutSeconds' | 'maxRetries'>;
+  settings: Pick<AppSettings, 'proxyUrl' | 'proxyUsername' | 'requestTimeoutSeconds' | 'maxRetries'>;
   log: RedactingLogger;
   clock: Clock;
 }
@@ -28,11 +29,10 @@ export function createActionServices(options: ActionServicesOptions): ActionServ
       // Secrets and inputs live in the add-on's own namespace, whatever app the saved search is in.
       createSplunkdClient({ serverUri: payload.serverUri, sessionKey: payload.sessionKey, app: APP_ID, log }),
 
-    createDefenderHttp: ({ config, secret }, endpoints, family) =>
+    createDefenderHttp: async ({ tenantId, clientId, secret, proxyUrl }, endpoints, family, splunkd) =>
       createMicrosoftClients({
-        endpoints, tenantId: config.tenantId, clientId: config.clientId, clientSecret: secret,
-        api: family, proxyUrl: config.proxyUrl ?? settings.proxyUrl, timeoutMs,
-        maxRetries: settings.maxRetries, log, clock,
+        endpoints, tenantId, clientId, clientSecret: secret, api: family,
+        proxyUrl: proxyUrl ?? (await appProxyUrl(settings, splunkd)), timeoutMs, maxRetries: settings.maxRetries, log, clock,
       }).http,
 
     readRows: (payload) => (payload.resultsFile !== undefined ? readResultRows(payload.resultsFile) : single(payload.result)),

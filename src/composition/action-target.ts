@@ -15,6 +15,8 @@ import { resolveEndpoints } from '../defender/clouds.js';
 import { ConfigError } from '../errors.js';
 import type { Logger, SplunkdClient } from '../ports.js';
 import type { AlertApiFamily } from '../actions/rules/alert-change.js';
+import { resolveAccountRegion, type Account } from '../config/accounts.js';
+import { loadAccount } from './account-credentials.js';
 
 /** An input's resolved configuration and its clear client secret. */
 export interface InputCredentials {
@@ -93,27 +95,68 @@ export function chooseActionEndpoints(config: DefenderInputConfig, purpose: Acti
   };
 }
 
-/** An input's credentials and the endpoints chosen for the action. */
+/** Who the action signs in as, and through which proxy (undefined: the app-wide one). */
+export interface ActionCredentials {
+  tenantId: string;
+  clientId: string;
+  /** The clear client secret, already registered for redaction. */
+  secret: string;
+  proxyUrl: string | undefined;
+}
+
+/** The credentials and the endpoints chosen for the action. */
 export interface ActionTarget extends ActionEndpoints {
-  credentials: InputCredentials;
+  credentials: ActionCredentials;
+  /** What the outcome events name: `input` or `account`. */
+  source: { input: string } | { account: string };
 }
 
 /**
- * Reads the input named by the action's `input` parameter, registers its secret for redaction at once, and picks the
- * endpoints. Rejects with ConfigError naming what to fix.
+ * Reads the account named by the action's `account` parameter or, when it has none, the input named by `input`;
+ * registers the secret for redaction at once, and picks the endpoints. Rejects with ConfigError naming what to fix.
  */
 export async function loadActionTarget(options: {
+  accountParam: string | undefined;
   inputParam: string | undefined;
   purpose: ActionPurpose;
-  splunkd: Pick<SplunkdClient, 'getInput' | 'getSecret'>;
+  splunkd: Pick<SplunkdClient, 'getInput' | 'getSecret' | 'getConfStanza'>;
   log: Logger & { redact(secret: string): void };
-  /** Called with the input's short name as soon as it is known (outcome events carry it). */
-  onInput?: (name: string) => void;
+  /** Called with the input's or account's name as soon as it is known (outcome events carry it). */
+  onSource?: (source: ActionTarget['source']) => void;
 }): Promise<ActionTarget> {
+  const accountName = options.accountParam?.trim();
+  if (accountName) {
+    options.onSource?.({ account: accountName });
+    const { account, secret } = await loadAccount(options.splunkd, accountName);
+    options.log.redact(secret);
+    return {
+      credentials: { tenantId: account.tenantId, clientId: account.clientId, secret, proxyUrl: undefined },
+      source: { account: accountName },
+      ...chooseAccountEndpoints(account, options.purpose),
+    };
+  }
   const name = parseInputName(options.inputParam);
-  options.onInput?.(name);
-  const credentials = await loadInputCredentials(options.splunkd, name);
-  options.log.redact(credentials.secret);
-  for (const warning of credentials.warnings) options.log.debug(warning, { action: 'input_warning', input: name });
-  return { credentials, ...chooseActionEndpoints(credentials.config, options.purpose) };
+  options.onSource?.({ input: name });
+  const { config, secret, warnings } = await loadInputCredentials(options.splunkd, name);
+  options.log.redact(secret);
+  for (const warning of warnings) options.log.debug(warning, { action: 'input_warning', input: name });
+  return {
+    credentials: { tenantId: config.tenantId, clientId: config.clientId, secret, proxyUrl: config.proxyUrl },
+    source: { input: name },
+    ...chooseActionEndpoints(config, options.purpose),
+  };
+}
+
+/**
+ * With an account, alert updates go through Graph (alerts_v2 ids, every Defender product) and indicators through
+ * Defender for Endpoint, each in the account's region (or the api's default region).
+ */
+export function chooseAccountEndpoints(account: Account, purpose: ActionPurpose): ActionEndpoints {
+  const family: AlertApiFamily = purpose === 'update_alerts' ? 'graph' : 'mde';
+  const region = resolveAccountRegion(account, family);
+  if (!region.ok) throw new ConfigError([region.problem]);
+  return {
+    family,
+    endpoints: resolveEndpoints({ api: family, region: region.region, tenantId: account.tenantId, loginUrl: account.loginUrl }),
+  };
 }

@@ -30,6 +30,10 @@ export async function resolveClientSecret(config: DefenderInputConfig, splunkd: 
     }
     return stored;
   }
+  if (config.clientSecret.kind === 'account') {
+    // The caller reads an account's secret with the account (composition/account-credentials.ts).
+    throw new Error(`resolveClientSecret: input ${config.stanza} uses account ${config.clientSecret.account}`);
+  }
   const secret = config.clientSecret.value;
   try {
     await splunkd.putSecret(SECRET_REALM, user, secret);

@@ -16,6 +16,11 @@ export interface AppSettings {
   logLevel: LogLevel;
   /** [proxy] proxy_url; undefined when empty. May hold a password: never log it. */
   proxyUrl: string | undefined;
+  /**
+   * [proxy] proxy_username; undefined when empty. Its password is in storage/passwords (realm TA-microsoft-defender,
+   * user {@link PROXY_SECRET_USER}), written by the Configuration page; the caller adds both to proxyUrl.
+   */
+  proxyUsername: string | undefined;
   /** [http] request_timeout_s. */
   requestTimeoutSeconds: number;
   /** [http] max_retries. */
@@ -30,6 +35,7 @@ export interface AppSettings {
 export const DEFAULT_APP_SETTINGS: Readonly<AppSettings> = Object.freeze({
   logLevel: 'INFO',
   proxyUrl: undefined,
+  proxyUsername: undefined,
   requestTimeoutSeconds: 60,
   maxRetries: 5,
   maxPagesPerRun: 500,
@@ -104,7 +110,10 @@ type Reader = (value: ConfValue, where: string, problems: string[]) => unknown;
 /** What each stanza may hold, and how each key is read. */
 const SCHEMA: Record<string, Record<string, { field: keyof AppSettings; read: Reader }>> = {
   logging: { log_level: { field: 'logLevel', read: readLogLevel } },
-  proxy: { proxy_url: { field: 'proxyUrl', read: readProxyUrl } },
+  proxy: {
+    proxy_url: { field: 'proxyUrl', read: readProxyUrl },
+    proxy_username: { field: 'proxyUsername', read: readProxyUsername },
+  },
   http: {
     request_timeout_s: { field: 'requestTimeoutSeconds', read: readInteger(5, 600) },
     max_retries: { field: 'maxRetries', read: readInteger(0, 20) },
@@ -178,6 +187,38 @@ function readProxyUrl(value: ConfValue, where: string, problems: string[]): stri
   if (url.ok) return url.value;
   problems.push(url.problem);
   return INVALID;
+}
+
+function readProxyUsername(value: ConfValue, where: string, problems: string[]): string | undefined | typeof INVALID {
+  if (value.value === '') return undefined;
+  const problem = proxyUsernameProblem(value.value);
+  if (problem === undefined) return value.value;
+  problems.push(`${where}: ${problem}`);
+  return INVALID;
+}
+
+/** storage/passwords user name of the proxy password (realm TA-microsoft-defender); `#` keeps it apart from inputs. */
+export const PROXY_SECRET_USER = 'proxy#password';
+
+/**
+ * The proxy URL the HTTP clients use: the configured URL with `user:password@` added (percent-encoded) when a
+ * proxy_username is set and the URL has no user-info of its own. The result holds a password: never log it.
+ */
+export function proxyUrlWithCredentials(proxyUrl: string, username: string | undefined, password: string | undefined): string {
+  if (username === undefined || username === '') return proxyUrl;
+  const url = new URL(proxyUrl);
+  if (url.username !== '') return proxyUrl;
+  const userInfo = `${encodeURIComponent(username)}${password ? `:${encodeURIComponent(password)}` : ''}@`;
+  return proxyUrl.replace(/^(https?:\/\/)/i, `$1${userInfo}`);
+}
+
+/** The problem with a proxy user name (it goes into the proxy URL's user-info, percent-encoded), or undefined. */
+export function proxyUsernameProblem(value: string): string | undefined {
+   
+  if (value.length > 256 || /[\u0000-\u001f\u007f]/.test(value)) {
+    return 'proxy_username must be one line of at most 256 characters: use the user name the proxy expects.';
+  }
+  return undefined;
 }
 
 function stanzaIn(conf: Conf, name: string): Map<string, ConfValue> {

@@ -22,7 +22,8 @@ export type ArgumentName =
   | 'login_url'
   | 'proxy_url'
   | 'replay_from'
-  | 'include_alerts';
+  | 'include_alerts'
+  | 'account';
 
 /** One argument: what `--scheme` declares, plus the default applied when the stanza leaves it empty. */
 export interface InputArgument extends SchemeArgument {
@@ -47,13 +48,25 @@ export const DEFAULT_INCLUDE_ALERTS = 'true';
 /** The input's arguments, in the order Splunk Web shows them. */
 export const INPUT_ARGUMENTS: readonly Readonly<InputArgument>[] = Object.freeze([
   {
+    name: 'account',
+    title: 'Account',
+    description:
+      'Name of an account from the add-on\'s Configuration page (Apps → Microsoft Defender → Configuration → Accounts) ' +
+      'that holds the tenant, client ID, secret and region. Use it instead of Tenant ID, Client ID, Client secret and ' +
+      'Region, which stay empty then. Empty: this input\'s own credentials below.',
+    dataType: 'string',
+    requiredOnCreate: false,
+    requiredOnEdit: false,
+  },
+  {
     name: 'tenant_id',
     title: 'Tenant ID',
     description:
       'Entra ID tenant of the Defender data: the Directory (tenant) ID from the app registration\'s Overview page, ' +
-      'e.g. 9a8b7c6d-1234-4e5f-8a9b-0c1d2e3f4a5b, or a verified domain name, e.g. contoso.onmicrosoft.com.',
+      'e.g. 9a8b7c6d-1234-4e5f-8a9b-0c1d2e3f4a5b, or a verified domain name, e.g. contoso.onmicrosoft.com. ' +
+      'Required unless Account is set.',
     dataType: 'string',
-    requiredOnCreate: true,
+    requiredOnCreate: false,
     requiredOnEdit: false,
   },
   {
@@ -61,9 +74,9 @@ export const INPUT_ARGUMENTS: readonly Readonly<InputArgument>[] = Object.freeze
     title: 'Client ID',
     description:
       'Application (client) ID of the app registration, a GUID from its Overview page, ' +
-      'e.g. 0b5c1c6e-3d8e-4a43-9f3b-1c2d3e4f5a6b.',
+      'e.g. 0b5c1c6e-3d8e-4a43-9f3b-1c2d3e4f5a6b. Required unless Account is set.',
     dataType: 'string',
-    requiredOnCreate: true,
+    requiredOnCreate: false,
     requiredOnEdit: false,
   },
   {
@@ -72,9 +85,9 @@ export const INPUT_ARGUMENTS: readonly Readonly<InputArgument>[] = Object.freeze
     description:
       'Client secret Value (not the Secret ID) from the app\'s Certificates & secrets page. On its first run the input ' +
       `moves it to Splunk's encrypted credential store and leaves only ${SECRET_MASK} in inputs.conf. ` +
-      'Leave unchanged when editing; type a new value to replace it.',
+      'Leave unchanged when editing; type a new value to replace it. Required unless Account is set.',
     dataType: 'string',
-    requiredOnCreate: true,
+    requiredOnCreate: false,
     requiredOnEdit: false,
   },
   {

@@ -9,6 +9,10 @@
 import { parseApiTime } from '../defender/api-time.js';
 import { DEFAULT_REGIONS, findCloud, listRegions, normaliseBaseUrl, resolveEndpoints } from '../defender/clouds.js';
 import { ConfigError } from '../errors.js';
+import {
+  accountNameProblem, baseUrlProblem, clientIdProblem, clientSecretProblem, clientSecretWarning, resolveAccountRegion,
+  tenantIdProblem, type Account,
+} from './accounts.js';
 import type { StanzaDefinition } from '../modinput/scheme-types.js';
 import { findUnknownParams } from './argument-spelling.js';
 import {
@@ -32,6 +36,18 @@ import {
 /** How the stanza reached us: run mode (`<input>`, name `defender_alerts://x`) or `--validate-arguments` (item name `x`). */
 export interface ResolveOptions {
   mode: 'run' | 'validate';
+  /** The account the stanza names in `account`, read by the caller from splunkd (see {@link accountNameOf}). */
+  account?: Account;
+}
+
+/** The arguments an account stands for: a stanza that names an account leaves them empty. */
+const ACCOUNT_FIELDS = ['tenant_id', 'client_id', 'client_secret', 'region'] as const satisfies readonly ArgumentName[];
+
+/** The account a stanza names (trimmed), or undefined: the caller reads that account before resolving the stanza. */
+export function accountNameOf(stanza: StanzaDefinition): string | undefined {
+  const value = stanza.params.account;
+  const name = typeof value === 'string' ? value.trim() : undefined;
+  return name === '' ? undefined : name;
 }
 
 /** A resolved stanza, with the warnings worth one WARN line each (e.g. a misspelt parameter). */
@@ -41,9 +57,6 @@ export interface ResolvedConfig {
 }
 
 const APIS: readonly Api[] = ['graph', 'mde', 'siem', 'incidents'];
-const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-/** A DNS name with at least two labels and an alphabetic top-level label, as Entra ID verified domains are. */
-const DOMAIN = /^(?=.{4,253}$)(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/i;
 const RELATIVE_TIME = /^-(\d{1,7})([smhdw])$/;
 const DATE_ONLY = /^\d{4}-\d{2}-\d{2}$/;
 const UNIT_SECONDS: Record<string, number> = { s: 1, m: 60, h: 3_600, d: 86_400, w: 604_800 };
@@ -62,11 +75,22 @@ export function resolveConfig(stanza: StanzaDefinition, options: ResolveOptions 
     lists.has(name) ? undefined : read(params.get(name));
 
   const name = readStanzaName(stanza.name, options.mode);
-  const tenantId = field('tenant_id', readTenantId);
-  const clientId = field('client_id', readClientId);
-  const clientSecret = field('client_secret', readClientSecret);
   const api = field('api', readApi);
-  const region = field('region', (value) => readRegion(value, api?.ok ? api.value : undefined));
+  const accountName = field('account', (value) => readAccount(value, options.account));
+  const account = accountName?.ok && accountName.value !== undefined ? options.account : undefined;
+  // With an account, its own fields stand for the stanza's credentials and region; a stanza that names an account
+  // that could not be read has that one problem, not three more about the fields it rightly leaves empty.
+  const ownCredentials = !params.has('account');
+  const own = <T>(result: () => Parsed<T> | undefined): Parsed<T> | undefined => (ownCredentials ? result() : undefined);
+  const tenantId = account ? parsed(account.tenantId) : own(() => field('tenant_id', readTenantId));
+  const clientId = account ? parsed(account.clientId) : own(() => field('client_id', readClientId));
+  const clientSecret: Parsed<ClientSecret> | undefined = account
+    ? parsed({ kind: 'account', account: account.name })
+    : own(() => field('client_secret', readClientSecret));
+  const region = account
+    ? readAccountRegion(account, api?.ok ? api.value : undefined)
+    : own(() => field('region', (value) => readRegion(value, api?.ok ? api.value : undefined)));
+  const doubled = account ? ACCOUNT_FIELDS.filter((key) => params.has(key)) : [];
   const startTime = field('start_time', readStartTime);
   const overlapSeconds = field('overlap_seconds', readOverlapSeconds);
   const filter = field('filter', (value) => (value === undefined ? parsed(undefined) : parseFilter(value)));
@@ -78,10 +102,9 @@ export function resolveConfig(stanza: StanzaDefinition, options: ResolveOptions 
 
   const problems = [
     ...[...lists].map((key) => `${key} was given ${listLength(stanza.params[key])} values: give it one value.`),
-    ...problemsOf([
-      name, tenantId, clientId, clientSecret, api, region, startTime, overlapSeconds, filter, apiUrl, loginUrl,
-      proxyUrl, replayFrom, includeAlerts,
-    ]),
+    ...problemsOf([name, accountName, tenantId, clientId, clientSecret, api, region, startTime, overlapSeconds, filter]),
+    ...problemsOf([apiUrl, loginUrl, proxyUrl, replayFrom, includeAlerts]),
+    ...doubled.map((key) => `${key} is set together with account ${quote(account!.name)}: leave ${key} empty to use the account's, or clear account.`),
   ];
   if (problems.length > 0) throw new ConfigError(problems);
   const a = valueOf(api);
@@ -92,7 +115,7 @@ export function resolveConfig(stanza: StanzaDefinition, options: ResolveOptions 
   const index = params.get('index');
   const host = params.get('host');
   const resolved = {
-    tenantId: valueOf(tenantId), api: a, region: regionValue, apiUrl: valueOf(apiUrl), loginUrl: valueOf(loginUrl),
+    tenantId: valueOf(tenantId), api: a, region: regionValue, apiUrl: valueOf(apiUrl), loginUrl: valueOf(loginUrl) ?? account?.loginUrl,
   };
   return {
     config: {
@@ -167,34 +190,42 @@ function readStanzaName(raw: string, mode: ResolveOptions['mode']): Parsed<strin
 }
 
 function readTenantId(value: string | undefined): Parsed<string> {
-  const fix = 'copy the Directory (tenant) ID from the app registration\'s Overview page in Entra ID, or use a verified domain such as contoso.onmicrosoft.com.';
-  if (value === undefined) return problem(`tenant_id is required: ${fix}`);
-  if (GUID.test(value) || DOMAIN.test(value)) return parsed(value);
-  return problem(`tenant_id ${quote(value)} is not a GUID or a domain name: ${fix}`);
+  return fromProblem(value, tenantIdProblem(value));
 }
 
 function readClientId(value: string | undefined): Parsed<string> {
-  const fix = 'copy the Application (client) ID from the app registration\'s Overview page in Entra ID.';
-  if (value === undefined) return problem(`client_id is required: ${fix}`);
-  if (GUID.test(value)) return parsed(value);
-  return problem(`client_id ${quote(value)} is not a GUID: ${fix}`);
+  return fromProblem(value, clientIdProblem(value));
 }
 
 function readClientSecret(value: string | undefined): Parsed<ClientSecret> {
-  if (value === undefined) {
-    return problem(
-      'client_secret is required: paste the secret\'s Value (not its Secret ID) from the app\'s Certificates & secrets page in Entra ID.',
-    );
-  }
+  if (value === undefined) return problem(clientSecretProblem(value, true)!);
   return parsed(value === SECRET_MASK ? { kind: 'masked' } : { kind: 'clear', value });
+}
+
+/** A value the shared account rules (config/accounts.ts) checked: it, or their sentence. */
+function fromProblem(value: string | undefined, message: string | undefined): Parsed<string> {
+  return message === undefined && value !== undefined ? parsed(value) : problem(message ?? 'a value is required.');
 }
 
 /** Entra ID shows the Secret ID (a GUID) beside the Value; pasting the ID is the most common set-up mistake. */
 function secretWarnings(secret: ClientSecret): string[] {
-  if (secret.kind !== 'clear' || !GUID.test(secret.value)) return [];
-  return [
-    'client_secret has the shape of a GUID, like a Secret ID: if Entra ID refuses it, paste the secret\'s Value instead (shown once, when the secret is created).',
-  ];
+  const warning = secret.kind === 'clear' ? clientSecretWarning(secret.value) : undefined;
+  return warning === undefined ? [] : [warning];
+}
+
+/** `account`: a usable name that the caller could read (it passes the account in), or absent. */
+function readAccount(value: string | undefined, account: Account | undefined): Parsed<string | undefined> {
+  if (value === undefined) return parsed(undefined);
+  const nameProblem = accountNameProblem(value);
+  if (nameProblem !== undefined) return problem(`account: ${nameProblem}`);
+  if (account?.name !== value) return problem(`account ${quote(value)} could not be read: check that it exists on the add-on's Configuration page.`);
+  return parsed(value);
+}
+
+function readAccountRegion(account: Account, api: Api | undefined): Parsed<string | undefined> {
+  if (api === undefined) return parsed(undefined);
+  const region = resolveAccountRegion(account, api);
+  return region.ok ? parsed(region.region) : problem(region.problem);
 }
 
 function readApi(value: string | undefined): Parsed<Api> {
@@ -293,32 +324,11 @@ function readOverlapSeconds(value: string | undefined): Parsed<number> {
 
 /** api_url / login_url: https, no user-info, query or fragment; returned normalised, without a trailing slash. */
 function readBaseUrl(field: 'api_url' | 'login_url', value: string | undefined): Parsed<string | undefined> {
-  if (value === undefined) return parsed(undefined);
-  const example = field === 'api_url' ? 'https://api-eu.securitycenter.microsoft.com' : 'https://login.microsoftonline.us';
-  let url: URL;
-  try {
-    url = new URL(value);
-  } catch {
-    return problem(`${field} ${quoteUrl(value)} is not a URL: use an https base URL such as ${example}, or leave it empty.`);
-  }
-  if (url.protocol !== 'https:') {
-    return problem(`${field} ${quoteUrl(value)} is not an https URL: use https:// (tokens and alerts must not travel unencrypted), e.g. ${example}.`,
-    );
-  }
-  if (url.username !== '' || url.password !== '') {
-    return problem(`${field} holds a user name or password (value not shown): remove the user:password@ part; credentials belong in client_id and client_secret.`);
-  }
-  if (value.includes('?') || value.includes('#')) {
-    return problem(`${field} ${quoteUrl(value)} has a query string or fragment: give the base URL only, e.g. ${example}.`);
-  }
-  return parsed(normaliseBaseUrl(value));
+  const message = baseUrlProblem(field, value);
+  if (message !== undefined) return problem(message);
+  return parsed(value === undefined ? undefined : normaliseBaseUrl(value));
 }
 
 function readProxyUrl(value: string | undefined): Parsed<string | undefined> {
   return value === undefined ? parsed(undefined) : parseProxyUrl(value, 'proxy_url');
-}
-
-/** A URL for a message, without any user-info (which may be a password). */
-function quoteUrl(value: string): string {
-  return /^[^/?#]*\/\/[^/?#]*@/.test(value) ? '(value not shown, it holds user-info)' : quote(value);
 }

@@ -26,7 +26,8 @@ export interface ReplayFrom {
   start: StartTime;
 }
 
-export type ClientSecret = { kind: 'clear'; value: string } | { kind: 'masked' };
+/** The stanza's own secret (typed in, or masked once stored), or the secret of the account the stanza names. */
+export type ClientSecret = { kind: 'clear'; value: string } | { kind: 'masked' } | { kind: 'account'; account: string };
 
 /** Where to call: hosts, authority and token scope for the chosen api and region (defender/clouds.ts). */
 export interface Endpoints {

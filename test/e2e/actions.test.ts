@@ -142,9 +142,20 @@ describe('alert actions end to end (built app, emulator, fake splunkd)', functio
       expect(summary(result)).to.match(/alert_action=defender_submit_indicator action=action_end n_rows=1200 n_items=1200 succeeded=1200 failed=0 invalid=0 skipped=0 dry_run=0/);
     });
 
+    it('blocks what a CIM search finds even though its rows say action=allowed and type=alert (never an allow-list entry)', async () => {
+      const hash = 'b'.repeat(64);
+      const path = resultsFile('indicators-cim', ['indicator', 'action', 'type', 'severity'], [[hash, 'allowed', 'alert', 'informational']]);
+      const { result, outcomes } = await execute('defender_submit_indicator', path, { input: 'mde_prod', action: 'Block', severity: 'High' });
+      expect(result.exitCode, result.stderrLines.join('\n')).to.equal(0);
+      expect(outcomes).to.have.length(1);
+      expect(outcomes[0]).to.include({ outcome: 'success', indicator_type: 'FileSha256' });
+      expect(tenantIndicators().get(hash)).to.include({ action: 'Block', severity: 'High' });
+    });
+
     it('reports invalid rows and still lands the valid ones, multi-valued fields included', async () => {
       const sha1 = 'da39a3ee5e6b4b0d3255bfef95601890afd80709';
-      const path = resultsFile('indicators-mixed', ['indicator', 'action'], [
+      // indicator_action overrides the action for its row; a CIM `action` field never would.
+      const path = resultsFile('indicators-mixed', ['indicator', 'indicator_action'], [
         [sha1, ''],
         ['10.0.0.0/8', ''],
         [['198.51.100.7', 'evil-domain.example'], ''],

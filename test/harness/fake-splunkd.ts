@@ -5,8 +5,11 @@
  *     exists), update, delete (404 for an unknown entry);
  *   - `POST …/data/inputs/<scheme>/<name>`: edits a modular input stanza; `GET` reads one (options.inputStanzas);
  *   - `POST /services/receivers/simple?sourcetype=…`: indexes the body as one event.
- * Every request needs `Authorization: Splunk <sessionKey>` (else 401). JSON answers with `output_mode=json`, a stub
- * Atom feed otherwise. Tests inspect what arrived through `passwords`, `inputUpdates`, `events` and `requests`.
+ * Every request needs `Authorization: Splunk <sessionKey>` (else 401): the main key acts as splunk-system-user with
+ * every capability; `users` adds session keys of other users (storage/passwords then answers as splunkd does: 403
+ * without list_storage_passwords, clear_password only with it). `routes` serve more endpoints (fake-splunkd-config.ts:
+ * conf files, current-context, data/inputs lists, persistent REST scripts). JSON answers with `output_mode=json`, a
+ * stub Atom feed otherwise. Tests inspect what arrived through `passwords`, `inputUpdates`, `events` and `requests`.
  */
 import { createServer, type Server } from 'node:https';
 import type { IncomingMessage, ServerResponse } from 'node:http';
@@ -44,9 +47,42 @@ export interface FakeRequest {
   userAgent: string | undefined;
 }
 
-export interface FakeSplunkdOptions {
-  /** The only session key accepted. */
+/** A user behind a session key, with the capabilities its roles give. */
+export interface FakeUser {
+  name: string;
+  roles: string[];
+  capabilities: string[];
+}
+
+/** The user of the main session key: splunkd's own system user, which may do anything. */
+export const SYSTEM_USER: FakeUser = { name: 'splunk-system-user', roles: ['admin'], capabilities: ['admin_all_objects', 'list_storage_passwords', 'edit_storage_passwords'] };
+
+/** What a route sees of one authenticated request. */
+export interface FakeRouteContext {
+  req: IncomingMessage;
+  url: URL;
+  query: Record<string, string>;
+  /** Decoded path segments (`servicesNS`, owner, app, …). */
+  segments: string[];
+  /** The raw body (form-encoded for splunkd's POSTs). */
+  body: string;
+  form: Record<string, string>;
+  user: FakeUser;
   sessionKey: string;
+  send(status: number, payload: Record<string, unknown>): void;
+  fail(status: number, text: string): void;
+}
+
+/** Serves one request and returns true, or returns false to let the next route (or the built-in ones) try. */
+export type FakeRoute = (ctx: FakeRouteContext) => boolean | Promise<boolean>;
+
+export interface FakeSplunkdOptions {
+  /** The main session key (user {@link SYSTEM_USER}). */
+  sessionKey: string;
+  /** More session keys and their users (a Splunk Web login, a read-only user). */
+  users?: Record<string, FakeUser>;
+  /** Endpoints beyond the built-in ones, tried first, in order. */
+  routes?: FakeRoute[];
   /**
    * Stanzas that exist, as `<scheme>://<name>`. When given, editing any other stanza is a 404 as in splunkd; when
    * omitted, every stanza exists (handy for tests that do not care).
@@ -105,7 +141,9 @@ export async function startFakeSplunkd(options: FakeSplunkdOptions): Promise<Fak
   function handle(req: IncomingMessage, res: ServerResponse, body: string): void {
     const url = new URL(req.url ?? '/', 'https://127.0.0.1');
     const query = Object.fromEntries(url.searchParams);
-    const authorized = req.headers.authorization === `Splunk ${options.sessionKey}`;
+    const sessionKey = /^Splunk (.+)$/.exec(req.headers.authorization ?? '')?.[1] ?? '';
+    const user = sessionKey === options.sessionKey ? SYSTEM_USER : options.users?.[sessionKey];
+    const authorized = user !== undefined;
     requests.push({ method: req.method ?? '', path: url.pathname, query, authorized, userAgent: req.headers['user-agent'] });
     const json = query.output_mode === 'json';
     const send = (status: number, payload: Record<string, unknown>) => {
@@ -117,9 +155,18 @@ export async function startFakeSplunkd(options: FakeSplunkdOptions): Promise<Fak
     };
     const fail = (status: number, text: string, type = 'ERROR') => send(status, { messages: [{ type, text }] });
 
-    if (!authorized) return fail(401, 'call not properly authenticated', 'WARN');
+    if (!user) return fail(401, 'call not properly authenticated', 'WARN');
     const segments = url.pathname.split('/').slice(1).map((s) => decodeURIComponent(s));
     const form = Object.fromEntries(new URLSearchParams(body));
+    const ctx: FakeRouteContext = { req, url, query, segments, body, form, user, sessionKey, send, fail: (status, text) => fail(status, text) };
+    void (async () => {
+      for (const route of options.routes ?? []) if (await route(ctx)) return;
+      builtIn(ctx);
+    })().catch(() => fail(500, 'fake splunkd route failed'));
+  }
+
+  function builtIn({ req, url, query, segments, body, form, user, send, fail }: FakeRouteContext): void {
+    const clear = user.capabilities.includes('list_storage_passwords');
 
     if (req.method === 'POST' && url.pathname === '/services/receivers/simple') {
       events.push({ query: withoutOutputMode(query), body });
@@ -130,6 +177,11 @@ export async function startFakeSplunkd(options: FakeSplunkdOptions): Promise<Fak
 
     if (rest[0] === 'storage' && rest[1] === 'passwords' && rest.length <= 3) {
       const name = rest[2];
+      // splunkd: reading secrets needs list_storage_passwords; writing them, admin_all_objects (or edit_storage_passwords).
+      if (req.method === 'GET' && !clear) return fail(403, 'You do not have permission to list storage passwords (list_storage_passwords).');
+      if (req.method !== 'GET' && !user.capabilities.includes('admin_all_objects') && !user.capabilities.includes('edit_storage_passwords')) {
+        return fail(403, 'You do not have permission to edit storage passwords.');
+      }
       if (name === undefined && req.method === 'GET') return send(200, feed(app, [...passwords.entries()]));
       if (name === undefined && req.method === 'POST') {
         if (!form.name || form.password === undefined) return fail(400, 'Missing name or password');

@@ -12,7 +12,7 @@ import { readUntilComplete } from '../../toolkit/read-until.js';
 import { Redactor } from '../../toolkit/redact.js';
 import type { Clock, HttpClient, Logger, SplunkdClient } from '../../ports.js';
 import type { AlertApiFamily } from '../rules/alert-change.js';
-import type { InputCredentials } from '../../composition/action-target.js';
+import type { ActionCredentials } from '../../composition/action-target.js';
 import { createOutcomeRecorder, type OutcomeContext, type OutcomeCounts, type OutcomeRecorder, type RowOutcome } from './outcomes.js';
 import { EXECUTE_FLAG, parseActionPayload, type ActionPayload } from './payload.js';
 import { parseFlag, readText } from '../rules/params.js';
@@ -24,8 +24,11 @@ export type RedactingLogger = Logger & { redact(secret: string): void };
 /** The outside world of an action, real in the entry files, fake or local in tests. */
 export interface ActionServices {
   createSplunkd(payload: ActionPayload): SplunkdClient;
-  /** An authenticated client for the endpoints, with the input's app registration, proxy and timeouts. */
-  createDefenderHttp(credentials: InputCredentials, endpoints: Endpoints, family: AlertApiFamily): HttpClient;
+  /**
+   * An authenticated client for the endpoints, with the app registration, proxy and timeouts; `splunkd` gives the
+   * app-wide proxy's password when the Configuration page set a proxy user.
+   */
+  createDefenderHttp(credentials: ActionCredentials, endpoints: Endpoints, family: AlertApiFamily, splunkd: SplunkdClient): Promise<HttpClient>;
   /** The search results: the results file, or the payload's single `result`. */
   readRows(payload: ActionPayload): AsyncIterable<ResultRow> | Iterable<ResultRow>;
 }

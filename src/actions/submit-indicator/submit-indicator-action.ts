@@ -39,8 +39,8 @@ async function runSubmitIndicator(run: ActionRun): Promise<void> {
   let target;
   try {
     target = await loadActionTarget({
-      inputParam: run.config.input, purpose: 'submit_indicators', splunkd: run.splunkd, log: run.log,
-      onInput: (input) => run.describeRun({ input }),
+      accountParam: run.config.account, inputParam: run.config.input, purpose: 'submit_indicators', splunkd: run.splunkd,
+      log: run.log, onSource: (source) => run.describeRun('input' in source ? source : { extra: source }),
     });
     run.describeRun({ extra: { dry_run: run.dryRun } });
   } catch (error) {
@@ -54,7 +54,7 @@ async function runSubmitIndicator(run: ActionRun): Promise<void> {
   }
   for (const outcome of early) await run.record(outcome);
 
-  const http = run.services.createDefenderHttp(target.credentials, target.endpoints, target.family);
+  const http = await run.services.createDefenderHttp(target.credentials, target.endpoints, target.family, run.splunkd);
   try {
     await submitIndicators({
       items, apiBase: target.endpoints.apiBase, http, log: run.log, dryRun: run.dryRun, signal: run.signal,

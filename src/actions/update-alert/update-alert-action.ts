@@ -35,8 +35,8 @@ async function runUpdateAlert(run: ActionRun): Promise<void> {
   let change;
   try {
     target = await loadActionTarget({
-      inputParam: run.config.input, purpose: 'update_alerts', splunkd: run.splunkd, log: run.log,
-      onInput: (input) => run.describeRun({ input }),
+      accountParam: run.config.account, inputParam: run.config.input, purpose: 'update_alerts', splunkd: run.splunkd,
+      log: run.log, onSource: (source) => run.describeRun('input' in source ? source : { extra: source }),
     });
     const parsed = parseAlertChange(run.config, target.family);
     if (!parsed.ok) throw new ConfigError(parsed.problems);
@@ -56,7 +56,7 @@ async function runUpdateAlert(run: ActionRun): Promise<void> {
     for (const item of items) await run.record({ row: item.row, id: item.id, outcome: 'dry_run' });
     return;
   }
-  const http = run.services.createDefenderHttp(target.credentials, target.endpoints, target.family);
+  const http = await run.services.createDefenderHttp(target.credentials, target.endpoints, target.family, run.splunkd);
   await updateAlerts({
     items, change, family: target.family, apiBase: target.endpoints.apiBase, http, log: run.log, signal: run.signal,
     record: (outcome) => run.record(outcome),

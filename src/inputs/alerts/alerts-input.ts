@@ -15,6 +15,8 @@ import type { InputDefinition, ValidationDefinition } from '../../modinput/schem
 export interface InputSettings {
   /** Proxy used when a stanza sets none. */
   defaultProxyUrl: string | undefined;
+  /** User for that proxy, whose password the Configuration page keeps in storage/passwords. */
+  defaultProxyUsername: string | undefined;
   /** Per-request timeout for Microsoft calls. */
   requestTimeoutMs: number;
   /** Timeout of the credential check during --validate-arguments (splunkd kills slow validators). */
@@ -30,6 +32,7 @@ export interface InputSettings {
 export function inputSettingsFrom(app: AppSettings): InputSettings {
   return {
     defaultProxyUrl: app.proxyUrl,
+    defaultProxyUsername: app.proxyUsername,
     requestTimeoutMs: app.requestTimeoutSeconds * 1000,
     validationTimeoutMs: 8_000,
     maxRetries: app.maxRetries,
@@ -51,7 +54,7 @@ export type RedactingLogger = Logger & { redact(secret: string): void; child?(fi
 export function createInputHandlers(context: InputContext) {
   return {
     scheme: buildScheme,
-    validate: async (definition: ValidationDefinition) => (await import('./alerts-stanza-runner.js')).validateItem(definition.item, context),
+    validate: async (definition: ValidationDefinition) => (await import('./alerts-stanza-runner.js')).validateItem(definition, context),
     stream: async (definition: InputDefinition, sink: EventSink, log: RedactingLogger) =>
       (await import('./alerts-stanza-runner.js')).streamStanzas(definition, sink, log, context),
   };

@@ -3,25 +3,35 @@
  * One stanza failing never stops the others; the exit code says whether any failed.
  */
 import { collectAlerts } from './collect-alerts.js';
-import { resolveConfig } from '../../config/resolve.js';
+import { accountNameOf, resolveConfig } from '../../config/resolve.js';
 import type { DefenderInputConfig } from '../../config/types.js';
 import { createFileCheckpointStore } from '../../adapters/file-checkpoint-store.js';
 import { createSplunkdClient } from '../../adapters/splunkd-client.js';
+import { loadAccount, type AccountCredentials } from '../../composition/account-credentials.js';
+import { appProxyUrl } from '../../composition/app-proxy.js';
 import { resolveClientSecret } from '../../composition/client-secret.js';
 import { checkMicrosoftCredentials, createMicrosoftClients } from '../../composition/microsoft-clients.js';
 import { createSource } from '../../defender/sources/create-source.js';
 import { ConfigError } from '../../errors.js';
 import { describeForAdmin } from '../../toolkit/error-info.js';
-import type { EventSink } from '../../ports.js';
-import type { InputDefinition, StanzaDefinition } from '../../modinput/scheme-types.js';
+import type { EventSink, SplunkdClient } from '../../ports.js';
+import type { InputDefinition, StanzaDefinition, ValidationDefinition } from '../../modinput/scheme-types.js';
 import { APP_ID } from '../../version.js';
 import type { InputContext, RedactingLogger } from './alerts-input.js';
 
-/** --validate-arguments: every config problem at once, then (for a clear secret) one short token request. */
-export async function validateItem(item: StanzaDefinition, context: InputContext): Promise<string | undefined> {
+/**
+ * --validate-arguments: every config problem at once (an account the stanza names is read from splunkd first), then
+ * one short token request for a clear secret or an account's.
+ */
+export async function validateItem(definition: ValidationDefinition, context: InputContext): Promise<string | undefined> {
+  const splunkd = createSplunkdClient({
+    serverUri: definition.serverUri, sessionKey: definition.sessionKey, app: APP_ID, log: silentLog,
+  });
   let config: DefenderInputConfig;
+  let account: AccountCredentials | undefined;
   try {
-    config = resolveConfig(item, { mode: 'validate' }).config;
+    account = await readAccountOf(definition.item, splunkd);
+    config = resolveConfig(definition.item, { mode: 'validate', account: account?.account }).config;
   } catch (error) {
     if (error instanceof ConfigError) return error.problems.join(' ');
     throw error;
@@ -32,11 +42,19 @@ export async function validateItem(item: StanzaDefinition, context: InputContext
     endpoints: config.endpoints,
     tenantId: config.tenantId,
     clientId: config.clientId,
-    clientSecret: config.clientSecret.value,
-    proxyUrl: config.proxyUrl ?? context.settings.defaultProxyUrl,
+    clientSecret: account ? account.secret : config.clientSecret.kind === 'clear' ? config.clientSecret.value : '',
+    proxyUrl: config.proxyUrl ?? (await appProxyUrl({ proxyUrl: context.settings.defaultProxyUrl, proxyUsername: context.settings.defaultProxyUsername }, splunkd)),
     timeoutMs: context.settings.validationTimeoutMs,
   });
 }
+
+/** The account a stanza names, read from splunkd; undefined when it uses its own credentials. */
+function readAccountOf(stanza: StanzaDefinition, splunkd: SplunkdClient): Promise<AccountCredentials | undefined> {
+  const name = accountNameOf(stanza);
+  return name === undefined ? Promise.resolve(undefined) : loadAccount(splunkd, name);
+}
+
+const silentLog: RedactingLogger = { debug() {}, info() {}, warn() {}, error() {}, redact() {} };
 
 export async function streamStanzas(definition: InputDefinition, sink: EventSink, log: RedactingLogger, context: InputContext): Promise<number> {
   log.redact(definition.sessionKey);
@@ -57,17 +75,19 @@ async function runStanza(
   const duration = () => ((context.clock.nowMs() - started) / 1000).toFixed(3);
   let api: string | undefined;
   try {
-    const { config, warnings } = resolveConfig(stanza, { mode: 'run' });
+    // Secrets and accounts live in the add-on's own namespace (not the stanza's app, which is often `search`).
+    const splunkd = createSplunkdClient({ serverUri: definition.serverUri, sessionKey: definition.sessionKey, app: APP_ID, log });
+    const account = await readAccountOf(stanza, splunkd);
+    if (account) log.redact(account.secret);
+    const { config, warnings } = resolveConfig(stanza, { mode: 'run', account: account?.account });
     api = config.api;
     for (const warning of warnings) log.warn(warning, { action: 'config_warning', input });
     if (config.clientSecret.kind === 'clear') log.redact(config.clientSecret.value);
 
-    // Secrets live in the add-on's own namespace (not the stanza's app, which is often `search`).
-    const splunkd = createSplunkdClient({ serverUri: definition.serverUri, sessionKey: definition.sessionKey, app: APP_ID, log });
-    const secret = await resolveClientSecret(config, splunkd, log);
+    const secret = account ? account.secret : await resolveClientSecret(config, splunkd, log);
     const { http } = createMicrosoftClients({
       endpoints: config.endpoints, tenantId: config.tenantId, clientId: config.clientId, clientSecret: secret, api: config.api,
-      proxyUrl: config.proxyUrl ?? context.settings.defaultProxyUrl, timeoutMs: context.settings.requestTimeoutMs,
+      proxyUrl: config.proxyUrl ?? (await appProxyUrl({ proxyUrl: context.settings.defaultProxyUrl, proxyUsername: context.settings.defaultProxyUsername }, splunkd)), timeoutMs: context.settings.requestTimeoutMs,
       maxRetries: context.settings.maxRetries, log, clock: context.clock,
     });
     const result = await collectAlerts({

@@ -110,6 +110,12 @@ describe('app settings (ta_microsoft_defender_settings.conf)', () => {
       expect(settingsWithoutProblems([local('[logging]\nlog_level = Warning\n')]).logLevel).to.equal('WARN');
     });
 
+    it('reads proxy_username (the Configuration page keeps its password in storage/passwords)', () => {
+      const settings = settingsWithoutProblems([shipped, local('[proxy]\nproxy_url = http://proxy.corp:3128\nproxy_username = svc-splunk\n')]);
+      expect(settings).to.deep.include({ proxyUrl: 'http://proxy.corp:3128', proxyUsername: 'svc-splunk' });
+      expect(settingsWithoutProblems([shipped]).proxyUsername).to.equal(undefined);
+    });
+
     it('treats an empty proxy_url in local as "no proxy", overriding a default one', () => {
       const settings = settingsWithoutProblems([local('[proxy]\nproxy_url = http://p:1\n'), local('[proxy]\nproxy_url =\n')]);
       expect(settings.proxyUrl).to.equal(undefined);

@@ -438,6 +438,43 @@ describe('config/resolve', () => {
     }
   });
 
+  describe('account', () => {
+    const account = { name: 'contoso', tenantId: TENANT, clientId: CLIENT, region: 'eu', loginUrl: undefined };
+
+    it('takes tenant, client and region from the account the stanza names, and the secret stays with the account', () => {
+      const { config } = resolveConfig(stanza({ account: 'contoso', api: 'mde' }), { mode: 'run', account });
+      expect(config).to.deep.include({ tenantId: TENANT, clientId: CLIENT, region: 'eu', clientSecret: { kind: 'account', account: 'contoso' } });
+      expect(config.endpoints.alertsUrl).to.equal('https://eu.api.security.microsoft.com/api/alerts');
+    });
+
+    it('uses the api\'s default region when the account has none', () => {
+      const { config } = resolveConfig(stanza({ account: 'contoso' }), { mode: 'run', account: { ...account, region: undefined } });
+      expect(config.region).to.equal('global');
+    });
+
+    it('refuses the account\'s own fields set in the stanza too, naming each', () => {
+      const problems = problemsOf({ account: 'contoso', api: 'mde', tenant_id: TENANT, client_secret: SECRET }, undefined, { mode: 'run', account });
+      expect(problems).to.have.length(2);
+      expect(problems[0]).to.match(/^tenant_id is set together with account "contoso": leave tenant_id empty/);
+      expect(problems[1]).to.match(/^client_secret is set together with account "contoso"/);
+      expect(problems.join(' ')).not.to.include(SECRET);
+    });
+
+    it('refuses an account whose region the api does not have, saying where to change it', () => {
+      const [problem] = problemsOf({ account: 'contoso', api: 'siem' }, undefined, { mode: 'run', account: { ...account, region: 'global' } });
+      expect(problem).to.match(/Account "contoso" has region global, which api=siem does not have/);
+    });
+
+    it('refuses an account that could not be read, and a name splunkd could not hold', () => {
+      expect(problemsOf({ account: 'missing' })).to.deep.equal(['account "missing" could not be read: check that it exists on the add-on\'s Configuration page.']);
+      expect(problemsOf({ account: 'a/b' })[0]).to.match(/^account: Account name "a\/b" is not usable/);
+    });
+
+    it('still requires the input\'s own credentials when no account is named', () => {
+      expect(problemsOf({}).map((p) => p.split(' ')[0])).to.deep.equal(['tenant_id', 'client_id', 'client_secret']);
+    });
+  });
+
   describe('unknown parameters', () => {
     it('warns about a likely typo, suggesting the argument, without failing', () => {
       const { config, warnings } = resolve({ tenantid: 'x', 'overlap-seconds': '5', regoin: 'eu' });
@@ -452,8 +489,8 @@ describe('config/resolve', () => {
     it('lists the arguments when nothing is close', () => {
       expect(resolve({ page_size: '100' }).warnings).to.deep.equal([
         'Parameter "page_size" is not an argument of defender_alerts and is ignored: check its spelling; the ' +
-          'arguments are tenant_id, client_id, client_secret, api, region, start_time, overlap_seconds, filter, ' +
-          'api_url, login_url, proxy_url, replay_from, include_alerts.',
+          'arguments are account, tenant_id, client_id, client_secret, api, region, start_time, overlap_seconds, ' +
+          'filter, api_url, login_url, proxy_url, replay_from, include_alerts.',
       ]);
     });
 

@@ -4,10 +4,15 @@ import { INPUT_ARGUMENTS, SPLUNK_PARAMS } from '../../../src/config/arguments.js
 import { formatScheme } from '../../../src/modinput/scheme.js';
 
 /** Contract §2.1, copied by hand: name → required on create. */
+/**
+ * Whether each argument is required on create. tenant_id, client_id and client_secret are required unless the stanza
+ * names an account (resolve.ts checks that), so Splunk Web must not require them on its own.
+ */
 const CONTRACT_ARGS: Record<string, boolean> = {
-  tenant_id: true,
-  client_id: true,
-  client_secret: true,
+  account: false,
+  tenant_id: false,
+  client_id: false,
+  client_secret: false,
   api: false,
   region: false,
   start_time: false,
@@ -64,7 +69,7 @@ describe('config/scheme', () => {
     const scheme = buildScheme();
     for (const arg of scheme.args) expect(arg).to.not.have.property('defaultValue');
     scheme.args[0]!.title = 'changed';
-    expect(buildScheme().args[0]!.title).to.equal('Tenant ID');
+    expect(buildScheme().args[0]!.title).to.equal('Account');
   });
 
   it('formats as scheme XML with every argument (through modinput/scheme)', () => {

@@ -21,8 +21,10 @@ class MemorySplunkd implements SplunkdClient {
   constructor(private readonly inputs: Record<string, Record<string, string>>) {}
   async getSecret(_realm: string, user: string) { return user === 'prod' ? SECRET : undefined; }
   async putSecret() {}
+  async deleteSecret() { return false; }
   async updateInput() {}
   async getInput(_scheme: string, name: string) { return this.inputs[name]; }
+  async getConfStanza() { return undefined; }
   async sendEvent(event: { data: string; sourcetype: string; source?: string; index?: string }) {
     if (this.down) throw new SplunkdError('splunkd_unreachable', 'Cannot reach splunkd at https://127.0.0.1:8089');
     this.events.push(event);
@@ -35,7 +37,7 @@ function setup(options: { rows: Record<string, unknown>[]; http?: HttpClient; ap
   const log = createLogger({ write: (text: string) => lines.push(...text.trimEnd().split('\n')) }, { level: 'INFO' });
   const services: ActionServices = {
     createSplunkd: () => splunkd,
-    createDefenderHttp: () => options.http ?? new FakeHttpClient(),
+    createDefenderHttp: async () => options.http ?? new FakeHttpClient(),
     async *readRows(): AsyncGenerator<ResultRow> {
       for (const row of options.rows) yield toResultRowFromObject(row);
     },
