@@ -1,7 +1,8 @@
 /**
  * Deterministic, realistic alerts for e2e tests and benchmarks, built from the fixture templates
  * (test/fixtures/alerts/*.json): same seed, same alerts. Ids are unique per (seed, index); SIEM detections come in
- * groups of 1–3 per AlertId with distinct FullIds. Times are spread over [from, to) with 0–7 fraction digits, or drawn
+ * groups of 1–3 per AlertId with distinct FullIds; incidents come with 1 to `alertsPerIncident` graph alerts each, in
+ * an `alerts` array as Graph serves them with `$expand=alerts`, each alert last updated before its incident. Times are spread over [from, to) with 0–7 fraction digits, or drawn
  * from a few instants (`tieGroups`) so that more than a page of alerts can share one timestamp.
  */
 import { readFileSync } from 'node:fs';
@@ -23,8 +24,10 @@ export interface GenerateOptions {
   tieGroups?: number;
   /** Every n-th item (1-based) carries the hostile strings of the fixtures. */
   hostileEvery?: number;
-  /** Pad each item's description so its JSON is about this many bytes; default 1500. */
+  /** Pad each item's description so its JSON is about this many bytes; default 1500 (incidents: each alert). */
   approxBytes?: number;
+  /** incidents: each has 1 to this many alerts; default 3. */
+  alertsPerIncident?: number;
 }
 
 type Item = Record<string, unknown>;
@@ -131,6 +134,42 @@ function graphItem(base: Item, i: number, seed: number, at: Instant, rand: () =>
   };
 }
 
+/** An incident with its alerts (graph alerts built like graphItem, named after the incident, updated before it). */
+function incidentItem(
+  base: Item, alertBases: readonly string[], i: number, seed: number, at: Instant, rand: () => number,
+  options: { alertsPerIncident: number; approxBytes: number },
+): Item {
+  const id = `${seed}${String(i).padStart(7, '0')}`;
+  const created = minus(at.text, 3600 + rand() * 86_400);
+  const status = pick(['active', 'active', 'inProgress', 'resolved'], rand);
+  const nAlerts = 1 + Math.floor(rand() * options.alertsPerIncident);
+  const alerts: Item[] = [];
+  for (let k = 0; k < nAlerts; k++) {
+    const template = alertBases[(i + k) % alertBases.length]!;
+    const alertAt = { t: 0n, text: minus(at.text, 1 + rand() * 3000) };
+    alertAt.t = parseApiTime(alertAt.text)!;
+    const alert = graphItem(JSON.parse(template) as Item, i * 16 + k, seed + 50_000, alertAt, rand);
+    alert.incidentId = id;
+    alert.incidentWebUrl = `https://security.microsoft.com/incidents/${id}`;
+    pad(alert, 'description', options.approxBytes, template.length);
+    alerts.push(alert);
+  }
+  return {
+    ...base,
+    id,
+    incidentWebUrl: `https://security.microsoft.com/incidents/${id}?tid=b3c1b5fc-828c-45fa-a1e1-10d74f6d6e9c`,
+    displayName: i % 3 === 0 ? base.displayName : `${pick(TITLES, rand)} on ${pick(HOSTS, rand)}`,
+    createdDateTime: created,
+    lastUpdateDateTime: at.text,
+    status,
+    severity: pick(['informational', 'low', 'medium', 'high'], rand),
+    classification: status === 'resolved' ? pick(['truePositive', 'falsePositive'], rand) : 'unknown',
+    determination: status === 'resolved' ? 'other' : 'unknown',
+    assignedTo: rand() < 0.5 ? null : `analyst${Math.floor(rand() * 5)}@contoso.com`,
+    alerts,
+  };
+}
+
 function mdeItem(base: Item, i: number, seed: number, at: Instant, rand: () => number): Item {
   const id = `da63850${String(seed).padStart(4, '0')}${String(i).padStart(8, '0')}_${Math.floor(rand() * 2 ** 31) - 2 ** 30}`;
   const status = pick(['New', 'New', 'InProgress', 'Resolved', 'Unknown'], rand);
@@ -178,7 +217,7 @@ function siemItem(base: Item, alertId: string, part: number, at: Instant, rand: 
  * loadGeneratedAlerts) for very large sets, so a million parsed alerts never sit in memory at once.
  */
 export function* iterateAlerts(api: AlertApi, options: GenerateOptions): Generator<Item> {
-  const { count, seed = 1, tieGroups, hostileEvery, approxBytes = 1500 } = options;
+  const { count, seed = 1, tieGroups, hostileEvery, approxBytes = 1500, alertsPerIncident = 3 } = options;
   if (!Number.isInteger(count) || count < 0) throw new Error(`generateAlerts: count must be a whole number ≥ 0, not ${count}`);
   const rand = prng(seed);
   const from = toTicks(options.from, 'from');
@@ -199,6 +238,7 @@ export function* iterateAlerts(api: AlertApi, options: GenerateOptions): Generat
     timeOf = (i) => instants[i]!;
   }
   const descField = api === 'siem' ? 'Description' : 'description';
+  const alertBases = api === 'incidents' ? loadFixtureAlerts('graph').slice(0, -1).map((f) => JSON.stringify(f)) : [];
 
   let alertNo = 0;
   let alertId = '';
@@ -211,6 +251,9 @@ export function* iterateAlerts(api: AlertApi, options: GenerateOptions): Generat
     const at = timeOf(i);
     let item: Item;
     if (api === 'graph') item = graphItem(base, i, seed, at, rand);
+    else if (api === 'incidents') {
+      item = incidentItem(base, alertBases, i, seed, at, rand, { alertsPerIncident, approxBytes });
+    }
     else if (api === 'mde') item = mdeItem(base, i, seed, at, rand);
     else {
       if (partsLeft === 0) {
@@ -225,9 +268,11 @@ export function* iterateAlerts(api: AlertApi, options: GenerateOptions): Generat
     }
     if (isHostile) {
       // Keep the hostile strings where the fixture put them.
-      for (const field of ['title', 'AlertTitle', 'description', 'Description']) if (field in hostile) item[field] = hostile[field];
+      for (const field of ['title', 'AlertTitle', 'displayName', 'description', 'Description']) {
+        if (field in hostile) item[field] = hostile[field];
+      }
     }
-    pad(item, descField, approxBytes, template.length);
+    if (api !== 'incidents') pad(item, descField, approxBytes, template.length);
     yield item;
   }
 }
