@@ -99,7 +99,7 @@ export function splitIncident(text: string): IncidentParts {
       const incident = hasComma
         ? text.slice(0, memberStart) + text.slice(skipSpace(text, i + 1))
         : previousEnd >= 0
-          ? text.slice(0, previousEnd) + text.slice(i)
+          ? text.slice(0, previousEnd) + text.slice(valueEnd)
           : text.slice(0, memberStart) + text.slice(i);
       return { incident, alerts, hadAlerts: true };
     }

@@ -5,7 +5,7 @@
  */
 import type { DefenderInputConfig } from '../../src/config/types.js';
 import { formatApiTime, parseApiTime, type ApiTime } from '../../src/defender/api-time.js';
-import type { AlertsSource, PageInfo, RawAlert, TimeWindow } from '../../src/ports.js';
+import type { AlertsSource, IncidentsSource, PageInfo, RawAlert, RawIncident, TimeWindow } from '../../src/ports.js';
 
 /** A stanza's config for use-case tests (graph unless overridden). */
 export function testConfig(overrides: Partial<DefenderInputConfig> = {}): DefenderInputConfig {
@@ -96,6 +96,83 @@ export class DataSetSource implements AlertsSource {
         }
         this.served.push(versionKeyOf(a));
         yield rawAlertOf(JSON.stringify(a));
+      }
+    }
+  }
+}
+
+interface FakeIncident {
+  id: string;
+  lastUpdateDateTime: string;
+  status: string;
+  redirectIncidentId: string | null;
+  n: number;
+}
+
+interface FakeAlert {
+  id: string;
+  incidentId: string;
+  lastUpdateDateTime: string;
+  status: string;
+}
+
+/** Graph-like incidents with their alerts: the alerts of an incident are the current alerts that name it. */
+export class IncidentDataSet implements IncidentsSource {
+  readonly incidents_ = new Map<string, FakeIncident>();
+  readonly alerts_ = new Map<string, FakeAlert>();
+  /** `id@ticks` of every incident version served, and of every alert version served inside one. */
+  readonly served: string[] = [];
+  readonly servedAlerts: string[] = [];
+  failAfter: number | undefined;
+  onFail: (() => void) | undefined;
+  private readonly order = new Shuffler();
+  constructor(private readonly pageSize = 5) {}
+
+  /** A new incident version (its alerts unchanged). */
+  upsertIncident(id: string, time: ApiTime, patch: Partial<FakeIncident> = {}) {
+    const prev = this.incidents_.get(id);
+    this.incidents_.set(id, {
+      id,
+      status: 'active',
+      redirectIncidentId: null,
+      ...prev,
+      ...patch,
+      lastUpdateDateTime: apiTimeText(time),
+      n: (prev?.n ?? 0) + 1,
+    });
+  }
+
+  /** A new alert version (its incident's time unchanged). */
+  upsertAlert(id: string, incidentId: string, time: ApiTime, status = 'new') {
+    this.alerts_.set(id, { id, incidentId, lastUpdateDateTime: apiTimeText(time), status });
+  }
+
+  /** Merges `from` into `into` at `time`: alerts move unchanged, both incidents get a new version. */
+  merge(from: string, into: string, time: ApiTime) {
+    for (const alert of this.alerts_.values()) if (alert.incidentId === from) alert.incidentId = into;
+    this.upsertIncident(from, time, { status: 'redirected', redirectIncidentId: into });
+    this.upsertIncident(into, time);
+  }
+
+  async *incidents(
+    window: TimeWindow,
+    options: { signal?: AbortSignal; onPage?: (p: PageInfo) => void },
+  ): AsyncGenerator<RawIncident> {
+    const items = this.order.shuffle(
+      [...this.incidents_.values()].filter((i) => inWindow(i.lastUpdateDateTime, window)),
+    );
+    for (let p = 0; p * this.pageSize < items.length || p === 0; p++) {
+      const page = items.slice(p * this.pageSize, (p + 1) * this.pageSize);
+      options.onPage?.({ page: p + 1, items: page.length });
+      for (const incident of page) {
+        if (this.failAfter !== undefined && this.failAfter-- <= 0) {
+          this.onFail?.();
+          throw new Error('connection reset');
+        }
+        const alerts = [...this.alerts_.values()].filter((a) => a.incidentId === incident.id);
+        this.served.push(versionKeyOf(incident));
+        for (const alert of alerts) this.servedAlerts.push(versionKeyOf(alert));
+        yield { ...rawAlertOf(JSON.stringify(incident)), alerts: alerts.map((a) => rawAlertOf(JSON.stringify(a))) };
       }
     }
   }
