@@ -14,6 +14,7 @@ import {
   assertNoSecrets,
   countBy,
   currentVersions,
+  emittedAlertVersions,
   emittedVersions,
   newCheckpointDir,
   runStanza,
@@ -22,7 +23,7 @@ import {
   type E2e,
 } from './context.js';
 
-const APIS: Api[] = ['graph', 'mde', 'siem'];
+const APIS: Api[] = ['graph', 'mde', 'siem', 'incidents'];
 const DAY = 86_400_000;
 const MARGIN = 10 * 60_000;
 
@@ -60,13 +61,21 @@ describe('defender_alerts replay_from (built app, emulator, splunkd harness)', f
 
       /** Every version of the last two days (all of them were written by the first run). */
       const lastTwoDays = () => new Set([...currentVersions(e2e, api)].filter((v) => ticksOf(v) >= boundary));
+      /** api incidents: the alerts inside the incidents of the last two days (the replay writes them too). */
+      const alertsOfLastTwoDays = (): Set<string> => {
+        if (api !== 'incidents') return new Set();
+        const ids = new Set([...lastTwoDays()].map((v) => v.slice(0, v.lastIndexOf('@'))));
+        return new Set(
+          [...ids].flatMap((id) => e2e.emu.store.alertsOfIncident(id).map((a) => `${a.key}@${a.time}`)),
+        );
+      };
 
       it('writes the last two days again, exactly once, and never again for the same value', async () => {
         const checkpointDir = newCheckpointDir();
         const name = `replay_${api}`;
         const first = await runStanza(e2e, { name, api, checkpointDir });
         expect(first.exitCode, first.stderrLines.join('\n')).to.equal(0);
-        expect(first.events).to.have.length(250);
+        expect(emittedVersions(api, first.events)).to.have.length(250);
 
         const replay = await runStanza(e2e, { name, api, checkpointDir, params: { replay_from: '-2d' } });
         expect(replay.exitCode, replay.stderrLines.join('\n')).to.equal(0);
@@ -78,8 +87,13 @@ describe('defender_alerts replay_from (built app, emulator, splunkd harness)', f
           'written twice by the replay',
         ).to.deep.equal([]);
         expect(new Set(written)).to.deep.equal(expected);
+        const alerts = api === 'incidents' ? emittedAlertVersions(replay.events) : [];
+        const expectedAlerts = alertsOfLastTwoDays();
+        expect([...countBy(alerts)].filter(([, n]) => n > 1), 'alerts written twice').to.deep.equal([]);
+        expect(new Set(alerts), 'the alerts inside the replayed incidents').to.deep.equal(expectedAlerts);
+        const total = expected.size + expectedAlerts.size;
         expect(runEnd(replay)).to.match(
-          /^INFO .*status=ok .*n_events=100 .*replay=-2d replay_done=true replay_events=100/,
+          new RegExp(`^INFO .*status=ok .*n_events=${total} .*replay=-2d replay_done=true replay_events=${total}`),
         );
         expect(replay.stderrLines.some((l) => /^INFO .*action=replay_start .*replay=-2d/.test(l))).to.equal(true);
         expect(
@@ -94,7 +108,8 @@ describe('defender_alerts replay_from (built app, emulator, splunkd harness)', f
         for (const run of [first, replay, again]) assertNoSecrets(run.stderrLines.join('\n') + run.stdout.toString());
         process.stderr.write(
           `      replay api=${api} range_versions=${expected.size} replay_events=${replay.events.length} ` +
-            `duplicates=0 outside_range=0 same_value_again=${again.events.length}\n`,
+            `(alerts inside incidents ${alerts.length}) duplicates=0 outside_range=0 ` +
+            `same_value_again=${again.events.length}\n`,
         );
       });
 
@@ -119,7 +134,8 @@ describe('defender_alerts replay_from (built app, emulator, splunkd harness)', f
         const expected = lastTwoDays();
         const fromKilled = emittedVersions(api, killed.events);
         const fromClean = emittedVersions(api, clean.events);
-        expect(fromKilled.length).to.be.at.least(45);
+        expect(killed.events.length).to.be.at.least(45);
+        expect(fromKilled.length).to.be.greaterThan(0);
         const lost = [...expected].filter((v) => !fromKilled.includes(v) && !fromClean.includes(v));
         expect(lost, 'versions of the range lost').to.deep.equal([]);
         const outside = [...fromKilled, ...fromClean].filter((v) => !expected.has(v));
@@ -132,6 +148,17 @@ describe('defender_alerts replay_from (built app, emulator, splunkd harness)', f
         // The windows the killed run saved are not read again: only the window it was in is written twice.
         expect(twice.length, 'written by both runs').to.be.below(fromKilled.length);
         expect(fromClean.length, 'the clean run did not start the replay over').to.be.below(expected.size);
+
+        if (api === 'incidents') {
+          const expectedAlerts = alertsOfLastTwoDays();
+          const alertsKilled = emittedAlertVersions(killed.events);
+          const alertsClean = emittedAlertVersions(clean.events);
+          const alertsLost = [...expectedAlerts].filter((v) => !alertsKilled.includes(v) && !alertsClean.includes(v));
+          expect(alertsLost, 'alerts of the range lost').to.deep.equal([]);
+          const alertsOutside = [...alertsKilled, ...alertsClean].filter((v) => !expectedAlerts.has(v));
+          expect(alertsOutside, 'alerts outside the range written again').to.deep.equal([]);
+          expect([...countBy(alertsClean)].filter(([, n]) => n > 1), 'alerts twice in the clean run').to.deep.equal([]);
+        }
 
         const idle = await runStanza(e2e, { name, api, checkpointDir, params });
         expect(idle.events).to.have.length(0);
