@@ -82,12 +82,12 @@ for (const entry of readdirSync(join(root, 'app'))) {
 if (existsSync(join(root, 'LICENSE'))) cpSync(join(root, 'LICENSE'), join(appDir, 'LICENSE'));
 
 // 3. Every entry other than the input gets its own launcher: the launchers find their bundle from their own name.
+// The .sh launchers go in every package; the .cmd ones only in the Windows package (windowsLaunchers below).
 for (const name of entries) {
-  for (const ext of ['sh', 'cmd']) {
-    const target = join(appDir, 'bin', `${name}.${ext}`);
-    if (!existsSync(target)) cpSync(join(root, 'bin', `defender_alerts.${ext}`), target);
-  }
+  const target = join(appDir, 'bin', `${name}.sh`);
+  if (!existsSync(target)) cpSync(join(root, 'bin', 'defender_alerts.sh'), target);
 }
+windowsLaunchers(false);
 
 // 4. Version stamp: app.conf [launcher]/[id] version and [install] build; app.manifest version.
 stamp(join(appDir, 'default', 'app.conf'), (text) =>
@@ -102,14 +102,29 @@ stamp(join(appDir, 'app.manifest'), (text) => {
 console.log(`built ${appDir}`);
 pack('-slim');
 if (!slim) {
-  const { addNodeRuntime } = await import('./scripts/node-runtime.mjs');
+  const { addNodeRuntime, NODE_RUNTIMES, stripBinary } = await import('./scripts/node-runtime.mjs');
   if (withWindows) {
     await addNodeRuntime(appDir, ['win-x64']);
+    windowsLaunchers(true);
     pack('-windows-x64');
+    windowsLaunchers(false);
     rmSync(join(appDir, 'windows_x86_64'), { recursive: true, force: true });
   }
   await addNodeRuntime(appDir, ['linux-x64']);
+  const linuxNode = NODE_RUNTIMES['linux-x64'];
+  const sizes = stripBinary(join(appDir, linuxNode.target), `v${linuxNode.version}`);
+  if (sizes) console.log(`stripped ${linuxNode.target}: ${(sizes.before / 1e6).toFixed(1)} MB -> ${(sizes.after / 1e6).toFixed(1)} MB (loaded sections unchanged)`);
+  else console.log(`binutils (strip, objcopy) not found: ${linuxNode.target} ships unstripped`);
   pack('');
+}
+
+/** Adds (true) or removes (false) bin/<entry>.cmd for every entry: cmd.exe launchers only make sense next to node.exe. */
+function windowsLaunchers(present) {
+  for (const name of entries) {
+    const target = join(appDir, 'bin', `${name}.cmd`);
+    if (present) cpSync(join(root, 'bin', 'defender_alerts.cmd'), target);
+    else rmSync(target, { force: true });
+  }
 }
 
 /** Modes: directories 755, files 644, launchers and a bundled node 755; then tar without extended attributes. */

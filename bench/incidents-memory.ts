@@ -117,12 +117,14 @@ class SyntheticIncidents implements IncidentsSource {
         const text = formatApiTime(incident.time);
         yield {
           json: `{"id":"${incident.id}","lastUpdateDateTime":"${text}","status":"active","severity":"high"}`,
-          value: { id: incident.id, lastUpdateDateTime: text },
+          id: incident.id,
+          time: text,
           alerts: incident.alerts.map((a) => {
             const alertTime = formatApiTime(a.time);
             return {
               json: `{"id":"${a.id}","incidentId":"${incident.id}","lastUpdateDateTime":"${alertTime}"}`,
-              value: { id: a.id, lastUpdateDateTime: alertTime },
+              id: a.id,
+              time: alertTime,
             };
           }),
         };

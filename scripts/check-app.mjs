@@ -139,15 +139,21 @@ function checkApp(appDir) {
   if (!meta) fail('default.meta', 'metadata/default.meta is missing');
   else if (![...meta.values()].some((keys) => keys.has('export'))) fail('default.meta', 'no stanza sets export (system or none)');
 
-  // Launchers for every modular input scheme (check_modular_inputs_scripts_exist), LF endings, execute bits.
+  // Launchers for every modular input scheme (check_modular_inputs_scripts_exist), LF endings, execute bits. The .cmd
+  // (Windows) launchers belong only in the package that bundles the Windows runtime: elsewhere they are dead files that
+  // app vetting still asks about.
+  const windows = files.some((f) => f.path.startsWith('windows_x86_64/'));
   for (const spec of readdirSafe(join(appDir, 'README')).filter((f) => f.endsWith('.conf.spec'))) {
     for (const stanza of readSpec(join(appDir, 'README', spec)).keys()) {
       const scheme = /^([^:]+):\/\//.exec(stanza)?.[1];
       if (!scheme) continue;
-      for (const ext of ['sh', 'cmd']) {
+      for (const ext of windows ? ['sh', 'cmd'] : ['sh']) {
         if (!existsSync(join(appDir, 'bin', `${scheme}.${ext}`))) fail('launchers', `bin/${scheme}.${ext} is missing for [${stanza}] in README/${spec}`);
       }
     }
+  }
+  if (!windows) {
+    for (const f of files.filter((x) => /^bin\/[^/]+\.cmd$/.test(x.path))) fail('launchers', `${f.path} ships in a package without the Windows runtime (windows_x86_64/); only the -windows-x64 package carries .cmd launchers`);
   }
   for (const f of files.filter((x) => /^bin\/[^/]+\.sh$/.test(x.path))) {
     const text = readFileSync(join(appDir, f.path), 'latin1');

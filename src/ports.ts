@@ -50,10 +50,15 @@ export interface HttpClient {
   send(request: HttpRequest): Promise<HttpResponse>;
 }
 
-/** One alert as served: the exact JSON text (one line) and its parsed value. */
+/**
+ * One alert as served: its exact JSON text (one line), and the values of the two fields that key its versions (the
+ * API's id and last-update-time fields, named in alert-version.ts) as JSON.parse reads them. They are strings unless
+ * the API broke its own schema (undefined when absent): versionOf judges them.
+ */
 export interface RawAlert {
   readonly json: string;
-  readonly value: Record<string, unknown>;
+  readonly id: unknown;
+  readonly time: unknown;
 }
 
 /** A half-open range of last-update times `[from, to)`; `to` undefined means "up to now". */
@@ -70,7 +75,10 @@ export interface PageInfo {
 
 /** Reads every alert whose last-update time is in the window, following the API's own paging. Order is not assumed. */
 export interface AlertsSource {
-  alerts(window: TimeWindow, options: { signal?: AbortSignal; onPage?: (info: PageInfo) => void }): AsyncIterable<RawAlert>;
+  alerts(
+    window: TimeWindow,
+    options: { signal?: AbortSignal; onPage?: (info: PageInfo) => void },
+  ): AsyncIterable<RawAlert>;
 }
 
 /**
@@ -91,7 +99,10 @@ export interface IncidentsSource {
 
 /** Persists one opaque JSON document per key (stanza). */
 export interface CheckpointStore {
-  /** undefined when there is no checkpoint yet (first run). Rejects with CheckpointError if it cannot be read or parsed. */
+  /**
+   * undefined when there is no checkpoint yet (first run). Rejects with CheckpointError if it cannot be read or
+   * parsed.
+   */
   load(key: string): Promise<unknown>;
   /** Atomic: after a crash at any instant the old or the new document is there, never a broken one. */
   save(key: string, value: unknown): Promise<void>;

@@ -42,7 +42,7 @@ async function startsWithGzipMagic(path: string): Promise<boolean> {
     handle = await open(path, 'r');
   } catch (error) {
     throw new ConfigError([
-      `results_file ${path} cannot be opened (${(error as NodeJS.ErrnoException).code ?? 'error'}); splunkd may have removed the search's results already: re-run the search.`,
+      `results_file ${path} cannot be opened (${errorInfo(error).code ?? 'error'}); splunkd may have removed the search's results already: re-run the search.`,
     ]);
   }
   try {

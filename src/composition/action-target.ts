@@ -11,11 +11,11 @@
 import { INPUT_SCHEME, SECRET_REALM, secretUserFor } from './client-secret.js';
 import { resolveConfig } from '../config/resolve.js';
 import type { DefenderInputConfig, Endpoints } from '../config/types.js';
-import { resolveEndpoints } from '../defender/clouds.js';
+import { normaliseBaseUrl, resolveEndpoints } from '../defender/clouds.js';
 import { ConfigError } from '../errors.js';
 import type { Logger, SplunkdClient } from '../ports.js';
 import type { AlertApiFamily } from '../actions/rules/alert-change.js';
-import { resolveAccountRegion, type Account } from '../config/accounts.js';
+import { baseUrlProblem, resolveAccountRegion, type Account } from '../config/accounts.js';
 import { loadAccount } from './account-credentials.js';
 
 /** An input's resolved configuration and its clear client secret. */
@@ -117,6 +117,8 @@ export interface ActionTarget extends ActionEndpoints {
  */
 export async function loadActionTarget(options: {
   accountParam: string | undefined;
+  /** With an account: an https base URL replacing the API host (private endpoints, tests). */
+  apiUrlParam?: string | undefined;
   inputParam: string | undefined;
   purpose: ActionPurpose;
   splunkd: Pick<SplunkdClient, 'getInput' | 'getSecret' | 'getConfStanza'>;
@@ -132,7 +134,7 @@ export async function loadActionTarget(options: {
     return {
       credentials: { tenantId: account.tenantId, clientId: account.clientId, secret, proxyUrl: undefined },
       source: { account: accountName },
-      ...chooseAccountEndpoints(account, options.purpose),
+      ...chooseAccountEndpoints(account, options.purpose, options.apiUrlParam?.trim() || undefined),
     };
   }
   const name = parseInputName(options.inputParam);
@@ -151,12 +153,15 @@ export async function loadActionTarget(options: {
  * With an account, alert updates go through Graph (alerts_v2 ids, every Defender product) and indicators through
  * Defender for Endpoint, each in the account's region (or the api's default region).
  */
-export function chooseAccountEndpoints(account: Account, purpose: ActionPurpose): ActionEndpoints {
+export function chooseAccountEndpoints(account: Account, purpose: ActionPurpose, apiUrl?: string): ActionEndpoints {
   const family: AlertApiFamily = purpose === 'update_alerts' ? 'graph' : 'mde';
   const region = resolveAccountRegion(account, family);
-  if (!region.ok) throw new ConfigError([region.problem]);
+  const urlProblem = baseUrlProblem('api_url', apiUrl);
+  const problems = [...(region.ok ? [] : [region.problem]), ...(urlProblem ? [urlProblem] : [])];
+  if (!region.ok || problems.length > 0) throw new ConfigError(problems);
+  const base = apiUrl === undefined ? undefined : normaliseBaseUrl(apiUrl);
   return {
     family,
-    endpoints: resolveEndpoints({ api: family, region: region.region, tenantId: account.tenantId, loginUrl: account.loginUrl }),
+    endpoints: resolveEndpoints({ api: family, region: region.region, tenantId: account.tenantId, loginUrl: account.loginUrl, apiUrl: base }),
   };
 }

@@ -1,5 +1,5 @@
 /**
- * Accounts (contract §5): a stanza `[<name>]` of ta_microsoft_defender_account.conf holds tenant_id, client_id, region
+ * Accounts: a stanza `[<name>]` of ta_microsoft_defender_account.conf holds tenant_id, client_id, region
  * and login_url; the client secret lives only in storage/passwords. This file turns a stanza's raw strings into a typed
  * Account, or lists every problem naming the field and the fix, with the same rules the inputs apply to their own
  * tenant_id, client_id and login_url. Pure and free of Node APIs: the Configuration page's browser bundle imports it

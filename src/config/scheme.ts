@@ -14,7 +14,8 @@ export function buildScheme(): SchemeDefinition {
     title: SCHEME_TITLE,
     description:
       'Collects Microsoft Defender alerts (Microsoft Graph alerts_v2, Defender for Endpoint or the legacy SIEM API) ' +
-      'into Splunk, each alert version once.',
+      'into Splunk, each alert version once. Create inputs on one heavy forwarder or a standalone search head: ' +
+      'an input enabled on a search-head cluster runs on every member, so each alert is collected once per member.',
     useExternalValidation: true,
     useSingleInstance: false,
     streamingMode: 'xml',

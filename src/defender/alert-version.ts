@@ -3,6 +3,8 @@
  * detections, several per alert sharing `AlertId`, so there the id is `FullId` and the time `LastProcessedTimeUtc`.
  */
 import type { Api } from '../config/types.js';
+import type { RawAlert } from '../ports.js';
+import type { AlertKeyFields } from './alert-key-reader.js';
 import { parseApiTime, type ApiTime } from './api-time.js';
 
 /** One alert version, keyed for de-duplication. */
@@ -19,7 +21,7 @@ export interface AlertVersionProblem {
   problem: string;
 }
 
-const FIELDS: Record<Api, { id: string; time: string }> = {
+const FIELDS: Record<Api, AlertKeyFields> = {
   graph: { id: 'id', time: 'lastUpdateDateTime' },
   mde: { id: 'id', time: 'lastUpdateTime' },
   siem: { id: 'FullId', time: 'LastProcessedTimeUtc' },
@@ -28,18 +30,18 @@ const FIELDS: Record<Api, { id: string; time: string }> = {
 };
 
 /** The fields versionOf reads, for the JSON splitter to pick out of each alert without parsing it. */
-export function keyFieldsOf(api: Api): readonly string[] {
-  return [FIELDS[api].id, FIELDS[api].time];
+export function keyFieldsOf(api: Api): AlertKeyFields {
+  return FIELDS[api];
 }
 
-/** Reads the version of one alert, or says which field is missing or unusable. */
-export function versionOf(api: Api, value: Record<string, unknown>): AlertVersion | AlertVersionProblem {
+/** Reads the version of one alert from its key fields, or says which field is missing or unusable. */
+export function versionOf(api: Api, alert: Pick<RawAlert, 'id' | 'time'>): AlertVersion | AlertVersionProblem {
   const { id: idField, time: timeField } = FIELDS[api];
-  const id = value[idField];
+  const id = alert.id;
   if (typeof id !== 'string' || id === '') {
     return { problem: `the alert's "${idField}" is ${describe(id)}; expected a non-empty string` };
   }
-  const timeText = value[timeField];
+  const timeText = alert.time;
   if (typeof timeText !== 'string') {
     return { problem: `alert ${id}: "${timeField}" is ${describe(timeText)}; expected an ISO-8601 time` };
   }

@@ -6,15 +6,17 @@
  * @streamparser/json) builds every value char by char and runs several times slower than V8's native JSON.parse, and
  * none of them hands back the exact text of an element, which is what Splunk must index (`<data>` is the alert as the
  * API served it). This scanner only finds where each element begins and ends: it jumps over string contents with
- * Buffer#indexOf (native memchr), counts brackets on the few bytes between strings, and leaves the real parsing of each
- * element to JSON.parse. It works on bytes, so a UTF-8 sequence cut between two chunks needs no special care: bytes are
- * decoded once, per whole element.
+ * Buffer#indexOf (native memchr) and counts brackets on the few bytes between strings. It hands each string of an
+ * alert object's own level to alert-key-reader.ts, which picks the alert's id and last-update time out of the bytes,
+ * so an alert is parsed (by JSON.parse) only when those two cannot be read that way. It works on bytes, so a UTF-8
+ * sequence cut between two chunks needs no special care: bytes are decoded once, per whole element.
  *
  * Two shapes: a top-level array (the SIEM exporter), and an OData collection
  * `{"@odata.context":…,"value":[…],"@odata.nextLink":"…"}` whose keys may come in any order.
  */
 import { ApiError } from '../errors.js';
 import type { RawAlert } from '../ports.js';
+import { AlertKeyReader, type AlertKeyFields } from './alert-key-reader.js';
 
 /** `array`: the body is `[ {…}, … ]`. `odata`: the body is an object whose `value` key holds that array. */
 export type JsonBodyShape = 'array' | 'odata';
@@ -25,18 +27,12 @@ export interface JsonArrayEnd {
   nextLink?: string;
 }
 
-/** Context for error messages, and the fields to read from each alert without parsing it. */
+/** The fields to read from each alert, and context for error messages. */
 export interface JsonArrayOptions {
+  /** The names of each alert's id and last-update-time fields, read without parsing the alert (alert-key-reader.ts). */
+  keyFields: AlertKeyFields;
   /** The request URL, copied into ApiError.url. */
   url?: string;
-  /**
-   * Top-level string fields of each alert that the caller needs (its id and last-update time). When every one of them
-   * is found as a plain top-level string, the alert is not parsed at all: its `value` holds just those fields, read
-   * from the bytes during the scan. Otherwise (absent, not a string, a key written with escapes, a string cut by a
-   * chunk boundary) the alert is parsed whole, so callers see exactly what JSON.parse sees. Without keyFields every
-   * alert is parsed.
-   */
-  keyFields?: readonly string[];
 }
 
 const QUOTE = 0x22;
@@ -48,26 +44,50 @@ const CLOSE_BRACKET = 0x5d;
 const COMMA = 0x2c;
 const COLON = 0x3a;
 
-// Scanner states. Plain numbers (not a const enum) so isolatedModules tooling stays happy.
-const START = 0;
-const ARRAY_FIRST = 1; // after `[`: an alert or `]`
-const ARRAY_NEXT = 2; // after an alert: `,` or `]`
-const ARRAY_ELEMENT = 3; // after `,`: an alert
-const OBJECT_FIRST = 4; // after `{`: a key or `}`
-const OBJECT_KEY = 5; // after `,`: a key
-const AFTER_KEY = 6; // `:`
-const VALUE = 7; // the value of the current key
-const OBJECT_NEXT = 8; // after a value: `,` or `}`
-const NESTED = 9; // inside a string, object or array being captured or skipped
-const SCALAR = 10; // inside a number, true, false or null being skipped
-const END = 11; // after the closing `]` or `}`
-const NOT_JSON = 12; // the body does not start as expected: collecting its first bytes for the error message
+// Const enums: compiled to plain numbers, so the per-byte comparisons cost what bare numbers cost. They are declared
+// and used in this file only, which isolatedModules allows.
 
-// What a NESTED value is read for.
-const SKIP = 0;
-const ELEMENT = 1;
-const KEY = 2;
-const NEXT_LINK = 3;
+/** Where the scanner is in the structure of the body. */
+const enum State {
+  /** Before the first byte that is not whitespace or a byte-order mark. */
+  Start,
+  /** After `[`: an alert or `]`. */
+  ArrayFirst,
+  /** After an alert: `,` or `]`. */
+  ArrayNext,
+  /** After `,` in the array: an alert. */
+  ArrayElement,
+  /** After `{` of the response object: a key or `}`. */
+  ObjectFirst,
+  /** After `,` in the response object: a key. */
+  ObjectKey,
+  /** After a key of the response object: `:`. */
+  AfterKey,
+  /** After `:`: the value of the current key. */
+  Value,
+  /** After a value of the response object: `,` or `}`. */
+  ObjectNext,
+  /** Inside a string, object or array being captured or skipped (what for: Capture). */
+  Nested,
+  /** Inside a number, true, false or null being skipped. */
+  Scalar,
+  /** After the closing `]` (array shape) or `}` (odata shape): only whitespace may follow. */
+  End,
+  /** The body does not start as expected: collecting its first bytes for the error message. */
+  NotJson,
+}
+
+/** What a Nested value is read for. */
+const enum Capture {
+  /** A value of the response object that is not needed: only its end is looked for. */
+  Skip,
+  /** An alert: its text and key fields are handed out. */
+  Alert,
+  /** A key of the response object. */
+  Key,
+  /** The value of `@odata.nextLink`. */
+  NextLink,
+}
 
 /** How many bytes of the body's start are kept for the error message of a body that is not JSON. */
 const HEAD_BYTES = 100;
@@ -78,7 +98,14 @@ function isWhitespace(c: number): boolean {
 
 function isScalarByte(c: number): boolean {
   // Digits, letters (true/false/null, exponent), sign and decimal point.
-  return (c >= 0x30 && c <= 0x39) || (c >= 0x61 && c <= 0x7a) || (c >= 0x41 && c <= 0x5a) || c === 0x2d || c === 0x2b || c === 0x2e;
+  return (
+    (c >= 0x30 && c <= 0x39) ||
+    (c >= 0x61 && c <= 0x7a) ||
+    (c >= 0x41 && c <= 0x5a) ||
+    c === 0x2d ||
+    c === 0x2b ||
+    c === 0x2e
+  );
 }
 
 /** True when the run of backslashes that ends just before `end` (not reaching below `floor`) has odd length. */
@@ -125,14 +152,14 @@ export function stripJsonWhitespace(text: string): string {
 export class JsonArraySplitter {
   private readonly shape: JsonBodyShape;
   private readonly url: string | undefined;
-  private state = START;
+  private state = State.Start;
   /** Bytes consumed in earlier chunks (to spot a byte-order mark and report positions). */
   private offset = 0;
   private readonly head = Buffer.alloc(HEAD_BYTES);
   private headLength = 0;
 
-  // The value being read in NESTED state.
-  private purpose = SKIP;
+  // The value being read in Nested state.
+  private capture = Capture.Skip;
   private depth = 0;
   private inString = false;
   /** The previous chunk ended inside a string right after an unpaired backslash. */
@@ -143,30 +170,20 @@ export class JsonArraySplitter {
   /** Slices of earlier chunks that belong to the captured value (views, not copies). */
   private parts: Buffer[] = [];
 
-  // Key fields read during the scan of an alert (options.keyFields), at depth 1 of the alert object only.
-  private readonly keyFields: readonly string[];
-  private readonly keyBytes: readonly Buffer[];
-  private found: (string | undefined)[] = [];
-  /** Something at depth 1 could not be read on the fast path: parse this alert whole. */
-  private mustParse = false;
-  /** At depth 1, the next string is a key (after `{` or `,`), not a value (after `:`). */
+  /** Reads each alert's key fields from the strings of the alert object (depth 1) as they go by. */
+  private readonly keys: AlertKeyReader;
+  /** In an alert at depth 1, the next string is a key (after `{` or `,`), not a value (after `:`). */
   private expectKey = true;
-  /** Where the current depth-1 string opened in this chunk, or -1 when it opened in an earlier one. */
-  private stringStart = -1;
-  private stringIsKey = false;
-  /** Index in keyFields of the key whose value comes next, or -1. */
-  private pendingField = -1;
 
   private key: string | undefined;
   private sawValue = false;
   private nextLink: string | undefined;
   private alertCount = 0;
 
-  constructor(shape: JsonBodyShape, options: JsonArrayOptions = {}) {
+  constructor(shape: JsonBodyShape, options: JsonArrayOptions) {
     this.shape = shape;
     this.url = options.url;
-    this.keyFields = options.keyFields ?? [];
-    this.keyBytes = this.keyFields.map((field) => Buffer.from(field, 'utf8'));
+    this.keys = new AlertKeyReader(options.keyFields);
   }
 
   /** Consumes one chunk; returns the alerts that it completes, in order. */
@@ -175,23 +192,19 @@ export class JsonArraySplitter {
     const length = chunk.length;
     if (length === 0) return out;
     this.keepHead(chunk);
-    if (this.state === NOT_JSON) {
-      this.offset += length;
-      if (this.headLength >= HEAD_BYTES) throw this.notJson();
-      return out;
-    }
+    if (this.state === State.NotJson) return this.waitForHead(length, out);
     this.captureStart = 0;
-    this.stringStart = -1;
+    this.keys.beginChunk();
     let pos = 0;
     while (pos < length) {
-      if (this.state === NESTED) {
+      if (this.state === State.Nested) {
         pos = this.scanNested(chunk, pos, out);
         continue;
       }
       const c = chunk[pos]!;
-      if (this.state === SCALAR) {
+      if (this.state === State.Scalar) {
         if (isScalarByte(c)) pos++;
-        else this.state = OBJECT_NEXT;
+        else this.state = State.ObjectNext;
         continue;
       }
       if (isWhitespace(c)) {
@@ -199,113 +212,125 @@ export class JsonArraySplitter {
         continue;
       }
       pos = this.scanStructure(chunk, pos, c);
-      if (this.state === NOT_JSON) {
-        this.offset += length;
-        if (this.headLength >= HEAD_BYTES) throw this.notJson();
-        return out;
-      }
+      // The cast: TypeScript does not see that scanStructure may have moved the state to NotJson.
+      if ((this.state as State) === State.NotJson) return this.waitForHead(length, out);
     }
-    if (this.state === NESTED && this.purpose !== SKIP) this.parts.push(chunk.subarray(this.captureStart));
+    // A value still open at the chunk's end keeps its part of the chunk (a view, not a copy).
+    if (this.state === State.Nested && this.capture !== Capture.Skip) {
+      this.parts.push(chunk.subarray(this.captureStart));
+    }
     this.offset += length;
     return out;
   }
 
   /** Call once after the last chunk: returns the nextLink, or throws if the body was cut or held no alert array. */
   end(): JsonArrayEnd {
-    if (this.state === END) {
-      if (this.shape === 'odata' && !this.sawValue) throw this.invalid('the object has no "value" array of alerts', this.headText());
+    if (this.state === State.End) {
+      if (this.shape === 'odata' && !this.sawValue) {
+        throw this.invalid('the object has no "value" array of alerts', this.headText());
+      }
       return this.nextLink === undefined ? {} : { nextLink: this.nextLink };
     }
-    if (this.state === START) throw this.invalid('the body is empty', '');
-    if (this.state === NOT_JSON) throw this.notJson();
+    if (this.state === State.Start) throw this.invalid('the body is empty', '');
+    if (this.state === State.NotJson) throw this.notJson();
     throw new ApiError(
       'api_truncated_body',
-      `The alerts response ended before its JSON was complete (${this.whereTruncated()}, after ${this.offset} bytes and ` +
-        `${this.alertCount} alerts): the connection was probably cut. If this persists, check the network path ` +
+      `The alerts response ended before its JSON was complete (${this.whereTruncated()}, after ${this.offset} bytes ` +
+        `and ${this.alertCount} alerts): the connection was probably cut. If this persists, check the network path ` +
         '(proxy, TLS inspection, idle timeouts) to the API.',
       { url: this.url, status: 200 },
     );
   }
 
+  /** NotJson: the body is only kept until its first HEAD_BYTES bytes are there to quote (or until `end`). */
+  private waitForHead(length: number, out: RawAlert[]): RawAlert[] {
+    this.offset += length;
+    if (this.headLength >= HEAD_BYTES) throw this.notJson();
+    return out;
+  }
+
   /** One structural byte outside any value: returns the next position. */
   private scanStructure(buf: Buffer, pos: number, c: number): number {
     switch (this.state) {
-      case START:
-        if (this.shape === 'array' && c === OPEN_BRACKET) this.state = ARRAY_FIRST;
-        else if (this.shape === 'odata' && c === OPEN_BRACE) this.state = OBJECT_FIRST;
+      case State.Start:
+        if (this.shape === 'array' && c === OPEN_BRACKET) this.state = State.ArrayFirst;
+        else if (this.shape === 'odata' && c === OPEN_BRACE) this.state = State.ObjectFirst;
         else if (this.isByteOrderMark(pos, c)) return pos + 1;
         else {
           // Likely an HTML error page: wait for its first bytes so the error can quote them.
-          this.state = NOT_JSON;
+          this.state = State.NotJson;
           return buf.length;
         }
         return pos + 1;
-      case ARRAY_FIRST:
+      case State.ArrayFirst:
         if (c === CLOSE_BRACKET) return this.closeArray(pos);
-        return this.beginElement(buf, pos, c);
-      case ARRAY_ELEMENT:
-        return this.beginElement(buf, pos, c);
-      case ARRAY_NEXT:
-        if (c === COMMA) this.state = ARRAY_ELEMENT;
+        return this.beginAlert(buf, pos, c);
+      case State.ArrayElement:
+        return this.beginAlert(buf, pos, c);
+      case State.ArrayNext:
+        if (c === COMMA) this.state = State.ArrayElement;
         else if (c === CLOSE_BRACKET) return this.closeArray(pos);
         else throw this.invalid(`expected "," or "]" after alert ${this.alertCount}`, this.textAt(buf, pos));
         return pos + 1;
-      case OBJECT_FIRST:
+      case State.ObjectFirst:
         if (c === CLOSE_BRACE) {
-          this.state = END;
+          this.state = State.End;
           return pos + 1;
         }
         return this.beginKey(buf, pos, c);
-      case OBJECT_KEY:
+      case State.ObjectKey:
         return this.beginKey(buf, pos, c);
-      case AFTER_KEY:
+      case State.AfterKey:
         if (c !== COLON) throw this.invalid(`expected ":" after the key "${this.key}"`, this.textAt(buf, pos));
-        this.state = VALUE;
+        this.state = State.Value;
         return pos + 1;
-      case VALUE:
+      case State.Value:
         return this.beginValue(buf, pos, c);
-      case OBJECT_NEXT:
-        if (c === COMMA) this.state = OBJECT_KEY;
-        else if (c === CLOSE_BRACE) this.state = END;
+      case State.ObjectNext:
+        if (c === COMMA) this.state = State.ObjectKey;
+        else if (c === CLOSE_BRACE) this.state = State.End;
         else throw this.invalid('expected "," or "}" in the response object', this.textAt(buf, pos));
         return pos + 1;
-      default: // END
+      case State.End:
         throw this.invalid('unexpected data after the end of the JSON', this.textAt(buf, pos));
+      default:
+        // Nested, Scalar and NotJson are handled by push before it calls here.
+        throw new Error(`json-array-stream: scanStructure called in state ${this.state}`);
     }
   }
 
-  private beginElement(buf: Buffer, pos: number, c: number): number {
-    if (c !== OPEN_BRACE) throw this.invalid(`alert ${this.alertCount + 1} is not a JSON object`, this.textAt(buf, pos));
-    return this.beginNested(ELEMENT, pos, false);
+  private beginAlert(buf: Buffer, pos: number, c: number): number {
+    if (c !== OPEN_BRACE) {
+      throw this.invalid(`alert ${this.alertCount + 1} is not a JSON object`, this.textAt(buf, pos));
+    }
+    this.keys.beginAlert();
+    this.expectKey = true;
+    return this.beginNested(Capture.Alert, pos, false);
   }
 
   private beginKey(buf: Buffer, pos: number, c: number): number {
     if (c !== QUOTE) throw this.invalid('expected a key in the response object', this.textAt(buf, pos));
-    return this.beginNested(KEY, pos, true);
+    return this.beginNested(Capture.Key, pos, true);
   }
 
   private beginValue(buf: Buffer, pos: number, c: number): number {
     if (this.key === 'value') {
       if (c !== OPEN_BRACKET) throw this.invalid('"value" is not an array of alerts', this.textAt(buf, pos));
-      this.state = ARRAY_FIRST;
+      this.state = State.ArrayFirst;
       return pos + 1;
     }
-    if (c === QUOTE) return this.beginNested(this.key === '@odata.nextLink' ? NEXT_LINK : SKIP, pos, true);
-    if (c === OPEN_BRACE || c === OPEN_BRACKET) return this.beginNested(SKIP, pos, false);
+    if (c === QUOTE) {
+      return this.beginNested(this.key === '@odata.nextLink' ? Capture.NextLink : Capture.Skip, pos, true);
+    }
+    if (c === OPEN_BRACE || c === OPEN_BRACKET) return this.beginNested(Capture.Skip, pos, false);
     if (!isScalarByte(c)) throw this.invalid(`the value of "${this.key}" is not JSON`, this.textAt(buf, pos));
-    this.state = SCALAR;
+    this.state = State.Scalar;
     return pos;
   }
 
-  private beginNested(purpose: number, pos: number, isString: boolean): number {
-    this.state = NESTED;
-    this.purpose = purpose;
-    if (purpose === ELEMENT) {
-      this.found = [];
-      this.mustParse = false;
-      this.expectKey = true;
-      this.pendingField = -1;
-    }
+  private beginNested(capture: Capture, pos: number, isString: boolean): number {
+    this.state = State.Nested;
+    this.capture = capture;
     this.depth = isString ? 0 : 1;
     this.inString = isString;
     this.escaped = false;
@@ -317,7 +342,7 @@ export class JsonArraySplitter {
 
   private closeArray(pos: number): number {
     this.sawValue = true;
-    this.state = this.shape === 'array' ? END : OBJECT_NEXT;
+    this.state = this.shape === 'array' ? State.End : State.ObjectNext;
     return pos + 1;
   }
 
@@ -329,8 +354,8 @@ export class JsonArraySplitter {
     const length = buf.length;
     let depth = this.depth;
     let inString = this.inString;
-    // Only an alert's own top-level keys are read (not those of the response object or of nested values).
-    const readKeys = this.purpose === ELEMENT && this.keyFields.length > 0;
+    // Only an alert's own top-level strings are read (not those of the response object or of nested values).
+    const readKeys = this.capture === Capture.Alert;
     while (pos < length) {
       if (inString) {
         if (this.escaped) {
@@ -356,16 +381,13 @@ export class JsonArraySplitter {
           this.completeNested(buf, pos, out);
           return pos;
         }
-        if (depth === 1 && readKeys) this.closeTopLevelString(buf, quote);
+        if (depth === 1 && readKeys) this.keys.closeString(buf, quote);
         continue;
       }
       const c = buf[pos++]!;
       if (c === QUOTE) {
         inString = true;
-        if (depth === 1 && readKeys) {
-          this.stringStart = pos - 1;
-          this.stringIsKey = this.expectKey;
-        }
+        if (depth === 1 && readKeys) this.keys.openString(pos - 1, this.expectKey);
       } else if (c === OPEN_BRACE || c === OPEN_BRACKET) depth++;
       else if (c === CLOSE_BRACE || c === CLOSE_BRACKET) {
         if (--depth === 0) {
@@ -383,62 +405,23 @@ export class JsonArraySplitter {
     return pos;
   }
 
-  /** A string of the alert object itself just closed at `quote`: a key to match, or the value of a matched key. */
-  private closeTopLevelString(buf: Buffer, quote: number): void {
-    const start = this.stringStart + 1;
-    if (this.stringIsKey) {
-      this.pendingField = -1;
-      if (this.stringStart < 0) {
-        this.mustParse = true; // a key cut by a chunk boundary: it may be one we need
-        return;
-      }
-      const keyBytes = this.keyBytes;
-      for (let i = 0; i < keyBytes.length; i++) {
-        const k = keyBytes[i]!;
-        if (k.length === quote - start && buf.compare(k, 0, k.length, start, quote) === 0) {
-          this.pendingField = i;
-          break;
-        }
-      }
-      return;
-    }
-    const field = this.pendingField;
-    this.pendingField = -1;
-    if (field < 0) return;
-    if (this.stringStart < 0) {
-      this.mustParse = true;
-      return;
-    }
-    let escaped = false;
-    for (let i = start; i < quote && !escaped; i++) escaped = buf[i] === BACKSLASH; // ids and times are short
-    if (escaped) {
-      try {
-        this.found[field] = JSON.parse(buf.toString('utf8', start - 1, quote + 1)) as string;
-      } catch {
-        this.mustParse = true; // JSON.parse of the whole alert will say what is wrong
-      }
-    } else {
-      this.found[field] = buf.toString('utf8', start, quote);
-    }
-  }
-
   private completeNested(buf: Buffer, end: number, out: RawAlert[]): void {
-    const purpose = this.purpose;
-    this.purpose = SKIP;
-    if (purpose === SKIP) {
-      this.state = OBJECT_NEXT;
+    const capture = this.capture;
+    this.capture = Capture.Skip;
+    if (capture === Capture.Skip) {
+      this.state = State.ObjectNext;
       return;
     }
     const text = this.takeCapture(buf, end);
-    if (purpose === ELEMENT) {
+    if (capture === Capture.Alert) {
       out.push(this.toAlert(text));
-      this.state = ARRAY_NEXT;
-    } else if (purpose === KEY) {
+      this.state = State.ArrayNext;
+    } else if (capture === Capture.Key) {
       this.key = this.parseString(text);
-      this.state = AFTER_KEY;
+      this.state = State.AfterKey;
     } else {
       this.nextLink = this.parseString(text);
-      this.state = OBJECT_NEXT;
+      this.state = State.ObjectNext;
     }
   }
 
@@ -462,30 +445,12 @@ export class JsonArraySplitter {
   private toAlert(text: string): RawAlert {
     this.alertCount++;
     const json = this.hasWhitespace ? stripJsonWhitespace(text) : text;
-    const fast = this.keyedValue();
-    if (fast) return { json, value: fast };
-    let value: unknown;
     try {
-      value = JSON.parse(json);
+      return this.keys.alertOf(json);
     } catch (error) {
       const reason = error instanceof Error ? error.message : String(error);
       throw this.invalid(`alert ${this.alertCount} is not valid JSON: ${toSnippet(reason)}`, json);
     }
-    // The text starts with `{` and ends at its matching `}`, so JSON.parse can only have produced an object.
-    return { json, value: value as Record<string, unknown> };
-  }
-
-  /** The key fields read during the scan, if every one was found as a plain string; undefined means "parse it". */
-  private keyedValue(): Record<string, unknown> | undefined {
-    const fields = this.keyFields;
-    if (fields.length === 0 || this.mustParse) return undefined;
-    const value: Record<string, unknown> = {};
-    for (let i = 0; i < fields.length; i++) {
-      const found = this.found[i];
-      if (found === undefined) return undefined;
-      value[fields[i]!] = found;
-    }
-    return value;
   }
 
   private isByteOrderMark(pos: number, c: number): boolean {
@@ -507,11 +472,16 @@ export class JsonArraySplitter {
   }
 
   private whereTruncated(): string {
-    if (this.state === NESTED) {
-      if (this.purpose === ELEMENT) return `inside alert ${this.alertCount + 1}${this.inString ? ', in a string' : ''}`;
+    const state = this.state;
+    if (state === State.Nested) {
+      if (this.capture === Capture.Alert) {
+        return `inside alert ${this.alertCount + 1}${this.inString ? ', in a string' : ''}`;
+      }
       return this.inString ? 'in a string' : 'inside a value';
     }
-    if (this.state === ARRAY_FIRST || this.state === ARRAY_NEXT || this.state === ARRAY_ELEMENT) return 'the alerts array has no closing "]"';
+    if (state === State.ArrayFirst || state === State.ArrayNext || state === State.ArrayElement) {
+      return 'the alerts array has no closing "]"';
+    }
     return 'the response object has no closing "}"';
   }
 
@@ -531,14 +501,14 @@ export class JsonArraySplitter {
 }
 
 /**
- * Streams the alerts of one response body. Yields each element of the alert array as `{json, value}` as soon as its
- * closing brace arrives; returns `{nextLink}` (odata shape) when the body is complete. Errors from `body` pass
+ * Streams the alerts of one response body. Yields each element of the alert array as its text and key fields as soon
+ * as its closing brace arrives; returns `{nextLink}` (odata shape) when the body is complete. Errors from `body` pass
  * through unchanged; a malformed body is ApiError `api_invalid_body`, a cut one `api_truncated_body`.
  */
 export async function* readJsonArray(
   body: AsyncIterable<Buffer>,
   shape: JsonBodyShape,
-  options: JsonArrayOptions = {},
+  options: JsonArrayOptions,
 ): AsyncGenerator<RawAlert, JsonArrayEnd> {
   const splitter = new JsonArraySplitter(shape, options);
   for await (const chunk of body) {

@@ -3,6 +3,7 @@ import type { Writable } from 'node:stream';
 import { StoppedError } from '../errors.js';
 import type { EventSink, SplunkEvent } from '../ports.js';
 import { formatEvent } from './event-xml.js';
+import { errorInfo } from '../toolkit/error-info.js';
 
 /** Tuning of XmlEventWriter. */
 export interface XmlEventWriterOptions {
@@ -125,7 +126,7 @@ export class XmlEventWriter implements EventSink {
     const written = new Promise<void>((resolve, reject) => {
       this.#stream.write(chunk, (error) => {
         if (!error) return resolve();
-        this.#fail(`stdout failed (${(error as NodeJS.ErrnoException).code ?? error.message}): splunkd stopped reading the event stream`);
+        this.#fail(`stdout failed (${errorInfo(error).code ?? error.message}): splunkd stopped reading the event stream`);
         reject(this.#failure ?? error);
       });
     });

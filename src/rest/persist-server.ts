@@ -16,6 +16,7 @@ import {
   type PersistReply,
   type PersistRequest,
 } from './persist-protocol.js';
+import { errorCodeOf } from '../toolkit/error-info.js';
 
 export type PersistHandler = (request: PersistRequest) => Promise<PersistReply>;
 
@@ -45,7 +46,7 @@ async function answer(block: string, handle: PersistHandler, log: Logger): Promi
     return await handle(request);
   } catch (error) {
     // The message may hold anything the failing code saw; log only the error's class and code.
-    log.error('The REST handler failed', { action: 'rest_failed', error: (error as { code?: string }).code ?? (error as Error).name });
+    log.error('The REST handler failed', { action: 'rest_failed', error: errorCodeOf(error) });
     return { status: 500, payload: { messages: [{ type: 'ERROR', text: 'The add-on could not answer this request; see splunkd.log (component ExecProcessor or PersistentScript).' }] } };
   }
 }

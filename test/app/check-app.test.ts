@@ -21,7 +21,7 @@ function assembleApp(): string {
   for (const entry of readdirSync(join(repoRoot, 'app'))) {
     cpSync(join(repoRoot, 'app', entry), entry === 'static' ? join(appDir, 'appserver', 'static') : join(appDir, entry), { recursive: true });
   }
-  for (const ext of ['sh', 'cmd']) cpSync(join(repoRoot, 'bin', `defender_alerts.${ext}`), join(appDir, 'bin', `defender_alerts.${ext}`));
+  cpSync(join(repoRoot, 'bin', 'defender_alerts.sh'), join(appDir, 'bin', 'defender_alerts.sh'));
   writeFileSync(join(appDir, 'bin', 'lib', 'defender_alerts.cjs'), '"use strict";module.exports=function(){return 1};\n');
   // The scheme must be declared for the launcher rule to have something to check, whatever the spec's state in the repo.
   if (!existsSync(join(appDir, 'README', 'inputs.conf.spec'))) {
@@ -132,15 +132,25 @@ describe('npm run check (scripts/check-app.mjs)', function () {
   });
 
   describe('launchers and file modes', () => {
-    it('rejects a scheme without its .cmd launcher', () => {
-      rmSync(join(bad, 'bin', 'defender_alerts.cmd'));
+    it('rejects a .cmd launcher in a package without the Windows runtime', () => {
+      cpSync(join(repoRoot, 'bin', 'defender_alerts.cmd'), join(bad, 'bin', 'defender_alerts.cmd'));
+      expect(failLines(bad).join('\n')).to.contain('launchers: bin/defender_alerts.cmd ships in a package without the Windows runtime');
+    });
+
+    it('rejects a Windows package without the scheme\'s .cmd launcher, and accepts it with one', () => {
+      mkdirSync(join(bad, 'windows_x86_64', 'bin'), { recursive: true });
+      writeFileSync(join(bad, 'windows_x86_64', 'bin', 'node.exe'), 'MZ');
+      appendFileSync(join(bad, 'README.txt'), '\nwindows_x86_64/bin/node.exe\n');
+      normaliseModes(bad);
       expect(failLines(bad).join('\n')).to.contain('launchers: bin/defender_alerts.cmd is missing for [defender_alerts://<name>]');
+      cpSync(join(repoRoot, 'bin', 'defender_alerts.cmd'), join(bad, 'bin', 'defender_alerts.cmd'));
+      normaliseModes(bad);
+      expect(failLines(bad).filter((l) => l.includes('launchers'))).to.deep.equal([]);
     });
 
     it('rejects a second scheme in a spec that has no launchers', () => {
       appendFileSync(join(bad, 'README', 'inputs.conf.spec'), '\n[other_input://<name>]\nx = <string>\n');
-      const fails = failLines(bad).join('\n');
-      expect(fails).to.contain('bin/other_input.sh is missing').and.contain('bin/other_input.cmd is missing');
+      expect(failLines(bad).join('\n')).to.contain('bin/other_input.sh is missing');
     });
 
     it('rejects a .sh launcher with CRLF line endings', () => {

@@ -11,10 +11,12 @@ import { expect } from 'chai';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { SaxesParser } from 'saxes';
-import { ALERT_SOURCETYPES, alertSearchFields, COLLECTOR_LOG_FIELDS, readDefaultConf, repoRoot } from './lib/knowledge.js';
+import { ALERT_SOURCETYPES, alertSearchFields, COLLECTOR_LOG_FIELDS, knowledgeRoot, readDefaultConf, readSamples } from './lib/knowledge.js';
+import { applySearchTime } from './lib/search-time.js';
+import { runSearch, type Row } from './lib/spl-run.js';
 import { analyseSpl } from './lib/spl-refs.js';
 
-const viewsDir = join(repoRoot, 'default', 'data', 'ui', 'views');
+const viewsDir = join(knowledgeRoot, 'default', 'data', 'ui', 'views');
 const macros = readDefaultConf('macros');
 const eventtypes = readDefaultConf('eventtypes');
 const OUR_SOURCETYPES = [...Object.keys(ALERT_SOURCETYPES), 'ms:defender:action'];
@@ -62,7 +64,7 @@ const views = readdirSync(viewsDir).filter((f) => f.endsWith('.xml') && f !== 'c
 
 /** Which fields a query may read: collector-log queries see _internal's fields, the others our alert fields. */
 function allowedFields(query: string): Set<string> {
-  return query.includes('`defender_collector_logs`') ? COLLECTOR_LOG_FIELDS : alertFields;
+  return query.includes('`ta_msdefender_collector_logs`') ? COLLECTOR_LOG_FIELDS : alertFields;
 }
 
 function checkQuery(query: string, where: string): string[] {
@@ -72,7 +74,7 @@ function checkQuery(query: string, where: string): string[] {
   for (const macro of refs.macros) if (!macros.has(macro)) problems.push(`${where}: unknown macro \`${macro}\``);
   for (const st of refs.sourcetypes) if (!OUR_SOURCETYPES.includes(st)) problems.push(`${where}: sourcetype ${st} is not ours`);
   for (const et of refs.eventtypes) if (!eventtypes.has(et)) problems.push(`${where}: unknown eventtype ${et}`);
-  if (refs.indexes.length > 0) problems.push(`${where}: names an index (${refs.indexes.join(', ')}); use the defender_index macro`);
+  if (refs.indexes.length > 0) problems.push(`${where}: names an index (${refs.indexes.join(', ')}); use the ta_msdefender_index macro`);
   const allowed = allowedFields(query);
   for (const field of refs.fields) if (!allowed.has(field)) problems.push(`${where}: reads ${field}, which no sample alert, props.conf or log line provides`);
   return problems;
@@ -127,6 +129,62 @@ describe('dashboards, navigation and saved searches', () => {
     expect(query).to.match(/\| table .*\balert_url\b/);
   });
 
+  describe('what the panels show, run offline (test/app/lib/spl-run.ts)', () => {
+    const props = readDefaultConf('props');
+    const context = { macros, eventtypes, now: Date.UTC(2024, 4, 2) / 1000 };
+    const query = (view: string, ds: string): string => views.find((v) => v.name === view)?.definition.dataSources[ds]?.options.query ?? '';
+    const template = readSamples('graph')[1] as Record<string, unknown>;
+    const alert = (id: string, time: number, severity: string, status: string): Row => {
+      const raw = JSON.stringify({ ...template, id, severity, status, lastUpdateDateTime: new Date(time * 1000).toISOString() });
+      const row = applySearchTime(props, 'ms:defender:graph:alerts', raw);
+      row.set('_time', time).set('_indextime', time + 300).set('index', 'defender');
+      return row;
+    };
+    const t = context.now - 3600;
+    const events = [
+      alert('downgraded', t, 'high', 'new'), alert('downgraded', t + 60, 'low', 'new'),
+      alert('resolved', t, 'high', 'new'), alert('resolved', t + 60, 'high', 'resolved'),
+      alert('raised', t, 'low', 'new'), alert('raised', t + 60, 'high', 'new'),
+      alert('open', t, 'medium', 'new'),
+    ];
+
+    it('lists in "New high-severity alerts" and counts in "High and critical" only alerts whose latest version is high or critical (defect 2)', () => {
+      const listed = runSearch(query('defender_alerts', 'ds_new_high'), events, context).map((r) => r.get('id'));
+      expect(listed).to.deep.equal(['raised']);
+      const high = runSearch(query('defender_alerts', 'ds_high'), events, context);
+      expect(high.map((r) => r.get('alerts')), 'raised, and resolved (high, resolved)').to.deep.equal([2]);
+      const open = runSearch(query('defender_alerts', 'ds_open'), events, context);
+      expect(open.map((r) => r.get('alerts'))).to.deep.equal([3]);
+    });
+
+    const run = (time: number, status: string, extra: Record<string, string>): Row => new Map<string, string | number>([
+      ['_time', time], ['_indextime', time + 2], ['index', '_internal'], ['sourcetype', 'splunkd'], ['component', 'ExecProcessor'],
+      ['_raw', `INFO defender_alerts action=run_end input=defender_alerts://prod status=${status}`],
+      ['action', 'run_end'], ['input', 'defender_alerts://prod'], ['api', 'graph'], ['status', status], ['duration_s', '1.2'], ...Object.entries(extra),
+    ]);
+    const logs = [
+      run(t, 'ok', { lag_s: '2.5', n_events: '3', pages: '1' }),
+      run(t + 300, 'error', { error: 'api_timeout', lag_s: '1800.0' }),
+      run(t + 600, 'error', { error: 'auth_bad_secret' }),
+    ];
+
+    it('shows, for an input whose latest run failed, its latest error and "failing" as lag, never the last good lag (defect 9)', () => {
+      const [row] = runSearch(query('collector_health', 'ds_inputs'), logs, context);
+      expect(row?.get('last_status')).to.equal('error');
+      expect(row?.get('last_error')).to.equal('auth_bad_secret');
+      expect(row?.get('lag_s')).to.equal('failing');
+      const recovered = runSearch(query('collector_health', 'ds_inputs'), [...logs, run(t + 900, 'ok', { lag_s: '3.0' })], context);
+      expect(recovered[0]?.get('lag_s')).to.equal('3.0');
+      expect(recovered[0]?.get('last_error')).to.equal('');
+    });
+
+    it('charts no lag for failed runs (defect 9)', () => {
+      const rows = runSearch(query('collector_health', 'ds_lag_time'), logs, context);
+      const charted = rows.flatMap((r) => [...r].filter(([k]) => k !== '_time').map(([, v]) => v));
+      expect(charted).to.deep.equal([2.5]);
+    });
+  });
+
   it('the validator catches a broken definition (so its passing means something)', () => {
     const broken = structuredClone(views[0]?.definition) as DashboardDefinition;
     broken.visualizations.viz_orphan = { type: 'splunk.table', dataSources: {} };
@@ -135,17 +193,17 @@ describe('dashboards, navigation and saved searches', () => {
   });
 
   it('the field check catches a field that does not exist', () => {
-    expect(checkQuery('`defender_alerts` | stats count BY computer_name', 'x')).to.deep.equal([
+    expect(checkQuery('`ta_msdefender_alerts` | stats count BY computer_name', 'x')).to.deep.equal([
       'x: reads computer_name, which no sample alert, props.conf or log line provides',
     ]);
     expect(checkQuery('index=main sourcetype=other | stats count', 'y')).to.deep.equal([
       'y: sourcetype other is not ours',
-      'y: names an index (main); use the defender_index macro',
+      'y: names an index (main); use the ta_msdefender_index macro',
     ]);
   });
 
   it('navigation lists both dashboards, the default one first', () => {
-    const nav = readFileSync(join(repoRoot, 'default', 'data', 'ui', 'nav', 'default.xml'), 'utf8');
+    const nav = readFileSync(join(knowledgeRoot, 'default', 'data', 'ui', 'nav', 'default.xml'), 'utf8');
     const names = [...nav.matchAll(/<view name="([^"]+)"/g)].map((m) => m[1]);
     expect(names.slice(0, 2)).to.deep.equal(['defender_alerts', 'collector_health']);
     expect(nav).to.match(/<view name="defender_alerts" default="true"/);

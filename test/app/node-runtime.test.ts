@@ -20,10 +20,11 @@ interface Runtime {
 interface NodeRuntimeModule {
   NODE_RUNTIMES: Record<string, Runtime>;
   addNodeRuntime(appDir: string, platforms?: string[], cacheDir?: string): Promise<string[]>;
+  stripBinary(path: string, expectedVersion: string): { before: number; after: number } | undefined;
 }
 
 const modulePath: string = join(repoRoot, 'scripts', 'node-runtime.mjs');
-const { NODE_RUNTIMES, addNodeRuntime } = (await import(modulePath)) as NodeRuntimeModule;
+const { NODE_RUNTIMES, addNodeRuntime, stripBinary } = (await import(modulePath)) as NodeRuntimeModule;
 const linux = NODE_RUNTIMES['linux-x64'] as Runtime;
 const realCache = join(repoRoot, '.cache', 'node-runtime');
 const cached = existsSync(join(realCache, `${linux.pkg}-${linux.version}.tgz`));
@@ -94,6 +95,18 @@ describe('bundled Node.js runtime (scripts/node-runtime.mjs)', function () {
       });
       expect(result.stderr).to.equal('');
       expect(result.stdout).to.equal(`v${linux.version} --scheme`);
+    });
+
+    it('strips the linux node of symbols only: smaller, loaded sections unchanged, still runs; refuses a wrong version', async function () {
+      const appDir = join(work, 'app');
+      await addNodeRuntime(appDir, ['linux-x64'], realCache);
+      const node = join(appDir, linux.target);
+      const sizes = stripBinary(node, `v${linux.version}`);
+      if (!sizes) this.skip();
+      expect(sizes?.after).to.be.below((sizes?.before ?? 0) * 0.9);
+      expect(statSync(node).size).to.equal(sizes?.after);
+      expect(spawnSync(node, ['-e', 'process.stdout.write(String(require("zlib").gzipSync("x").length))'], { encoding: 'utf8' }).stdout).to.match(/^\d+$/);
+      expect(() => stripBinary(node, 'v0.0.0')).to.throw('prints v' + linux.version + ', not v0.0.0');
     });
   });
 });

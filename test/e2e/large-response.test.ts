@@ -25,7 +25,7 @@ describe('a 50 MB SIEM response (built app, emulator)', function () {
   it('streams it: every detection once, one request, and a peak RSS far below what holding the body would take', async () => {
     const now = Date.now();
     const count = 20_000;
-    e2e.emu.store.addAlerts('siem', generateAlerts('siem', { count, seed: 50, from: now - 50 * 60_000, to: now - 1_000, approxBytes: 2_600, hostileEvery: 97 }));
+    e2e.emu.store.addAlerts('siem', generateAlerts('siem', { count, seed: 50, from: now - 50 * 60_000, to: now - 1_000, approxBytes: 2_700, hostileEvery: 97 }));
     const run = await runStanza(e2e, { name: 'siem_50mb', api: 'siem', checkpointDir: newCheckpointDir(), params: { start_time: '-1h' } });
     expect(run.exitCode, run.stderrLines.join('\n')).to.equal(0);
     const listBodies = bodies.filter((b) => /\/alerts$/i.test(b.path));

@@ -1,6 +1,6 @@
 /**
  * What the store needs to know about each alerts API's item shape: the version key, the cursor time field, the
- * filterable properties (defender-api.md §3.1, §5.2, §8.1) and the alternative rendering an item gets when a request
+ * filterable properties (as each list API documents them) and the alternative rendering an item gets when a request
  * does not ask for the full one (Graph without `Prefer: include-unknown-enum-members`, MDE lists without
  * `$expand=evidence`).
  */

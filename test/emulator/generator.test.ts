@@ -1,6 +1,7 @@
 import { expect } from 'chai';
 import { parseApiTime } from '../../src/defender/api-time.js';
 import { generateAlerts, loadFixtureAlerts } from './generator.js';
+import { toWireJson } from './real-shapes.js';
 
 const range = { from: '2024-05-01T00:00:00Z', to: '2024-05-01T06:00:00Z' };
 
@@ -42,5 +43,49 @@ describe('emulator: alert generator', () => {
   it('pads items to about approxBytes', () => {
     const items = generateAlerts('mde', { count: 20, seed: 6, ...range, approxBytes: 4000 });
     for (const x of items) expect(Buffer.byteLength(JSON.stringify(x))).to.be.within(3700, 4300);
+  });
+});
+
+describe('emulator: real-shaped alerts', () => {
+  const graph = generateAlerts('graph', { count: 200, seed: 7, ...range, largeEvery: 50 });
+
+  it('gives graph alerts the documented real shape: ids da+GUID+_1 (or MDE ids), ?tid= links, alertPolicyId, additionalData, evidence last', () => {
+    for (const a of graph) {
+      expect(String(a.id)).to.match(/^da([0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}_1|\d{18}_-?\d+)$/);
+      expect(String(a.alertWebUrl)).to.equal(`https://security.microsoft.com/alerts/${String(a.id)}?tid=${String(a.tenantId)}`);
+      expect(a).to.have.property('alertPolicyId');
+      expect(a.additionalData).to.be.an('object');
+      expect(Object.keys(a).at(-1)).to.equal('evidence');
+    }
+    const devices = graph.flatMap((a) => (a.evidence as Record<string, unknown>[]).filter((e) => e['@odata.type'] === '#microsoft.graph.security.deviceEvidence'));
+    expect(devices.some((d) => d.vmMetadata !== null && typeof d.vmMetadata === 'object')).to.equal(true);
+    expect(devices.some((d) => d.deviceDnsName === null)).to.equal(true);
+    const withoutProductName = graph.filter((a) => !('productName' in a)).length;
+    expect(withoutProductName).to.be.within(20, 120);
+  });
+
+  it('escapes / as \\/ on the wire, and the wire text parses back to the same alert', () => {
+    const wire = toWireJson(graph[0]!);
+    expect(wire).to.contain('https:\\/\\/security.microsoft.com\\/alerts\\/');
+    expect(JSON.parse(wire)).to.deep.equal(JSON.parse(JSON.stringify(graph[0])));
+  });
+
+  it('makes every largeEvery-th alert tens of KB with its evidence past byte 5,000, and keeps the others compact', () => {
+    const sizes = graph.map((a) => Buffer.byteLength(toWireJson(a)));
+    const large = graph.filter((_, i) => (i + 1) % 50 === 0).map((a) => toWireJson(a));
+    for (const w of large) {
+      expect(Buffer.byteLength(w)).to.be.above(40_000);
+      expect(Buffer.byteLength(w.slice(0, w.indexOf('"evidence"')))).to.be.above(5_000);
+    }
+    expect(Math.max(...sizes.filter((_, i) => (i + 1) % 50 !== 0))).to.be.below(10_000);
+  });
+
+  it('gives mde and siem items JSON nulls where the API leaves a value out, and stays deterministic', () => {
+    const mde = generateAlerts('mde', { count: 100, seed: 8, ...range });
+    expect(mde.some((a) => a.computerDnsName === null)).to.equal(true);
+    expect(mde.some((a) => a.relatedUser === null)).to.equal(true);
+    const siem = generateAlerts('siem', { count: 100, seed: 9, ...range });
+    expect(siem.some((a) => a.UserName === null) && siem.some((a) => a.UserName === '')).to.equal(true);
+    expect(generateAlerts('mde', { count: 100, seed: 8, ...range })).to.deep.equal(mde);
   });
 });

@@ -1,13 +1,19 @@
 /**
- * Deterministic, realistic alerts for e2e tests and benchmarks, built from the fixture templates
- * (test/fixtures/alerts/*.json): same seed, same alerts. Ids are unique per (seed, index); SIEM detections come in
- * groups of 1–3 per AlertId with distinct FullIds; incidents come with 1 to `alertsPerIncident` graph alerts each, in
- * an `alerts` array as Graph serves them with `$expand=alerts`, each alert last updated before its incident. Times are spread over [from, to) with 0–7 fraction digits, or drawn
- * from a few instants (`tieGroups`) so that more than a page of alerts can share one timestamp.
+ * Deterministic, realistic alerts for e2e tests, knowledge-object tests and benchmarks: same seed, same alerts. By
+ * default every item is real-shaped (test/emulator/real-shapes.ts: ids `da`+GUID+`_1`, `alertWebUrl` with `?tid=`,
+ * `alertPolicyId`, `additionalData`, `vmMetadata`, JSON nulls, sometimes no `productName`, `\/` on the wire) and
+ * compact; `largeEvery` makes every n-th one a large alert (tens of KB, evidence past byte 5,000), and
+ * `shape: 'template'` gives the older fixture-template items (cheaper: the benchmarks use them). Ids are unique per
+ * (seed, index); SIEM detections come in groups of 1–3 per AlertId with distinct FullIds; incidents come with 1 to
+ * `alertsPerIncident` graph alerts each, in an `alerts` array as Graph serves them with `$expand=alerts`, each alert
+ * last updated before its incident. Times are spread over
+ * [from, to) with 0–7 fraction digits, or drawn from a few instants (`tieGroups`) so that more than a page of alerts
+ * can share one timestamp.
  */
 import { readFileSync } from 'node:fs';
 import { formatApiTime, fromEpochMs, parseApiTime, TICKS_PER_SECOND, type ApiTime } from '../../src/defender/api-time.js';
 import type { AlertApi } from './alert-shapes.js';
+import { REAL_SHAPES, realSiemDetection, toWireJson, type RealShapeContext } from './real-shapes.js';
 import type { AlertStore } from './store.js';
 
 /** Options of generateAlerts. */
@@ -28,6 +34,10 @@ export interface GenerateOptions {
   approxBytes?: number;
   /** incidents: each has 1 to this many alerts; default 3. */
   alertsPerIncident?: number;
+  /** 'real' (default): real-shaped items; 'template': the fixture templates with new ids and times (benchmarks). */
+  shape?: 'real' | 'template';
+  /** Every n-th item (1-based) is a large real-shaped alert (tens of KB, evidence past byte 5,000). */
+  largeEvery?: number;
 }
 
 type Item = Record<string, unknown>;
@@ -134,10 +144,18 @@ function graphItem(base: Item, i: number, seed: number, at: Instant, rand: () =>
   };
 }
 
-/** An incident with its alerts (graph alerts built like graphItem, named after the incident, updated before it). */
+/** What an incident's alerts are built with. */
+interface IncidentAlertOptions {
+  alertsPerIncident: number;
+  approxBytes: number;
+  /** Real-shaped alerts (test/emulator/real-shapes.ts) rather than fixture templates. */
+  real: boolean;
+}
+
+/** An incident with its alerts (graph alerts named after the incident, each updated before it). */
 function incidentItem(
   base: Item, alertBases: readonly string[], i: number, seed: number, at: Instant, rand: () => number,
-  options: { alertsPerIncident: number; approxBytes: number },
+  options: IncidentAlertOptions,
 ): Item {
   const id = `${seed}${String(i).padStart(7, '0')}`;
   const created = minus(at.text, 3600 + rand() * 86_400);
@@ -146,12 +164,15 @@ function incidentItem(
   const alerts: Item[] = [];
   for (let k = 0; k < nAlerts; k++) {
     const template = alertBases[(i + k) % alertBases.length]!;
-    const alertAt = { t: 0n, text: minus(at.text, 1 + rand() * 3000) };
-    alertAt.t = parseApiTime(alertAt.text)!;
-    const alert = graphItem(JSON.parse(template) as Item, i * 16 + k, seed + 50_000, alertAt, rand);
+    const text = minus(at.text, 1 + rand() * 3000);
+    const alertAt = { t: parseApiTime(text)!, text };
+    const index = i * 16 + k;
+    const alert = options.real
+      ? REAL_SHAPES.graph(JSON.parse(template) as Item, realContext(index, seed + 50_000, alertAt, rand, false))
+      : graphItem(JSON.parse(template) as Item, index, seed + 50_000, alertAt, rand);
     alert.incidentId = id;
-    alert.incidentWebUrl = `https://security.microsoft.com/incidents/${id}`;
-    pad(alert, 'description', options.approxBytes, template.length);
+    alert.incidentWebUrl = `https://security.microsoft.com/incidents/${id}?tid=b3c1b5fc-828c-45fa-a1e1-10d74f6d6e9c`;
+    pad(alert, 'description', options.approxBytes, options.real ? toWireJson(alert).length : template.length);
     alerts.push(alert);
   }
   return {
@@ -212,12 +233,18 @@ function siemItem(base: Item, alertId: string, part: number, at: Instant, rand: 
   };
 }
 
+function realContext(index: number, seed: number, at: Instant, rand: () => number, large: boolean): RealShapeContext {
+  const created = minus(at.text, rand() * 3600);
+  return { rand, seed, index, updated: at.text, created, firstActivity: minus(created, rand() * 600), lastActivity: minus(created, 1), large };
+}
+
 /**
  * Yields `count` alerts of `api` lazily, ascending by last-update time, deterministic for a given seed. Use it (or
  * loadGeneratedAlerts) for very large sets, so a million parsed alerts never sit in memory at once.
  */
 export function* iterateAlerts(api: AlertApi, options: GenerateOptions): Generator<Item> {
-  const { count, seed = 1, tieGroups, hostileEvery, approxBytes = 1500, alertsPerIncident = 3 } = options;
+  const { count, seed = 1, tieGroups, hostileEvery, approxBytes = 1500, shape = 'real', largeEvery } = options;
+  const alertsPerIncident = options.alertsPerIncident ?? 3;
   if (!Number.isInteger(count) || count < 0) throw new Error(`generateAlerts: count must be a whole number ≥ 0, not ${count}`);
   const rand = prng(seed);
   const from = toTicks(options.from, 'from');
@@ -249,13 +276,13 @@ export function* iterateAlerts(api: AlertApi, options: GenerateOptions): Generat
     const template = isHostile ? hostileJson : normalJson[i % normalJson.length]!;
     const base = JSON.parse(template) as Item;
     const at = timeOf(i);
+    const real = shape === 'real' && !isHostile;
+    const large = real && largeEvery !== undefined && largeEvery > 0 && (i + 1) % largeEvery === 0;
     let item: Item;
-    if (api === 'graph') item = graphItem(base, i, seed, at, rand);
-    else if (api === 'incidents') {
-      item = incidentItem(base, alertBases, i, seed, at, rand, { alertsPerIncident, approxBytes });
-    }
-    else if (api === 'mde') item = mdeItem(base, i, seed, at, rand);
-    else {
+    if (api === 'incidents') {
+      const options = { alertsPerIncident, approxBytes, real: shape === 'real' };
+      item = incidentItem(base, alertBases, i, seed, at, rand, options);
+    } else if (api === 'siem') {
       if (partsLeft === 0) {
         alertNo++;
         alertId = `da63850${String(seed).padStart(4, '0')}${String(alertNo).padStart(8, '0')}_${Math.floor(rand() * 2 ** 31)}`;
@@ -263,16 +290,18 @@ export function* iterateAlerts(api: AlertApi, options: GenerateOptions): Generat
         part = 0;
       }
       item = siemItem(base, alertId, part, at, rand);
+      if (real) item = realSiemDetection(item, { ...realContext(i, seed, at, rand, large), alertId, part });
       part++;
       partsLeft--;
-    }
+    } else if (real) item = REAL_SHAPES[api](base, realContext(i, seed, at, rand, large));
+    else item = api === 'graph' ? graphItem(base, i, seed, at, rand) : mdeItem(base, i, seed, at, rand);
     if (isHostile) {
       // Keep the hostile strings where the fixture put them.
       for (const field of ['title', 'AlertTitle', 'displayName', 'description', 'Description']) {
         if (field in hostile) item[field] = hostile[field];
       }
     }
-    if (api !== 'incidents') pad(item, descField, approxBytes, template.length);
+    if (api !== 'incidents') pad(item, descField, approxBytes, real ? toWireJson(item).length : template.length);
     yield item;
   }
 }

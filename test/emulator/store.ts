@@ -7,6 +7,7 @@
 import { formatApiTime, fromEpochMs, parseApiTime, type ApiTime } from '../../src/defender/api-time.js';
 import { ALERT_SHAPES, type AlertApi, type AlertShape } from './alert-shapes.js';
 import type { FieldValue, TimeBounds } from './odata-filter.js';
+import { toWireJson } from './real-shapes.js';
 
 export type { AlertApi } from './alert-shapes.js';
 
@@ -119,8 +120,8 @@ export class AlertTable {
     const group = this.shape.groupField === undefined ? undefined : alert[this.shape.groupField];
     return {
       key, id, time, timeText,
-      json: encode(JSON.stringify(alert)),
-      variant: alt ? encode(JSON.stringify(alt)) : undefined,
+      json: encode(toWireJson(alert)),
+      variant: alt ? encode(toWireJson(alt)) : undefined,
       fields, rank: hashKey(key), hidden,
       group: typeof group === 'string' ? group : undefined,
     };

@@ -34,9 +34,10 @@ export function testConfig(overrides: Partial<DefenderInputConfig> = {}): Defend
   };
 }
 
-/** The RawAlert a source hands over for one item's JSON text. */
+/** The RawAlert a source hands over for one item's JSON text (its id and time read as `id`, `lastUpdateDateTime`). */
 export function rawAlertOf(json: string): RawAlert {
-  return { json, value: JSON.parse(json) as Record<string, unknown> };
+  const value = JSON.parse(json) as Record<string, unknown>;
+  return { json, id: value.id, time: value.lastUpdateDateTime };
 }
 
 /** A time as the APIs print it: trailing zeros of the fraction dropped. */

@@ -39,7 +39,7 @@ async function runSubmitIndicator(run: ActionRun): Promise<void> {
   let target;
   try {
     target = await loadActionTarget({
-      accountParam: run.config.account, inputParam: run.config.input, purpose: 'submit_indicators', splunkd: run.splunkd,
+      accountParam: run.config.account, apiUrlParam: run.config.api_url, inputParam: run.config.input, purpose: 'submit_indicators', splunkd: run.splunkd,
       log: run.log, onSource: (source) => run.describeRun('input' in source ? source : { extra: source }),
     });
     run.describeRun({ extra: { dry_run: run.dryRun } });

@@ -35,7 +35,7 @@ async function runUpdateAlert(run: ActionRun): Promise<void> {
   let change;
   try {
     target = await loadActionTarget({
-      accountParam: run.config.account, inputParam: run.config.input, purpose: 'update_alerts', splunkd: run.splunkd,
+      accountParam: run.config.account, apiUrlParam: run.config.api_url, inputParam: run.config.input, purpose: 'update_alerts', splunkd: run.splunkd,
       log: run.log, onSource: (source) => run.describeRun('input' in source ? source : { extra: source }),
     });
     const parsed = parseAlertChange(run.config, target.family);

@@ -2,6 +2,7 @@
  * What every entry point does with `process` (entry files are the only code that touches it; this folder is not an
  * entry itself: build.mjs bundles only the .ts files directly in src/bin).
  */
+import { describeError } from '../../toolkit/error-info.js';
 
 /** Calls `handler` once on the first stop signal: SIGTERM (splunkd on *nix), SIGINT, SIGBREAK (CTRL_BREAK on Windows). */
 export function onStopSignal(handler: (signal: string) => void): void {
@@ -28,7 +29,7 @@ export function exitWhenDone(work: Promise<number>): void {
     },
     (error: unknown) => {
       settled = true;
-      process.stderr.write(`FATAL Unexpected failure: ${String((error as Error)?.stack ?? error).replace(/\s*\n\s*/g, ' | ')}\n`);
+      process.stderr.write(`FATAL Unexpected failure: ${describeError(error)}\n`);
       process.exitCode = 1;
     },
   );

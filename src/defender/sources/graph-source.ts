@@ -3,8 +3,6 @@ import type { AlertsSource, PageInfo, RawAlert, TimeWindow } from '../../ports.j
 import { buildGraphAlertsUrl, GRAPH_MAX_TOP } from '../alerts-query.js';
 import {
   checkNextLink,
-  checkPageLimit,
-  DEFAULT_MAX_PAGES_PER_WINDOW,
   positiveInteger,
   readPage,
   throwIfStopped,
@@ -22,12 +20,10 @@ const GRAPH_HEADERS = { Prefer: 'include-unknown-enum-members' };
 export class GraphSource implements AlertsSource {
   private readonly options: SourceOptions;
   private readonly top: number;
-  private readonly maxPages: number;
 
   constructor(options: SourceOptions) {
     this.options = options;
     this.top = Math.min(positiveInteger('pageSize', options.pageSize, GRAPH_MAX_TOP), GRAPH_MAX_TOP);
-    this.maxPages = positiveInteger('maxPagesPerWindow', options.maxPagesPerWindow, DEFAULT_MAX_PAGES_PER_WINDOW);
   }
 
   async *alerts(window: TimeWindow, options: { signal?: AbortSignal; onPage?: (info: PageInfo) => void }): AsyncGenerator<RawAlert> {
@@ -36,7 +32,6 @@ export class GraphSource implements AlertsSource {
     let url = buildGraphAlertsUrl(alertsUrl, window, { filter, top: this.top });
     const seen = new Set<string>([new URL(url).href]);
     for (let page = 1; ; page++) {
-      checkPageLimit(page, this.maxPages, url);
       const result = yield* readPage(http, log, { url, headers: GRAPH_HEADERS, shape: 'odata', keyFields: KEY_FIELDS, page }, signal);
       log.debug('Alerts page read', { api: 'graph', page, items: result.items, more: result.nextLink !== undefined });
       onPage?.({ page, items: result.items });

@@ -8,15 +8,7 @@ import type { IncidentsSource, PageInfo, RawAlert, RawIncident, TimeWindow } fro
 import { keyFieldsOf } from '../alert-version.js';
 import { buildGraphIncidentsUrl, INCIDENTS_MAX_TOP } from '../alerts-query.js';
 import { splitIncident } from '../incident-split.js';
-import {
-  checkNextLink,
-  checkPageLimit,
-  DEFAULT_MAX_PAGES_PER_WINDOW,
-  positiveInteger,
-  readPage,
-  throwIfStopped,
-  type SourceOptions,
-} from './page-reader.js';
+import { checkNextLink, positiveInteger, readPage, throwIfStopped, type SourceOptions } from './page-reader.js';
 
 /** Read straight from the bytes of each incident: its version key. */
 const KEY_FIELDS = keyFieldsOf('incidents');
@@ -28,12 +20,10 @@ const GRAPH_HEADERS = { Prefer: 'include-unknown-enum-members' };
 export class GraphIncidentsSource implements IncidentsSource {
   private readonly options: SourceOptions;
   private readonly top: number;
-  private readonly maxPages: number;
 
   constructor(options: SourceOptions) {
     this.options = options;
     this.top = Math.min(positiveInteger('pageSize', options.pageSize, INCIDENTS_MAX_TOP), INCIDENTS_MAX_TOP);
-    this.maxPages = positiveInteger('maxPagesPerWindow', options.maxPagesPerWindow, DEFAULT_MAX_PAGES_PER_WINDOW);
   }
 
   async *incidents(
@@ -45,7 +35,6 @@ export class GraphIncidentsSource implements IncidentsSource {
     let url = buildGraphIncidentsUrl(incidentsUrl, window, { filter, top: this.top });
     const seen = new Set<string>([new URL(url).href]);
     for (let page = 1; ; page++) {
-      checkPageLimit(page, this.maxPages, url);
       const items = readPage(
         http,
         log,
@@ -74,7 +63,7 @@ export class GraphIncidentsSource implements IncidentsSource {
   }
 }
 
-/** One served incident → the incident without `alerts`, and its alerts. */
+/** One served incident → the incident without `alerts`, and its alerts, each keyed as a graph alert. */
 export function toIncident(item: RawAlert, url: string): RawIncident {
   let parts;
   try {
@@ -82,19 +71,21 @@ export function toIncident(item: RawAlert, url: string): RawIncident {
   } catch (error) {
     throw malformed(`${(error as Error).message}`, url);
   }
-  const alerts = parts.alerts.map((json, i) => {
+  const { id: idField, time: timeField } = keyFieldsOf('graph');
+  const alerts = parts.alerts.map((json, i): RawAlert => {
     let value: unknown;
     try {
       value = JSON.parse(json);
     } catch {
-      throw malformed(`alert ${i + 1} of incident ${JSON.stringify(item.value.id)} is not valid JSON`, url);
+      throw malformed(`alert ${i + 1} of incident ${JSON.stringify(item.id)} is not valid JSON`, url);
     }
     if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-      throw malformed(`alert ${i + 1} of incident ${JSON.stringify(item.value.id)} is not a JSON object`, url);
+      throw malformed(`alert ${i + 1} of incident ${JSON.stringify(item.id)} is not a JSON object`, url);
     }
-    return { json, value: value as Record<string, unknown> };
+    const alert = value as Record<string, unknown>;
+    return { json, id: alert[idField], time: alert[timeField] };
   });
-  return { json: parts.incident, value: item.value, alerts };
+  return { json: parts.incident, id: item.id, time: item.time, alerts };
 }
 
 function malformed(reason: string, url: string): ApiError {

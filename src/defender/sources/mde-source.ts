@@ -12,8 +12,6 @@ import type { AlertsSource, PageInfo, RawAlert, TimeWindow } from '../../ports.j
 import { buildMdeAlertsUrl, MDE_MAX_TOP } from '../alerts-query.js';
 import {
   checkNextLink,
-  checkPageLimit,
-  DEFAULT_MAX_PAGES_PER_WINDOW,
   positiveInteger,
   readPage,
   throwIfStopped,
@@ -33,12 +31,10 @@ export function skipMarginOf(top: number): number {
 export class MdeSource implements AlertsSource {
   private readonly options: SourceOptions;
   private readonly top: number;
-  private readonly maxPages: number;
 
   constructor(options: SourceOptions) {
     this.options = options;
     this.top = Math.min(positiveInteger('pageSize', options.pageSize, MDE_MAX_TOP), MDE_MAX_TOP);
-    this.maxPages = positiveInteger('maxPagesPerWindow', options.maxPagesPerWindow, DEFAULT_MAX_PAGES_PER_WINDOW);
   }
 
   async *alerts(window: TimeWindow, options: { signal?: AbortSignal; onPage?: (info: PageInfo) => void }): AsyncGenerator<RawAlert> {
@@ -50,7 +46,6 @@ export class MdeSource implements AlertsSource {
     const seen = new Set<string>([new URL(url).href]);
     let serverPaging = false;
     for (let page = 1; ; page++) {
-      checkPageLimit(page, this.maxPages, url);
       const result = yield* readPage(http, log, { url, shape: 'odata', keyFields: KEY_FIELDS, page }, signal);
       log.debug('Alerts page read', { api: 'mde', page, items: result.items, skip, more: result.nextLink !== undefined });
       onPage?.({ page, items: result.items });

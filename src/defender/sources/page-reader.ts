@@ -4,6 +4,7 @@
  */
 import { AddonError, ApiError, AuthError, ConfigError, StoppedError } from '../../errors.js';
 import type { HttpClient, HttpResponse, Logger, RawAlert } from '../../ports.js';
+import type { AlertKeyFields } from '../alert-key-reader.js';
 import { readJsonArray, type JsonBodyShape } from '../json-array-stream.js';
 import { errorCodeOf } from '../../toolkit/error-info.js';
 
@@ -16,23 +17,19 @@ export interface SourceOptions {
   filter?: string;
   /** `$top`; defaults to the API's maximum (graph 1000, mde 10000) and is clamped to it. */
   pageSize?: number;
-  /** Safety net against paging that never ends: past this many pages in one window, ApiError `api_page_limit`. */
-  maxPagesPerWindow?: number;
   log: Logger;
 }
 
 /** How many times one page is requested when its body breaks off (reset, truncated) before giving up. */
 export const PAGE_ATTEMPTS = 3;
-/** Default page cap per window: a million Graph alerts, ten million MDE alerts. */
-export const DEFAULT_MAX_PAGES_PER_WINDOW = 1000;
 
 /** One page request. */
 export interface PageRequest {
   url: string;
   headers?: Record<string, string>;
   shape: JsonBodyShape;
-  /** The alert fields the caller keys versions by, read without parsing each alert (json-array-stream.ts). */
-  keyFields?: readonly string[];
+  /** The alert fields the caller keys versions by, read without parsing each alert (alert-key-reader.ts). */
+  keyFields: AlertKeyFields;
   /** 1-based page number within the window, for logs. */
   page: number;
 }
@@ -106,16 +103,18 @@ export function checkNextLink(nextLink: string, alertsUrl: string, seen: Set<str
   try {
     url = new URL(nextLink, alertsUrl);
   } catch {
-    throw new ApiError('api_invalid_next_link', `The API returned an @odata.nextLink that is not a URL: ${nextLink.slice(0, 200)}`, {
-      url: alertsUrl,
-    });
+    throw new ApiError(
+      'api_invalid_next_link',
+      `The API returned an @odata.nextLink that is not a URL: ${nextLink.slice(0, 200)}`,
+      { url: alertsUrl },
+    );
   }
   const expected = new URL(alertsUrl);
   if (url.origin !== expected.origin) {
     throw new ApiError(
       'api_invalid_next_link',
-      `The API returned an @odata.nextLink to ${url.origin}, not to ${expected.origin}; the add-on does not follow it ` +
-        'so that its token is never sent elsewhere. Check api_url and any proxy that rewrites responses.',
+      `The API returned an @odata.nextLink to ${url.origin}, not to ${expected.origin}; the add-on does not follow ` +
+        'it so that its token is never sent elsewhere. Check api_url and any proxy that rewrites responses.',
       { url: alertsUrl },
     );
   }
@@ -123,8 +122,8 @@ export function checkNextLink(nextLink: string, alertsUrl: string, seen: Set<str
   if (seen.has(absolute)) {
     throw new ApiError(
       'api_paging_loop',
-      'The API returned an @odata.nextLink it had already returned in this time window (a paging loop); stopped reading ' +
-        'this window. The next run tries again.',
+      'The API returned an @odata.nextLink it had already returned in this time window (a paging loop); stopped ' +
+        'reading this window. The next run tries again.',
       { url: absolute },
     );
   }
@@ -132,25 +131,20 @@ export function checkNextLink(nextLink: string, alertsUrl: string, seen: Set<str
   return absolute;
 }
 
-/** Throws ApiError `api_page_limit` before a page past the cap is requested. */
-export function checkPageLimit(page: number, maxPages: number, url: string): void {
-  if (page <= maxPages) return;
-  throw new ApiError(
-    'api_page_limit',
-    `Read ${maxPages} pages in one time window without reaching the end; stopped to avoid paging forever. If the ` +
-      'tenant really has that many alert updates, narrow the input with a filter.',
-    { url },
-  );
-}
-
 /** Validates a constructor option that must be a whole number ≥ 1. */
 export function positiveInteger(name: string, value: number | undefined, fallback: number): number {
   if (value === undefined) return fallback;
-  if (!Number.isSafeInteger(value) || value < 1) throw new RangeError(`${name} must be a whole number ≥ 1, not ${value}`);
+  if (!Number.isSafeInteger(value) || value < 1) {
+    throw new RangeError(`${name} must be a whole number ≥ 1, not ${value}`);
+  }
   return value;
 }
 
-async function sendStoppable(http: HttpClient, request: PageRequest, signal: AbortSignal | undefined): Promise<HttpResponse> {
+async function sendStoppable(
+  http: HttpClient,
+  request: PageRequest,
+  signal: AbortSignal | undefined,
+): Promise<HttpResponse> {
   try {
     return await http.send({ url: request.url, method: 'GET', headers: request.headers, idempotent: true, signal });
   } catch (error) {
@@ -170,13 +164,15 @@ function isBodyFailureWorthRetrying(error: unknown): boolean {
 function asApiError(error: unknown, url: string, attempts: number): unknown {
   if (!isBodyFailureWorthRetrying(error)) return error;
   // The network error's own message is left out: proxies put credentials in theirs. Its code says enough.
-  const last = error instanceof AddonError && error.cause !== undefined ? `${error.code}, ${errorCodeOf(error.cause)}` : errorCodeOf(error);
+  const last =
+    error instanceof AddonError && error.cause !== undefined
+      ? `${error.code}, ${errorCodeOf(error.cause)}`
+      : errorCodeOf(error);
   return new ApiError(
     'api_body_interrupted',
-    `The alerts response broke off or stalled mid-body ${attempts} times in a row (last: ${last}); the next run reads ` +
-      'this window again, nothing is lost. If this persists, check the network path to the API (proxy, firewall idle ' +
-      'timeouts) and request_timeout_s.',
+    `The alerts response broke off or stalled mid-body ${attempts} times in a row (last: ${last}); the next run ` +
+      'reads this window again, nothing is lost. If this persists, check the network path to the API (proxy, ' +
+      'firewall idle timeouts) and request_timeout_s.',
     { url, cause: error },
   );
 }
-

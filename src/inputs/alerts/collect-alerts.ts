@@ -146,7 +146,7 @@ export async function collectAlerts(deps: CollectDeps): Promise<CollectResult> {
   const writeNestedAlerts = async (item: Item, servedIn: ApiTime) => {
     if (!('alerts' in item) || !config.includeAlerts) return;
     for (const alert of item.alerts) {
-      const version = versionOf('graph', alert.value);
+      const version = versionOf('graph', alert);
       if ('problem' in version) {
         stats.invalid++;
         log.warn(`Alert inside an incident emitted without de-duplication: ${version.problem}`, {
@@ -222,7 +222,7 @@ export async function collectAlerts(deps: CollectDeps): Promise<CollectResult> {
       let maxTimeRead: ApiTime | undefined;
       for await (const item of read(window)) {
         served++;
-        const version = versionOf(config.api, item.value);
+        const version = versionOf(config.api, item);
         if ('problem' in version) {
           await writeUnkeyed(item, version.problem);
           await writeNestedAlerts(item, now);
@@ -287,7 +287,7 @@ export async function collectAlerts(deps: CollectDeps): Promise<CollectResult> {
       replayWritten = new VersionSet(progress.seen);
       for await (const item of read(window)) {
         served++;
-        const version = versionOf(config.api, item.value);
+        const version = versionOf(config.api, item);
         if ('problem' in version) {
           await writeUnkeyed(item, version.problem);
           await writeNestedAlerts(item, now);

@@ -8,6 +8,7 @@ import { openAccountForm } from './account-form.js';
 import { runCheck } from './account-check-client.js';
 import { el, notice, replaceChildren } from './dom.js';
 import { deleteSecret, entriesOf, type FeedEntry, type Splunkd } from './splunk-web.js';
+import { errorInfo } from '../../toolkit/error-info.js';
 
 export interface TabContext {
   splunkd: Splunkd;
@@ -36,7 +37,7 @@ export function createAccountsTab(context: TabContext): { element: HTMLElement; 
     try {
       accounts = entriesOf(await splunkd.get(`configs/conf-${ACCOUNT_CONF}`)).filter((e) => e.name !== 'default');
     } catch (error) {
-      replaceChildren(status, notice('error', (error as Error).message, 'accounts-error'));
+      replaceChildren(status, notice('error', errorInfo(error).message, 'accounts-error'));
       return;
     }
     try {
@@ -126,7 +127,7 @@ export function createAccountsTab(context: TabContext): { element: HTMLElement; 
         await deleteSecret(splunkd, accountSecretUser(name));
         outcome = notice('success', `Account ${name} deleted, with its stored secret.`, 'accounts-deleted');
       } catch (error) {
-        outcome = notice('error', (error as Error).message, 'accounts-error');
+        outcome = notice('error', errorInfo(error).message, 'accounts-error');
       }
       dialog.close();
       await load();

@@ -4,6 +4,7 @@ import { LOG_LEVELS } from '../../toolkit/log-levels.js';
 import { el, notice, replaceChildren } from './dom.js';
 import type { TabContext } from './accounts-tab.js';
 import { entriesOf } from './splunk-web.js';
+import { errorInfo } from '../../toolkit/error-info.js';
 
 export function createLoggingTab({ splunkd, readOnly }: TabContext): { element: HTMLElement; load(): Promise<void> } {
   const status = el('div', { class: 'tab-status', 'data-testid': 'logging-status' });
@@ -21,7 +22,7 @@ export function createLoggingTab({ splunkd, readOnly }: TabContext): { element: 
       const value = typeof entry?.content.log_level === 'string' ? entry.content.log_level.toUpperCase() : 'INFO';
       level.value = value === 'WARNING' ? 'WARN' : value;
     } catch (error) {
-      replaceChildren(status, notice('error', (error as Error).message));
+      replaceChildren(status, notice('error', errorInfo(error).message));
     }
   }
 
@@ -32,7 +33,7 @@ export function createLoggingTab({ splunkd, readOnly }: TabContext): { element: 
       await splunkd.post(`configs/conf-${SETTINGS_CONF}/logging`, { log_level: level.value });
       replaceChildren(status, notice('success', `Log level ${level.value} saved: inputs and actions use it from their next run.`, 'logging-saved'));
     } catch (error) {
-      replaceChildren(status, notice('error', (error as Error).message, 'logging-error'));
+      replaceChildren(status, notice('error', errorInfo(error).message, 'logging-error'));
     } finally {
       save.disabled = readOnly;
     }

@@ -8,6 +8,7 @@ import { el, notice, replaceChildren } from './dom.js';
 import { createLoggingTab } from './logging-tab.js';
 import { createProxyTab } from './proxy-tab.js';
 import { createSplunkd, entriesOf, webPrefix, type Splunkd } from './splunk-web.js';
+import { errorInfo } from '../../toolkit/error-info.js';
 
 declare global {
   interface Window {
@@ -80,7 +81,7 @@ async function readAccess(splunkd: Splunkd): Promise<{ readOnly: boolean; user: 
     const capabilities = Array.isArray(content.capabilities) ? content.capabilities : [];
     return { readOnly: !capabilities.includes(ADMIN_CAPABILITY), user: typeof content.username === 'string' ? content.username : 'unknown' };
   } catch (error) {
-    return { readOnly: true, user: 'unknown', error: (error as Error).message };
+    return { readOnly: true, user: 'unknown', error: errorInfo(error).message };
   }
 }
 

@@ -8,6 +8,7 @@ import { isProxyUrl } from '../../config/proxy-url.js';
 import { el, notice, replaceChildren } from './dom.js';
 import type { TabContext } from './accounts-tab.js';
 import { deleteSecret, entriesOf, storeSecret } from './splunk-web.js';
+import { errorInfo } from '../../toolkit/error-info.js';
 
 type ProxyField = 'proxy_url' | 'proxy_username' | 'proxy_password';
 
@@ -60,7 +61,7 @@ export function createProxyTab({ splunkd, readOnly }: TabContext): { element: HT
         replaceChildren(status, notice('warning', 'The configured proxy URL holds a user and password (not shown). Enter the URL, user and password here to store the password encrypted instead.'));
       }
     } catch (error) {
-      replaceChildren(status, notice('error', (error as Error).message));
+      replaceChildren(status, notice('error', errorInfo(error).message));
     }
   }
 
@@ -78,7 +79,7 @@ export function createProxyTab({ splunkd, readOnly }: TabContext): { element: HT
       else if (password.value !== '') await storeSecret(splunkd, PROXY_SECRET_USER, password.value);
       replaceChildren(status, notice('success', proxyUrl === '' ? 'Saved: no proxy.' : 'Proxy saved. Inputs and actions use it from their next run.', 'proxy-saved'));
     } catch (error) {
-      replaceChildren(status, notice('error', (error as Error).message, 'proxy-error'));
+      replaceChildren(status, notice('error', errorInfo(error).message, 'proxy-error'));
     } finally {
       password.value = '';
       save.disabled = readOnly;

@@ -9,10 +9,17 @@ import { type Conf, parseConf } from '../../../src/config/app-settings.js';
 
 export const repoRoot = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
 
+/**
+ * Where the knowledge objects under test (default/*.conf, default/data/ui) are read from: this checkout, unless
+ * TA_KNOWLEDGE_ROOT names another tree. That is how a test is shown to fail on an older version of the app, e.g.
+ * `git archive d8041b5 default | tar -x -C /tmp/old && TA_KNOWLEDGE_ROOT=/tmp/old npx mocha test/app/cim-fields.test.ts`.
+ */
+export const knowledgeRoot = process.env.TA_KNOWLEDGE_ROOT ?? repoRoot;
+
 /** default/<name>.conf, parsed. */
 export function readDefaultConf(name: string): Conf {
   const file = `default/${name}.conf`;
-  return parseConf({ file, text: readFileSync(join(repoRoot, file), 'utf8') });
+  return parseConf({ file, text: readFileSync(join(knowledgeRoot, file), 'utf8') });
 }
 
 /** One alert shape: the sample file and the API whose alerts it holds. */

@@ -15,7 +15,7 @@ export interface SplRefs {
   fields: string[];
 }
 
-const SEARCH_META = new Set(['index', 'sourcetype', 'eventtype', 'source', 'host']);
+const SEARCH_META = new Set(['index', 'sourcetype', 'eventtype', 'source', 'host', '_index_earliest', '_index_latest']);
 const STATS_COMMANDS = new Set(['stats', 'timechart', 'chart', 'streamstats', 'eventstats']);
 
 /** Splits on a separator outside "quotes", `backticks` and (parentheses). */
@@ -46,9 +46,53 @@ function splitTop(text: string, separator: string): string[] {
   return parts;
 }
 
-/** Reads one query. */
+/** Takes the `[subsearch]`es out of a query: the query with each replaced by a space, and the subsearches. */
+function extractSubsearches(query: string): { outer: string; subsearches: string[] } {
+  const subsearches: string[] = [];
+  let outer = '';
+  let depth = 0;
+  let quote: string | undefined;
+  let current = '';
+  for (let i = 0; i < query.length; i++) {
+    const c = query[i] ?? '';
+    if (quote) {
+      if (c === quote) quote = undefined;
+      if (depth > 0) current += c;
+      else outer += c;
+      continue;
+    }
+    if (c === '"' || c === '`') quote = c;
+    if (c === '[') {
+      if (depth++ > 0) current += c;
+      continue;
+    }
+    if (c === ']' && depth > 0) {
+      if (--depth === 0) {
+        subsearches.push(current.trim());
+        current = '';
+        outer += ' ';
+      } else current += c;
+      continue;
+    }
+    if (depth > 0) current += c;
+    else outer += c;
+  }
+  return { outer, subsearches };
+}
+
+/** Reads one query (its subsearches included). */
 export function analyseSpl(query: string): SplRefs {
   const refs: SplRefs = { macros: [], sourcetypes: [], eventtypes: [], indexes: [], fields: [] };
+  const { outer, subsearches } = extractSubsearches(query);
+  for (const sub of subsearches) {
+    const inner = analyseSpl(sub.replace(/^search\s+/, ''));
+    refs.macros.push(...inner.macros);
+    refs.sourcetypes.push(...inner.sourcetypes);
+    refs.eventtypes.push(...inner.eventtypes);
+    refs.indexes.push(...inner.indexes);
+    refs.fields.push(...inner.fields);
+  }
+  query = outer;
   const defined = new Set<string>();
   const read = (field: string) => {
     const name = field.replace(/^"|"$/g, '');

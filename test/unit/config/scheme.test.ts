@@ -35,6 +35,10 @@ describe('config/scheme', () => {
     expect(scheme.streamingMode).to.equal('xml');
   });
 
+  it('warns on the inputs page that an input enabled on a search-head cluster runs on every member', () => {
+    expect(buildScheme().description).to.match(/search-head cluster runs on every member/);
+  });
+
   it('declares every contract argument, and only those, each with a title and a description', () => {
     const args = buildScheme().args;
     expect(args.map((arg) => arg.name).sort()).to.deep.equal(Object.keys(CONTRACT_ARGS).sort());

@@ -1,11 +1,20 @@
 import { expect } from 'chai';
 import { ApiError } from '../../../src/errors.js';
+import type { AlertKeyFields } from '../../../src/defender/alert-key-reader.js';
 import {
   JsonArraySplitter,
   readJsonArray,
   stripJsonWhitespace,
   type JsonBodyShape,
 } from '../../../src/defender/json-array-stream.js';
+import type { RawAlert } from '../../../src/ports.js';
+
+/** The Graph key fields: the tests of the splitting itself do not depend on them. */
+const KEYS: AlertKeyFields = { id: 'id', time: 'lastUpdateDateTime' };
+
+function splitter(shape: JsonBodyShape, keyFields: AlertKeyFields = KEYS): JsonArraySplitter {
+  return new JsonArraySplitter(shape, { keyFields });
+}
 
 interface Split {
   alerts: string[];
@@ -15,14 +24,14 @@ interface Split {
 /** Feeds `body` in chunks of the given sizes (cycled) and collects the alert texts and nextLink. */
 function split(body: string | Buffer, shape: JsonBodyShape, sizes: number[] = [body.length || 1]): Split {
   const bytes = Buffer.isBuffer(body) ? body : Buffer.from(body);
-  const splitter = new JsonArraySplitter(shape);
+  const split = splitter(shape);
   const alerts: string[] = [];
   for (let pos = 0, i = 0; pos < bytes.length; i++) {
     const size = sizes[i % sizes.length]!;
-    for (const alert of splitter.push(bytes.subarray(pos, pos + size))) alerts.push(alert.json);
+    for (const alert of split.push(bytes.subarray(pos, pos + size))) alerts.push(alert.json);
     pos += size;
   }
-  const end = splitter.end();
+  const end = split.end();
   return end.nextLink === undefined ? { alerts } : { alerts, nextLink: end.nextLink };
 }
 
@@ -58,11 +67,13 @@ describe('json-array-stream', () => {
       });
     });
 
-    it('parses each element into its value', () => {
-      const splitter = new JsonArraySplitter('array');
-      const [alert] = splitter.push(Buffer.from('[{"FullId":"a:b","Nested":{"x":[1,2]}}]'));
-      expect(alert!.value).to.deep.equal({ FullId: 'a:b', Nested: { x: [1, 2] } });
-      expect(splitter.end()).to.deep.equal({});
+    it('hands out each element as text that JSON.parse reads back into it, with its key fields', () => {
+      const siem = splitter('array', { id: 'FullId', time: 'LastProcessedTimeUtc' });
+      const [alert] = siem.push(Buffer.from('[{"FullId":"a:b","LastProcessedTimeUtc":"t","Nested":{"x":[1,2]}}]'));
+      const element = { FullId: 'a:b', LastProcessedTimeUtc: 't', Nested: { x: [1, 2] } };
+      expect(JSON.parse(alert!.json)).to.deep.equal(element);
+      expect(alert).to.deep.include({ id: 'a:b', time: 't' });
+      expect(siem.end()).to.deep.equal({});
     });
 
     it('reads an empty array as no alerts', () => {
@@ -88,7 +99,11 @@ describe('json-array-stream', () => {
       const alert = '{"t":"</data>]]><![CDATA[&amp;","u":"\u2028\u2029","c":"\\u0000\\u001b\\u0007"}';
       const result = split(`[${alert}]`, 'array', [3, 7]);
       expect(result.alerts).to.deep.equal([alert]);
-      expect(JSON.parse(result.alerts[0]!)).to.deep.equal({ t: '</data>]]><![CDATA[&amp;', u: '\u2028\u2029', c: '\u0000\u001b\u0007' });
+      expect(JSON.parse(result.alerts[0]!)).to.deep.equal({
+        t: '</data>]]><![CDATA[&amp;',
+        u: '\u2028\u2029',
+        c: '\u0000\u001b\u0007',
+      });
     });
 
     it('skips a UTF-8 byte-order mark, even one split across chunks', () => {
@@ -100,7 +115,8 @@ describe('json-array-stream', () => {
   describe('OData object (graph, mde)', () => {
     it('yields the value array and captures a nextLink that comes after it', () => {
       const body =
-        '{"@odata.context":"https://graph.microsoft.com/v1.0/$metadata#security/alerts_v2","value":[{"id":"1"},{"id":"2"}],' +
+        '{"@odata.context":"https://graph.microsoft.com/v1.0/$metadata#security/alerts_v2",' +
+        '"value":[{"id":"1"},{"id":"2"}],' +
         '"@odata.nextLink":"https://graph.microsoft.com/v1.0/security/alerts_v2?$top=2&$skiptoken=a%2Bb\\/c"}';
       expectSameAtEverySplit(body, 'odata', {
         alerts: ['{"id":"1"}', '{"id":"2"}'],
@@ -133,14 +149,22 @@ describe('json-array-stream', () => {
 
   describe('bodies that are not the expected JSON', () => {
     it('rejects an HTML error page, quoting its start on one line', () => {
-      const html = '<!DOCTYPE html>\n<html>\r\n<head><title>502 Bad Gateway</title></head>\n<body>' + 'x'.repeat(500) + '</body></html>';
-      const error = expectApiError(() => split(html, 'odata'), 'api_invalid_body', /expected a JSON object.*<!DOCTYPE html> <html> <head><title>502 Bad Gateway/);
+      const html =
+        '<!DOCTYPE html>\n<html>\r\n<head><title>502 Bad Gateway</title></head>\n<body>' +
+        'x'.repeat(500) +
+        '</body></html>';
+      const error = expectApiError(
+        () => split(html, 'odata'),
+        'api_invalid_body',
+        /expected a JSON object.*<!DOCTYPE html> <html> <head><title>502 Bad Gateway/,
+      );
       expect(error.message).to.not.match(/[\r\n]/);
       expect(error.message.length).to.be.below(300);
     });
 
     it('quotes the start of a non-JSON body even when it arrives in small chunks', () => {
-      const error = expectApiError(() => split('Service Unavailable: upstream connect error', 'array', [3]), 'api_invalid_body');
+      const body = 'Service Unavailable: upstream connect error';
+      const error = expectApiError(() => split(body, 'array', [3]), 'api_invalid_body');
       expect(error.message).to.contain('Service Unavailable: upstream connect error');
     });
 
@@ -150,7 +174,8 @@ describe('json-array-stream', () => {
     });
 
     it('rejects an object where the siem array belongs', () => {
-      expectApiError(() => split('{"error":{"code":"Forbidden"}}', 'array'), 'api_invalid_body', /expected a JSON array.*Forbidden/);
+      const forbidden = '{"error":{"code":"Forbidden"}}';
+      expectApiError(() => split(forbidden, 'array'), 'api_invalid_body', /expected a JSON array.*Forbidden/);
     });
 
     it('rejects an OData object without a value array', () => {
@@ -160,7 +185,8 @@ describe('json-array-stream', () => {
 
     for (const element of ['42', '"text"', 'null', '[{"a":1}]', 'true']) {
       it(`rejects an element that is not an object: ${element}`, () => {
-        expectApiError(() => split(`[{"a":1},${element}]`, 'array'), 'api_invalid_body', /alert 2 is not a JSON object/);
+        const body = `[{"a":1},${element}]`;
+        expectApiError(() => split(body, 'array'), 'api_invalid_body', /alert 2 is not a JSON object/);
       });
     }
 
@@ -192,9 +218,9 @@ describe('json-array-stream', () => {
     }
 
     it('still yields the alerts that were complete before the cut', () => {
-      const splitter = new JsonArraySplitter('array');
-      expect(splitter.push(Buffer.from('[{"a":1},{"b":')).map((a) => a.json)).to.deep.equal(['{"a":1}']);
-      expectApiError(() => splitter.end(), 'api_truncated_body');
+      const array = splitter('array');
+      expect(array.push(Buffer.from('[{"a":1},{"b":')).map((a) => a.json)).to.deep.equal(['{"a":1}']);
+      expectApiError(() => array.end(), 'api_truncated_body');
     });
   });
 
@@ -204,7 +230,7 @@ describe('json-array-stream', () => {
         yield Buffer.from('{"value":[{"id":"1"},');
         yield Buffer.from('{"id":"2"}],"@odata.nextLink":"https://h/2"}');
       }
-      const iterator = readJsonArray(body(), 'odata', { url: 'https://h/1' });
+      const iterator = readJsonArray(body(), 'odata', { url: 'https://h/1', keyFields: KEYS });
       const seen: string[] = [];
       let result = await iterator.next();
       while (!result.done) {
@@ -222,8 +248,8 @@ describe('json-array-stream', () => {
         released = true;
         yield Buffer.from('{"id":"2"}]');
       }
-      const first = await readJsonArray(body(), 'array').next();
-      expect(first.value).to.deep.include({ json: '{"id":"1"}' });
+      const first = await readJsonArray(body(), 'array', { keyFields: KEYS }).next();
+      expect(first.value).to.deep.equal({ json: '{"id":"1"}', id: '1', time: undefined });
       expect(released).to.equal(false);
     });
 
@@ -232,7 +258,7 @@ describe('json-array-stream', () => {
         yield Buffer.from('[{"a":');
       }
       try {
-        for await (const _ of readJsonArray(body(), 'array', { url: 'https://h/api/alerts' })) void _;
+        for await (const _ of readJsonArray(body(), 'array', { url: 'https://h/api/alerts', keyFields: KEYS })) void _;
         expect.fail('should throw');
       } catch (error) {
         expect(error).to.be.instanceOf(ApiError).with.property('url', 'https://h/api/alerts');
@@ -258,74 +284,117 @@ describe('json-array-stream', () => {
     expect(result.nextLink).to.equal('https://h/n');
   });
 
-  describe('key fields read without parsing (keyFields)', () => {
-    const KEYS = ['id', 'lastUpdateDateTime'] as const;
-
-    /** Splits with keyFields, cut at `sizes`, and returns each alert's value. */
-    function values(body: string, sizes?: number[]): Record<string, unknown>[] {
+  describe('key fields read without parsing (alert-key-reader)', () => {
+    /** Splits with the Graph key fields, cut at `sizes` (cycled), and returns each alert's key fields. */
+    function keysOf(body: string, sizes?: number[]): Pick<RawAlert, 'id' | 'time'>[] {
       const bytes = Buffer.from(body);
-      const splitter = new JsonArraySplitter('odata', { keyFields: KEYS });
-      const out: Record<string, unknown>[] = [];
+      const odata = splitter('odata');
+      const out: Pick<RawAlert, 'id' | 'time'>[] = [];
       const chunks = sizes ?? [bytes.length];
       for (let pos = 0, i = 0; pos < bytes.length; i++) {
         const size = chunks[i % chunks.length]!;
-        for (const alert of splitter.push(bytes.subarray(pos, pos + size))) out.push(alert.value);
+        for (const { id, time } of odata.push(bytes.subarray(pos, pos + size))) out.push({ id, time });
         pos += size;
       }
-      splitter.end();
+      odata.end();
       return out;
     }
 
-    /**
-     * The key fields when both are strings, else the whole alert: what a caller can rely on, whether the splitter took
-     * the fast path (only the key fields) or parsed the alert (everything).
-     */
-    function keyed(alerts: unknown[]): Record<string, unknown>[] {
-      return alerts.map((alert) => {
-        const a = alert as Record<string, unknown>;
-        return typeof a.id === 'string' && typeof a.lastUpdateDateTime === 'string' ? { id: a.id, lastUpdateDateTime: a.lastUpdateDateTime } : a;
-      });
+    /** What JSON.parse reads as each alert's key fields. */
+    function parsedKeys(body: string): Pick<RawAlert, 'id' | 'time'>[] {
+      const alerts = (JSON.parse(body) as { value: Record<string, unknown>[] }).value;
+      return alerts.map((alert) => ({ id: alert.id, time: alert.lastUpdateDateTime }));
+    }
+
+    /** The alert texts JSON.parse is called on while `run` runs (the envelope's keys and links are not counted). */
+    function alertsParsedDuring(run: () => void): string[] {
+      const parse = JSON.parse;
+      const parsed: string[] = [];
+      JSON.parse = (text: string, reviver?: (this: unknown, key: string, value: unknown) => unknown): unknown => {
+        if (text.startsWith('{')) parsed.push(text);
+        return parse(text, reviver);
+      };
+      try {
+        run();
+      } finally {
+        JSON.parse = parse;
+      }
+      return parsed;
     }
 
     const tricky = [
       // The plain case, with nested objects whose own `id` keys must not be taken for the alert's.
-      { evidence: [{ id: 'nested-1', lastUpdateDateTime: 'nested' }], id: 'a1', title: 'x, y: {z}', lastUpdateDateTime: '2024-05-01T10:00:00.1234567Z' },
+      {
+        evidence: [{ id: 'nested-1', lastUpdateDateTime: 'nested' }],
+        id: 'a1',
+        title: 'x, y: {z}',
+        lastUpdateDateTime: '2024-05-01T10:00:00.1234567Z',
+      },
       // Escapes in the value, a key that looks like ours inside a string, the key last.
       { title: '"id":"fake"', lastUpdateDateTime: '2024-05-01T10:00:01Z', id: 'a\u00e9"2\\' },
-      // A duplicate key: the last one counts, as for JSON.parse.
-      { id: 'first', lastUpdateDateTime: '2024-05-01T10:00:02Z', id2: 1, ...{} },
       // Not strings: the alert is parsed whole, so versionOf sees what it is.
       { id: 42, lastUpdateDateTime: '2024-05-01T10:00:03Z' },
       { id: 'a5', lastUpdateDateTime: null },
       // A field missing.
       { id: 'a6' },
-      { id: 'a7', lastUpdateDateTime: '2024-05-01T10:00:04Z', comments: [{ id: 'c', lastUpdateDateTime: 'c' }] },
+      // A key field whose value is an object: its own strings are not the field's value.
+      { id: 'a7', lastUpdateDateTime: { at: '2024-05-01T10:00:04Z' } },
+      { id: 'a8', lastUpdateDateTime: '2024-05-01T10:00:05Z', comments: [{ id: 'c', lastUpdateDateTime: 'c' }] },
     ];
 
     it('agrees with JSON.parse on every alert, whichever byte the chunks are cut at', () => {
       const body = JSON.stringify({ '@odata.context': 'ctx', value: tricky, id: 'response-level' });
-      const want = keyed(JSON.parse(body).value);
-      expect(values(body), 'one chunk: the fast path gives just the key fields').to.deep.equal(want);
-      expect(keyed(values(body, [1])), 'byte by byte').to.deep.equal(want);
-      for (let cut = 1; cut < body.length; cut += 3) expect(keyed(values(body, [cut, 7])), `cut at ${cut}`).to.deep.equal(want);
+      const want = parsedKeys(body);
+      expect(keysOf(body), 'one chunk').to.deep.equal(want);
+      expect(keysOf(body, [1]), 'byte by byte').to.deep.equal(want);
+      for (let cut = 1; cut < body.length; cut++) {
+        expect(keysOf(body, [cut, body.length]), `cut at ${cut}`).to.deep.equal(want);
+        expect(keysOf(body, [cut, 7]), `cut at ${cut}, then every 7 bytes`).to.deep.equal(want);
+      }
+    });
+
+    it("parses only the alerts whose key fields are not plain strings at the alert's own level", () => {
+      const body = JSON.stringify({ value: tricky });
+      const want = parsedKeys(body);
+      const parsed = alertsParsedDuring(() => expect(keysOf(body)).to.deep.equal(want));
+      expect(parsed).to.deep.equal(tricky.slice(2, 6).map((alert) => JSON.stringify(alert)));
+    });
+
+    it('parses an alert whose key or value is cut by a chunk boundary', () => {
+      const body = '{"value":[{"id":"a1","lastUpdateDateTime":"t1"}]}';
+      const cut = body.indexOf('Update');
+      const parsed = alertsParsedDuring(() => {
+        expect(keysOf(body, [cut, body.length])).to.deep.equal([{ id: 'a1', time: 't1' }]);
+      });
+      expect(parsed).to.deep.equal(['{"id":"a1","lastUpdateDateTime":"t1"}']);
     });
 
     it('takes the last of duplicate keys and unescapes escaped values', () => {
       const body = '{"value":[{"id":"first","lastUpdateDateTime":"t1","id":"se\\\\c\\"ond"}]}';
-      expect(values(body)).to.deep.equal([{ id: 'se\\c"ond', lastUpdateDateTime: 't1' }]);
+      const want = [{ id: 'se\\c"ond', time: 't1' }];
+      expect(parsedKeys(body)).to.deep.equal(want);
+      expect(alertsParsedDuring(() => expect(keysOf(body)).to.deep.equal(want))).to.deep.equal([]);
+      // A cut inside the second key or value must not leave the first one standing.
+      for (let cut = 1; cut < body.length; cut++) {
+        expect(keysOf(body, [cut, body.length]), `cut at ${cut}`).to.deep.equal(want);
+      }
     });
 
     it('parses the alert whole when a key is written with an escape (it cannot be matched on bytes)', () => {
-      const body = '{"value":[{"\u0069d":"escaped-key","lastUpdateDateTime":"t"}]}';
-      expect(values(body)).to.deep.equal([{ id: 'escaped-key', lastUpdateDateTime: 't' }]);
+      const body = '{"value":[{"\\u0069d":"escaped-key","lastUpdateDateTime":"t"}]}';
+      expect(keysOf(body)).to.deep.equal([{ id: 'escaped-key', time: 't' }]);
     });
 
     it('keeps the exact text of the alert on the fast path, whitespace removed as before', () => {
-      const splitter = new JsonArraySplitter('array', { keyFields: ['FullId', 'LastProcessedTimeUtc'] });
-      const [alert] = splitter.push(Buffer.from('[ { "FullId" : "f:1" , "LastProcessedTimeUtc" : "2024-05-01T10:00:00Z", "n": [1, 2] } ]'));
-      splitter.end();
-      expect(alert!.json).to.equal('{"FullId":"f:1","LastProcessedTimeUtc":"2024-05-01T10:00:00Z","n":[1,2]}');
-      expect(alert!.value).to.deep.equal({ FullId: 'f:1', LastProcessedTimeUtc: '2024-05-01T10:00:00Z' });
+      const siem = splitter('array', { id: 'FullId', time: 'LastProcessedTimeUtc' });
+      const body = '[ { "FullId" : "f:1" , "LastProcessedTimeUtc" : "2024-05-01T10:00:00Z", "n": [1, 2] } ]';
+      const [alert] = siem.push(Buffer.from(body));
+      siem.end();
+      expect(alert).to.deep.equal({
+        json: '{"FullId":"f:1","LastProcessedTimeUtc":"2024-05-01T10:00:00Z","n":[1,2]}',
+        id: 'f:1',
+        time: '2024-05-01T10:00:00Z',
+      });
     });
   });
 });

@@ -36,8 +36,8 @@ describe('GraphIncidentsSource', () => {
     const source = new GraphIncidentsSource({ http, log: new MemoryLogger(), alertsUrl: BASE, pageSize: 1000 });
     const items = await read(source);
     expect(http.urls).to.deep.equal([FIRST, NEXT]);
-    expect(items.map((i) => i.value.id)).to.deep.equal(['1', '2', '3']);
-    expect(items.map((i) => i.alerts.map((a) => a.value.id))).to.deep.equal([['a', 'b'], [], ['c']]);
+    expect(items.map((i) => i.id)).to.deep.equal(['1', '2', '3']);
+    expect(items.map((i) => i.alerts.map((a) => a.id))).to.deep.equal([['a', 'b'], [], ['c']]);
     for (const request of http.requests)
       expect(request.headers).to.deep.include({ Prefer: 'include-unknown-enum-members' });
   });

@@ -28,7 +28,8 @@ describe('SiemSource', () => {
     const body = [detection(0), detection(1), detection(2)];
     const http = new FakeHttpClient().on(CLOSED, { body });
     const { alerts, pages } = await collect(source(http));
-    expect(alerts.map((alert) => alert.value.FullId)).to.deep.equal(body.map((d) => d.FullId));
+    expect(alerts.map((alert) => alert.id)).to.deep.equal(body.map((d) => d.FullId));
+    expect(alerts.map((alert) => alert.time)).to.deep.equal(body.map((d) => d.LastProcessedTimeUtc));
     expect(alerts[1]!.json).to.equal(JSON.stringify(body[1]));
     expect(pages).to.deep.equal([{ page: 1, items: 3 }]);
     expect(http.urls).to.deep.equal([CLOSED]);
@@ -62,7 +63,7 @@ describe('SiemSource', () => {
     const body = JSON.stringify([detection(0), detection(1)]);
     const http = new FakeHttpClient().on(CLOSED, { body, cutAt: body.length - 1 }, { body });
     const { alerts, pages } = await collect(source(http));
-    expect(alerts.map((alert) => alert.value.FullId)).to.deep.equal([
+    expect(alerts.map((alert) => alert.id)).to.deep.equal([
       detection(0).FullId,
       detection(1).FullId,
       detection(0).FullId,

@@ -21,7 +21,9 @@ export function graphAlerts(prefix: string, count: number): Record<string, unkno
 
 /** An OData page body. */
 export function odataPage(value: unknown[], nextLink?: string): object {
-  return nextLink === undefined ? { '@odata.context': 'ctx', value } : { '@odata.context': 'ctx', value, '@odata.nextLink': nextLink };
+  return nextLink === undefined
+    ? { '@odata.context': 'ctx', value }
+    : { '@odata.context': 'ctx', value, '@odata.nextLink': nextLink };
 }
 
 /** Everything a source yields for one window, and the onPage calls. */
@@ -54,4 +56,4 @@ export async function rejectionOf(promise: Promise<unknown>): Promise<Error> {
   throw new Error('expected a rejection');
 }
 
-export const ids = (alerts: RawAlert[]): unknown[] => alerts.map((alert) => alert.value.id);
+export const ids = (alerts: RawAlert[]): unknown[] => alerts.map((alert) => alert.id);
