@@ -21,7 +21,7 @@ import { buildInputXml, type HarnessStanza } from '../test/harness/input-xml.js'
 import { benchApp, type EmulatorReady } from './lib/emulator-protocol.js';
 import { readPeakRssKb } from '../test/harness/splunkd-harness.js';
 import { runPipeline, startEmulatorChild, timeCommand, type PipelineResult } from './lib/processes.js';
-import type { AlertApi } from '../test/emulator/emulator.js';
+import { serviceOf, type AlertApi } from '../test/emulator/emulator.js';
 import { spawn } from 'node:child_process';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -89,7 +89,7 @@ function stanza(name: string, api: AlertApi, ready: EmulatorReady, appIndex = 0,
     params: {
       tenant_id: creds.tenantId, client_id: creds.clientId, client_secret: creds.secret, api,
       ...(api === 'siem' ? { region: 'eu' } : {}),
-      api_url: ready.urls[api], login_url: ready.urls.login, start_time: startTime,
+      api_url: ready.urls[serviceOf(api)], login_url: ready.urls.login, start_time: startTime,
     },
   };
 }

@@ -81,6 +81,22 @@ export interface AlertsSource {
   ): AsyncIterable<RawAlert>;
 }
 
+/**
+ * api incidents: one incident as served. `json` and `value` are the incident without its `alerts` member (every
+ * other member kept as served); `alerts` are the alerts it held, each as served inside it.
+ */
+export interface RawIncident extends RawAlert {
+  readonly alerts: readonly RawAlert[];
+}
+
+/** Reads every incident whose last-update time is in the window, with its alerts, following the API's own paging. */
+export interface IncidentsSource {
+  incidents(
+    window: TimeWindow,
+    options: { signal?: AbortSignal; onPage?: (info: PageInfo) => void },
+  ): AsyncIterable<RawIncident>;
+}
+
 /** Persists one opaque JSON document per key (stanza). */
 export interface CheckpointStore {
   /**

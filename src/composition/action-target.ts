@@ -4,7 +4,8 @@
  * it (config/resolve.ts), and its client secret comes from storage/passwords (credentials.ts), so an action never
  * needs a second copy of a secret.
  *
- * Hosts: a Graph input updates alerts through Graph. Everything else (MDE alert updates for mde and siem inputs,
+ * Hosts: a graph or incidents input updates alerts through Graph; incidents are updated through Graph whatever the
+ * input's api (in the Graph cloud of its region). Everything else (MDE alert updates for mde and siem inputs,
  * indicators for every input) goes to the Defender for Endpoint API of the same cloud: graph `global`/`gcc`/
  * `gcc_high`/`dod` and siem `eu`/`us`/`uk`/`gcc`/`gcc_high` have an MDE region of the same name (https://learn.microsoft.com/defender-endpoint/gov).
  */
@@ -34,7 +35,16 @@ export interface ActionEndpoints {
 }
 
 /** What the action does with the input's app registration. */
-export type ActionPurpose = 'update_alerts' | 'submit_indicators';
+export type ActionPurpose = 'update_alerts' | 'submit_indicators' | 'update_incidents';
+
+/**
+ * The Graph region of the cloud an mde or siem input's region lies in: Defender for Endpoint's commercial geos are
+ * all in Graph's global cloud (https://learn.microsoft.com/graph/deployments).
+ */
+const GRAPH_REGION_OF: Readonly<Record<string, string>> = {
+  global: 'global', us: 'global', eu: 'global', uk: 'global', au: 'global', swa: 'global',
+  gcc: 'gcc', gcc_high: 'gcc_high', dod: 'dod',
+};
 
 /** Accepts `prod` or `defender_alerts://prod` (how the input appears in Splunk Web and in events' `source`). */
 export function parseInputName(text: string | undefined): string {
@@ -80,7 +90,10 @@ export async function loadInputCredentials(splunkd: Pick<SplunkdClient, 'getInpu
 
 /** Picks the API family and endpoints for the purpose, from the input's api, region and overrides. */
 export function chooseActionEndpoints(config: DefenderInputConfig, purpose: ActionPurpose): ActionEndpoints {
-  if (purpose === 'update_alerts' && config.api === 'graph') return { family: 'graph', endpoints: config.endpoints };
+  const onGraph = config.api === 'graph' || config.api === 'incidents';
+  // Alerts found inside incidents are Graph alerts: an incidents input updates them through Graph as well.
+  if (purpose !== 'submit_indicators' && onGraph) return { family: 'graph', endpoints: config.endpoints };
+  if (purpose === 'update_incidents') return graphEndpointsOf(config);
   if (config.api === 'mde') return { family: 'mde', endpoints: config.endpoints };
   if (config.apiUrl !== undefined) {
     // api_url replaces the host of the input's own API; the MDE host of a private endpoint cannot be guessed from it.
@@ -92,6 +105,22 @@ export function chooseActionEndpoints(config: DefenderInputConfig, purpose: Acti
   return {
     family: 'mde',
     endpoints: resolveEndpoints({ api: 'mde', region: config.region, tenantId: config.tenantId, loginUrl: config.loginUrl }),
+  };
+}
+
+/** An mde or siem input's Graph endpoints (incidents live in Graph only). */
+function graphEndpointsOf(config: DefenderInputConfig): ActionEndpoints {
+  const region = GRAPH_REGION_OF[config.region];
+  if (config.apiUrl !== undefined || region === undefined) {
+    const why = config.apiUrl !== undefined ? 'sets api_url' : `has region ${config.region}`;
+    throw new ConfigError([
+      `input ${config.name} (api=${config.api}) ${why}, so its Microsoft Graph host for updating incidents is ` +
+        'unknown: use a defender_alerts input with api=graph or api=incidents, or an account.',
+    ]);
+  }
+  return {
+    family: 'graph',
+    endpoints: resolveEndpoints({ api: 'graph', region, tenantId: config.tenantId, loginUrl: config.loginUrl }),
   };
 }
 
@@ -154,7 +183,7 @@ export async function loadActionTarget(options: {
  * Defender for Endpoint, each in the account's region (or the api's default region).
  */
 export function chooseAccountEndpoints(account: Account, purpose: ActionPurpose, apiUrl?: string): ActionEndpoints {
-  const family: AlertApiFamily = purpose === 'update_alerts' ? 'graph' : 'mde';
+  const family: AlertApiFamily = purpose === 'submit_indicators' ? 'mde' : 'graph';
   const region = resolveAccountRegion(account, family);
   const urlProblem = baseUrlProblem('api_url', apiUrl);
   const problems = [...(region.ok ? [] : [region.problem]), ...(urlProblem ? [urlProblem] : [])];

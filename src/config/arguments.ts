@@ -21,6 +21,8 @@ export type ArgumentName =
   | 'api_url'
   | 'login_url'
   | 'proxy_url'
+  | 'replay_from'
+  | 'include_alerts'
   | 'account';
 
 /** One argument: what `--scheme` declares, plus the default applied when the stanza leaves it empty. */
@@ -40,6 +42,8 @@ export const DEFAULT_OVERLAP_SECONDS = 300;
 export const MAX_OVERLAP_SECONDS = 86_400;
 /** Largest relative start_time accepted, in days (a longer look-back is almost surely a typo; use an absolute time). */
 export const MAX_RELATIVE_START_DAYS = 365;
+/** Default of include_alerts (api incidents): write the alerts found inside incidents too. */
+export const DEFAULT_INCLUDE_ALERTS = 'true';
 
 /** The input's arguments, in the order Splunk Web shows them. */
 export const INPUT_ARGUMENTS: readonly Readonly<InputArgument>[] = Object.freeze([
@@ -90,9 +94,10 @@ export const INPUT_ARGUMENTS: readonly Readonly<InputArgument>[] = Object.freeze
     name: 'api',
     title: 'API',
     description:
-      'Which alerts API to read: graph (Microsoft Graph security alerts_v2, alerts from every Defender product; ' +
-      'permission SecurityAlert.Read.All), mde (Defender for Endpoint /api/alerts; permission Alert.Read.All) or ' +
-      'siem (legacy SIEM alert exporter, deprecated by Microsoft). Default: graph.',
+      'Which API to read: graph (Microsoft Graph security alerts_v2, alerts from every Defender product; ' +
+      'permission SecurityAlert.Read.All), mde (Defender for Endpoint /api/alerts; permission Alert.Read.All), ' +
+      'siem (legacy SIEM alert exporter, deprecated by Microsoft) or incidents (Microsoft Graph security incidents ' +
+      'with their alerts; permission SecurityIncident.Read.All). Default: graph.',
     dataType: 'string',
     requiredOnCreate: false,
     requiredOnEdit: false,
@@ -102,7 +107,7 @@ export const INPUT_ARGUMENTS: readonly Readonly<InputArgument>[] = Object.freeze
     name: 'region',
     title: 'Region',
     description:
-      'Cloud or data region of the tenant. graph: global (default), gcc, gcc_high, dod. ' +
+      'Cloud or data region of the tenant. graph and incidents: global (default), gcc, gcc_high, dod. ' +
       'mde: global (default), us, eu, uk, au, swa, gcc, gcc_high, dod. ' +
       'siem: eu, us, uk, gcc, gcc_high (required, no default).',
     dataType: 'string',
@@ -136,8 +141,9 @@ export const INPUT_ARGUMENTS: readonly Readonly<InputArgument>[] = Object.freeze
     name: 'filter',
     title: 'Filter',
     description:
-      'Optional OData $filter condition ANDed with the time condition (graph and mde; siem ignores it). Write the ' +
-      'condition only, without $filter= or &, e.g. severity eq \'high\' (graph) or status ne \'Resolved\' (mde).',
+      'Optional OData $filter condition ANDed with the time condition (graph, mde and incidents; siem ignores it). ' +
+      'Write the condition only, without $filter= or &, e.g. severity eq \'high\' (graph, incidents) or ' +
+      'status ne \'Resolved\' (mde).',
     dataType: 'string',
     requiredOnCreate: false,
     requiredOnEdit: false,
@@ -171,6 +177,31 @@ export const INPUT_ARGUMENTS: readonly Readonly<InputArgument>[] = Object.freeze
     dataType: 'string',
     requiredOnCreate: false,
     requiredOnEdit: false,
+  },
+  {
+    name: 'replay_from',
+    title: 'Replay from',
+    description:
+      'Optional: collect again from this time, once, e.g. after an indexing outage. The next run writes every ' +
+      'version from this time up to the checkpoint again, even versions written before, then carries on as usual. ' +
+      'An ISO-8601 UTC time, e.g. 2024-05-01T00:00:00Z, or relative to that run, e.g. -2d, -12h. Each new value ' +
+      'replays once; saving the same value again, or clearing the field, does nothing. To replay again, enter a ' +
+      'different value (e.g. -48h after -2d).',
+    dataType: 'string',
+    requiredOnCreate: false,
+    requiredOnEdit: false,
+  },
+  {
+    name: 'include_alerts',
+    title: 'Include alerts (api incidents)',
+    description:
+      'api incidents only: also write each alert found inside the incidents, as ms:defender:graph:alerts events, ' +
+      'each alert version once however often its incident changes. Set to false if another input with api graph ' +
+      'already collects the same tenant\'s alerts. true or false. Default: true.',
+    dataType: 'boolean',
+    requiredOnCreate: false,
+    requiredOnEdit: false,
+    defaultValue: DEFAULT_INCLUDE_ALERTS,
   },
 ] satisfies InputArgument[]);
 

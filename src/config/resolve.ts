@@ -18,6 +18,7 @@ import { findUnknownParams } from './argument-spelling.js';
 import {
   ARGUMENT_NAMES,
   DEFAULT_API,
+  DEFAULT_INCLUDE_ALERTS,
   DEFAULT_OVERLAP_SECONDS,
   DEFAULT_START_TIME,
   INPUT_SCHEME,
@@ -28,7 +29,9 @@ import {
 import { parseFilter } from './odata-filter-lint.js';
 import { parsed, problem, problemsOf, quote, type Parsed } from './parsed.js';
 import { parseProxyUrl } from './proxy-url.js';
-import { SECRET_MASK, SOURCETYPES, type Api, type ClientSecret, type DefenderInputConfig, type StartTime } from './types.js';
+import {
+  SECRET_MASK, SOURCETYPES, type Api, type ClientSecret, type DefenderInputConfig, type ReplayFrom, type StartTime,
+} from './types.js';
 
 /** How the stanza reached us: run mode (`<input>`, name `defender_alerts://x`) or `--validate-arguments` (item name `x`). */
 export interface ResolveOptions {
@@ -53,7 +56,7 @@ export interface ResolvedConfig {
   warnings: string[];
 }
 
-const APIS: readonly Api[] = ['graph', 'mde', 'siem'];
+const APIS: readonly Api[] = ['graph', 'mde', 'siem', 'incidents'];
 const RELATIVE_TIME = /^-(\d{1,7})([smhdw])$/;
 const DATE_ONLY = /^\d{4}-\d{2}-\d{2}$/;
 const UNIT_SECONDS: Record<string, number> = { s: 1, m: 60, h: 3_600, d: 86_400, w: 604_800 };
@@ -94,11 +97,13 @@ export function resolveConfig(stanza: StanzaDefinition, options: ResolveOptions 
   const apiUrl = field('api_url', (value) => readBaseUrl('api_url', value));
   const loginUrl = field('login_url', (value) => readBaseUrl('login_url', value));
   const proxyUrl = field('proxy_url', readProxyUrl);
+  const replayFrom = field('replay_from', readReplayFrom);
+  const includeAlerts = field('include_alerts', readIncludeAlerts);
 
   const problems = [
     ...[...lists].map((key) => `${key} was given ${listLength(stanza.params[key])} values: give it one value.`),
     ...problemsOf([name, accountName, tenantId, clientId, clientSecret, api, region, startTime, overlapSeconds, filter]),
-    ...problemsOf([apiUrl, loginUrl, proxyUrl]),
+    ...problemsOf([apiUrl, loginUrl, proxyUrl, replayFrom, includeAlerts]),
     ...doubled.map((key) => `${key} is set together with account ${quote(account!.name)}: leave ${key} empty to use the account's, or clear account.`),
   ];
   if (problems.length > 0) throw new ConfigError(problems);
@@ -124,12 +129,18 @@ export function resolveConfig(stanza: StanzaDefinition, options: ResolveOptions 
       overlapSeconds: valueOf(overlapSeconds),
       filter: valueOf(filter),
       proxyUrl: valueOf(proxyUrl),
+      replayFrom: valueOf(replayFrom),
+      includeAlerts: valueOf(includeAlerts),
       index: index === 'default' ? undefined : index,
       sourcetype: params.get('sourcetype') ?? SOURCETYPES[a],
       host: host === SPLUNK_DEFAULT_HOST ? undefined : host,
       endpoints: resolveEndpoints(resolved),
     },
-    warnings: [...secretWarnings(secret), ...findUnknownParams(stanza.params)],
+    warnings: [
+      ...secretWarnings(secret),
+      ...includeAlertsWarnings(a, params.get('include_alerts')),
+      ...findUnknownParams(stanza.params),
+    ],
   };
 }
 
@@ -220,8 +231,17 @@ function readAccountRegion(account: Account, api: Api | undefined): Parsed<strin
 function readApi(value: string | undefined): Parsed<Api> {
   const api = (value ?? DEFAULT_API).toLowerCase();
   if ((APIS as readonly string[]).includes(api)) return parsed(api as Api);
-  return problem(`api ${quote(value ?? '')} is not one of ${APIS.join(', ')}: use graph (Microsoft Graph alerts_v2, the default), mde (Defender for Endpoint) or siem (legacy SIEM exporter).`,
+  return problem(
+    `api ${quote(value ?? '')} is not one of ${APIS.join(', ')}: use graph (Microsoft Graph alerts_v2, the default), ` +
+      'mde (Defender for Endpoint), siem (legacy SIEM exporter) or incidents (Microsoft Graph incidents with their ' +
+      'alerts).',
   );
+}
+
+/** include_alerts on another api does nothing: say so rather than let an admin believe it filters something. */
+function includeAlertsWarnings(api: Api, value: string | undefined): string[] {
+  if (api === 'incidents' || value === undefined) return [];
+  return [`include_alerts is set but api=${api}: it applies to api=incidents only and is ignored here.`];
 }
 
 /** Region keys are lower-case with `_`; `GCC-High` as other add-ons spell it means gcc_high. */
@@ -249,20 +269,46 @@ function readRegion(value: string | undefined, api: Api | undefined): Parsed<str
 }
 
 function readStartTime(value: string | undefined): Parsed<StartTime> {
-  const text = value ?? DEFAULT_START_TIME;
+  return readTimeSetting('start_time', value ?? DEFAULT_START_TIME);
+}
+
+/** replay_from: empty means no replay; otherwise a time like start_time's, kept with the text the admin wrote. */
+function readReplayFrom(value: string | undefined): Parsed<ReplayFrom | undefined> {
+  if (value === undefined) return parsed(undefined);
+  const start = readTimeSetting('replay_from', value);
+  return start.ok ? parsed({ text: value, start: start.value }) : start;
+}
+
+/** An ISO-8601 UTC time (or a date), or `-<n><unit>` relative to the run that applies it. */
+function readTimeSetting(field: 'start_time' | 'replay_from', text: string): Parsed<StartTime> {
   const relative = RELATIVE_TIME.exec(text);
   if (relative) {
     const seconds = Number(relative[1]) * UNIT_SECONDS[relative[2]!]!;
     if (seconds > MAX_RELATIVE_START_DAYS * 86_400) {
-      return problem(`start_time ${quote(text)} reaches back more than ${MAX_RELATIVE_START_DAYS} days: use an absolute time such as 2024-01-01T00:00:00Z to start earlier.`,
+      return problem(
+        `${field} ${quote(text)} reaches back more than ${MAX_RELATIVE_START_DAYS} days: use an absolute time ` +
+          `such as 2024-01-01T00:00:00Z to ${field === 'start_time' ? 'start' : 'replay from'} earlier.`,
       );
     }
     return parsed({ kind: 'relative', seconds });
   }
   const time = parseApiTime(DATE_ONLY.test(text) ? `${text}T00:00:00Z` : text);
   if (time !== undefined && /^\d{4}-/.test(text)) return parsed({ kind: 'absolute', time });
-  return problem(`start_time ${quote(text)} is not a time: use an ISO-8601 UTC time such as 2024-05-01T00:00:00Z, or a relative time such as -30m, -24h or -7d (units s, m, h, d, w).`,
+  return problem(
+    `${field} ${quote(text)} is not a time: use an ISO-8601 UTC time such as 2024-05-01T00:00:00Z, or a relative ` +
+      'time such as -30m, -24h or -7d (units s, m, h, d, w).',
   );
+}
+
+const TRUE_WORDS = new Set(['true', '1', 'yes', 't', 'y']);
+const FALSE_WORDS = new Set(['false', '0', 'no', 'f', 'n']);
+
+/** A Splunk boolean (splunkd writes 1/0, Splunk Web true/false). */
+function readIncludeAlerts(value: string | undefined): Parsed<boolean> {
+  const text = (value ?? DEFAULT_INCLUDE_ALERTS).toLowerCase();
+  if (TRUE_WORDS.has(text)) return parsed(true);
+  if (FALSE_WORDS.has(text)) return parsed(false);
+  return problem(`include_alerts ${quote(value ?? '')} is not true or false: use true (the default) or false.`);
 }
 
 function readOverlapSeconds(value: string | undefined): Parsed<number> {

@@ -25,6 +25,8 @@ const FIELDS: Record<Api, AlertKeyFields> = {
   graph: { id: 'id', time: 'lastUpdateDateTime' },
   mde: { id: 'id', time: 'lastUpdateTime' },
   siem: { id: 'FullId', time: 'LastProcessedTimeUtc' },
+  // An incident's version: its id plus its own last-update time (its alerts are keyed as graph alerts).
+  incidents: { id: 'id', time: 'lastUpdateDateTime' },
 };
 
 /** The fields versionOf reads, for the JSON splitter to pick out of each alert without parsing it. */

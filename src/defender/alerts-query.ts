@@ -17,6 +17,11 @@ import type { TimeWindow } from '../ports.js';
 export const GRAPH_MAX_TOP = 1000;
 /** Largest `$top` the MDE alerts API allows ("Maximum page size is 10,000"). */
 export const MDE_MAX_TOP = 10_000;
+/**
+ * Largest `$top` Graph incidents accept: larger values are refused with 400 "The limit of '50' for Top query has been
+ * exceeded" (Elastic's integration documents the same maximum batch size).
+ */
+export const INCIDENTS_MAX_TOP = 50;
 
 /** Options of a Graph or MDE alerts query. */
 export interface ODataQueryOptions {
@@ -32,6 +37,18 @@ export function buildGraphAlertsUrl(alertsUrl: string, window: TimeWindow, optio
     ['$filter', timeFilter('lastUpdateDateTime', window, options.filter)],
     ['$orderby', 'lastUpdateDateTime asc'],
     ['$top', String(clampTop(options.top, GRAPH_MAX_TOP))],
+  ]);
+}
+
+/**
+ * Graph incidents with their alerts: time filter, `$expand=alerts`, `$top` ≤ 50. No `$orderby`: the list-incidents
+ * page does not document it, and collection does not depend on any order.
+ */
+export function buildGraphIncidentsUrl(incidentsUrl: string, window: TimeWindow, options: ODataQueryOptions): string {
+  return withQuery(incidentsUrl, [
+    ['$filter', timeFilter('lastUpdateDateTime', window, options.filter)],
+    ['$expand', 'alerts'],
+    ['$top', String(clampTop(options.top, INCIDENTS_MAX_TOP))],
   ]);
 }
 

@@ -31,11 +31,15 @@ export interface ApiPaths {
   alertsPath: string;
 }
 
-/** Paths per api: graph `/v1.0/security/alerts_v2`, mde and siem `/api/alerts`. */
+/**
+ * Paths per api: graph `/v1.0/security/alerts_v2`, mde and siem `/api/alerts`, incidents
+ * `/v1.0/security/incidents`.
+ */
 export const API_PATHS: Readonly<Record<Api, Readonly<ApiPaths>>> = Object.freeze({
   graph: Object.freeze({ basePath: '/v1.0', alertsPath: '/security/alerts_v2' }),
   mde: Object.freeze({ basePath: '', alertsPath: '/api/alerts' }),
   siem: Object.freeze({ basePath: '', alertsPath: '/api/alerts' }),
+  incidents: Object.freeze({ basePath: '/v1.0', alertsPath: '/security/incidents' }),
 });
 
 const GRAPH_COMMERCIAL: Cloud = {
@@ -58,6 +62,22 @@ function siem(host: string, loginHost: string): Cloud {
   return { apiHost: host, loginHost, scope: SIEM_SCOPE };
 }
 
+/** Graph in each region (https://learn.microsoft.com/graph/deployments). */
+const GRAPH_CLOUDS: Readonly<Record<string, Readonly<Cloud>>> = Object.freeze({
+  global: GRAPH_COMMERCIAL,
+  gcc: GRAPH_COMMERCIAL,
+  gcc_high: {
+    apiHost: 'https://graph.microsoft.us',
+    loginHost: LOGIN_HOSTS.usGovernment,
+    scope: 'https://graph.microsoft.us/.default',
+  },
+  dod: {
+    apiHost: 'https://dod-graph.microsoft.us',
+    loginHost: LOGIN_HOSTS.usGovernment,
+    scope: 'https://dod-graph.microsoft.us/.default',
+  },
+});
+
 /**
  * Every api × region the input accepts, in a fixed order (the first is the default where the api has one).
  *
@@ -74,20 +94,10 @@ function siem(host: string, loginHost: string): Cloud {
  * If Microsoft documents other values, only this table changes.
  */
 export const CLOUDS: Readonly<Record<Api, Readonly<Record<string, Readonly<Cloud>>>>> = Object.freeze({
-  graph: Object.freeze({
-    global: GRAPH_COMMERCIAL,
-    gcc: GRAPH_COMMERCIAL,
-    gcc_high: {
-      apiHost: 'https://graph.microsoft.us',
-      loginHost: LOGIN_HOSTS.usGovernment,
-      scope: 'https://graph.microsoft.us/.default',
-    },
-    dod: {
-      apiHost: 'https://dod-graph.microsoft.us',
-      loginHost: LOGIN_HOSTS.usGovernment,
-      scope: 'https://dod-graph.microsoft.us/.default',
-    },
-  }),
+  graph: GRAPH_CLOUDS,
+  // Incidents are a Graph security resource: same hosts and scope (the list-incidents page's national-cloud table
+  // has global, US Government L4 and L5, as alerts_v2 does).
+  incidents: GRAPH_CLOUDS,
   mde: Object.freeze({
     global: mdeGeo('https://api.security.microsoft.com'),
     us: mdeGeo('https://us.api.security.microsoft.com'),
@@ -123,6 +133,7 @@ export const CLOUDS: Readonly<Record<Api, Readonly<Record<string, Readonly<Cloud
 /** The region used when a stanza sets none; siem has none because its region is where the tenant's data lives. */
 export const DEFAULT_REGIONS: Readonly<Record<Api, string | undefined>> = Object.freeze({
   graph: 'global',
+  incidents: 'global',
   mde: 'global',
   siem: undefined,
 });

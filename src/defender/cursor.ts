@@ -14,8 +14,15 @@
  */
 import { CheckpointError } from '../errors.js';
 import { floorToMs, formatApiTime, parseApiTime, type ApiTime } from './api-time.js';
+import { countVersions, versionsFromJson, versionsToJson } from './versions-json.js';
 
-export const CHECKPOINT_FORMAT_VERSION = 1;
+/**
+ * The checkpoint format this add-on writes. 2 added the replay state and (api incidents) the alert memory beside the
+ * cursor (defender/checkpoint.ts); a version 1 file is read as a version 2 without them.
+ */
+export const CHECKPOINT_FORMAT_VERSION = 2;
+/** Every format version this add-on reads. */
+export const READABLE_FORMAT_VERSIONS: readonly number[] = [1, 2];
 
 export interface Cursor {
   /** Versions at or after `watermark − overlap` are re-read each run; the first run starts at `watermark` itself. */
@@ -135,22 +142,22 @@ export function partialWindow(cursor: Cursor, emitted: VersionSet, overlap: ApiT
 }
 
 export function toCheckpointDocument(cursor: Cursor, savedAtIso: string): CheckpointDocument {
-  const byTime = new Map<ApiTime, string[]>();
-  let n = 0;
-  for (const [id, times] of cursor.seen) {
-    for (const t of times) {
-      const ids = byTime.get(t);
-      if (ids) ids.push(id);
-      else byTime.set(t, [id]);
-      n++;
-    }
-  }
-  const seen: Record<string, string[]> = {};
-  for (const t of [...byTime.keys()].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0))) {
-    seen[formatApiTime(t)] = byTime.get(t)!.sort();
-  }
-  const doc: CheckpointDocument = { v: CHECKPOINT_FORMAT_VERSION, watermark: formatApiTime(cursor.watermark), seen, saved_at: savedAtIso, n_seen: n };
-  return doc;
+  return {
+    v: CHECKPOINT_FORMAT_VERSION,
+    watermark: formatApiTime(cursor.watermark),
+    seen: versionsToJson(cursor.seen),
+    saved_at: savedAtIso,
+    n_seen: countVersions(cursor.seen),
+  };
+}
+
+/** The error for a checkpoint document that cannot be used, naming the file and what to do. */
+export function checkpointCorrupt(where: string, why: string): CheckpointError {
+  return new CheckpointError(
+    'checkpoint_corrupt',
+    `The checkpoint ${where} is not usable (${why}). Restore it from a backup, or move it aside to start again from ` +
+      'start_time (alerts since then will be collected again).',
+  );
 }
 
 /**
@@ -158,30 +165,14 @@ export function toCheckpointDocument(cursor: Cursor, savedAtIso: string): Checkp
  * reset to start_time (that would re-ingest or skip alerts without anyone noticing).
  */
 export function fromCheckpointDocument(doc: unknown, where: string): Cursor {
-  const fail = (why: string) =>
-    new CheckpointError(
-      'checkpoint_corrupt',
-      `The checkpoint ${where} is not usable (${why}). Restore it from a backup, or move it aside to start again from start_time (alerts since then will be collected again).`,
-    );
+  const fail = (why: string) => checkpointCorrupt(where, why);
   if (typeof doc !== 'object' || doc === null || Array.isArray(doc)) throw fail('not a JSON object');
   const d = doc as Partial<CheckpointDocument>;
-  if (d.v !== CHECKPOINT_FORMAT_VERSION) {
-    throw fail(`format version ${JSON.stringify(d.v)}; this add-on reads version ${CHECKPOINT_FORMAT_VERSION}`);
+  if (typeof d.v !== 'number' || !READABLE_FORMAT_VERSIONS.includes(d.v)) {
+    const readable = READABLE_FORMAT_VERSIONS.join(' and ');
+    throw fail(`format version ${JSON.stringify(d.v)}; this add-on reads versions ${readable}`);
   }
   const watermark = typeof d.watermark === 'string' ? parseApiTime(d.watermark) : undefined;
   if (watermark === undefined) throw fail('watermark is missing or not a timestamp');
-  if (typeof d.seen !== 'object' || d.seen === null || Array.isArray(d.seen)) throw fail('seen is not an object');
-  const seen = new Map<string, Set<ApiTime>>();
-  for (const [timeText, ids] of Object.entries(d.seen)) {
-    const t = parseApiTime(timeText);
-    if (t === undefined || !Array.isArray(ids) || ids.some((id) => typeof id !== 'string')) {
-      throw fail(`seen entry ${JSON.stringify(timeText).slice(0, 60)} is malformed`);
-    }
-    for (const id of ids) {
-      let times = seen.get(id);
-      if (!times) seen.set(id, (times = new Set()));
-      times.add(t);
-    }
-  }
-  return { watermark, firstRun: false, seen };
+  return { watermark, firstRun: false, seen: versionsFromJson(d.seen, 'seen', fail) };
 }

@@ -23,6 +23,11 @@ export interface WindowPlannerOptions {
   initialSpan: ApiTime;
   /** Aim for about this many alerts per closed window. */
   targetItems: number;
+  /**
+   * A fixed exclusive end (a replay's range): every window is closed, the last one ends exactly here, and no open
+   * window follows. `now`, `settle` and `maxOpenSpan` are then not used.
+   */
+  end?: ApiTime;
 }
 
 export const DEFAULT_PLANNER = {
@@ -45,7 +50,10 @@ export class WindowPlanner {
     this.next = floorToMs(options.from);
     this.span = options.initialSpan;
     const limit = floorToMs(options.now - options.settle);
-    this.closedLimit = options.now - options.from <= options.maxOpenSpan ? this.next : limit;
+    this.closedLimit =
+      options.end !== undefined ? options.end
+      : options.now - options.from <= options.maxOpenSpan ? this.next
+      : limit;
   }
 
   /** The next window to read, or undefined when the range is covered. */
@@ -53,9 +61,11 @@ export class WindowPlanner {
     if (this.finished) return undefined;
     if (this.next >= this.closedLimit) {
       this.finished = true;
-      return { from: this.next };
+      return this.options.end !== undefined ? undefined : { from: this.next };
     }
     let to = this.next + this.span;
+    // The fixed end may lie inside a millisecond: the last window ends exactly there.
+    if (to >= this.closedLimit && this.options.end !== undefined) return { from: this.next, to: this.closedLimit };
     if (to > this.closedLimit) to = this.closedLimit;
     to = floorToMs(to);
     if (to <= this.next) to = this.next + MIN_SPAN;

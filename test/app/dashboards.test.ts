@@ -11,7 +11,10 @@ import { expect } from 'chai';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { SaxesParser } from 'saxes';
-import { ALERT_SOURCETYPES, alertSearchFields, COLLECTOR_LOG_FIELDS, knowledgeRoot, readDefaultConf, readSamples } from './lib/knowledge.js';
+import {
+  ALERT_SOURCETYPES, alertSearchFields, COLLECTOR_LOG_FIELDS, INCIDENT_SOURCETYPE, incidentSearchFields, knowledgeRoot,
+  readDefaultConf, readSamples,
+} from './lib/knowledge.js';
 import { applySearchTime } from './lib/search-time.js';
 import { runSearch, type Row } from './lib/spl-run.js';
 import { analyseSpl } from './lib/spl-refs.js';
@@ -19,8 +22,9 @@ import { analyseSpl } from './lib/spl-refs.js';
 const viewsDir = join(knowledgeRoot, 'default', 'data', 'ui', 'views');
 const macros = readDefaultConf('macros');
 const eventtypes = readDefaultConf('eventtypes');
-const OUR_SOURCETYPES = [...Object.keys(ALERT_SOURCETYPES), 'ms:defender:action'];
+const OUR_SOURCETYPES = [...Object.keys(ALERT_SOURCETYPES), INCIDENT_SOURCETYPE, 'ms:defender:action'];
 const alertFields = alertSearchFields();
+const incidentFields = incidentSearchFields();
 
 interface View {
   name: string;
@@ -62,9 +66,13 @@ function readView(file: string): View {
 // configuration.xml is the Configuration page (an HTML view, not a dashboard): test/web checks it.
 const views = readdirSync(viewsDir).filter((f) => f.endsWith('.xml') && f !== 'configuration.xml').map(readView);
 
-/** Which fields a query may read: collector-log queries see _internal's fields, the others our alert fields. */
+/**
+ * Which fields a query may read: collector-log queries see _internal's fields, incident queries the incidents' fields,
+ * the others our alert fields.
+ */
 function allowedFields(query: string): Set<string> {
-  return query.includes('`ta_msdefender_collector_logs`') ? COLLECTOR_LOG_FIELDS : alertFields;
+  if (query.includes('`ta_msdefender_collector_logs`')) return COLLECTOR_LOG_FIELDS;
+  return query.includes('`ta_msdefender_incidents`') ? incidentFields : alertFields;
 }
 
 function checkQuery(query: string, where: string): string[] {
@@ -84,8 +92,9 @@ describe('dashboards, navigation and saved searches', () => {
   const validator = new DashboardValidator();
   before(() => expect(validator.setSchema(schema)).to.equal(null));
 
-  it('ships the two dashboards', () => {
-    expect(views.map((v) => v.name).sort()).to.deep.equal(['collector_health', 'defender_alerts']);
+  it('ships the three dashboards', () => {
+    const names = views.map((v) => v.name).sort();
+    expect(names).to.deep.equal(['collector_health', 'defender_alerts', 'defender_incidents']);
   });
 
   for (const view of views) {
@@ -178,6 +187,20 @@ describe('dashboards, navigation and saved searches', () => {
       expect(recovered[0]?.get('last_error')).to.equal('');
     });
 
+    it('shows the replay_from value of an input while its replay is in progress, and on the run that ends it', () => {
+      const replaying = [
+        run(t, 'page_cap', { lag_s: '900.0', replay: '-2d', replay_done: 'false', replay_events: '500' }),
+        run(t + 300, 'ok', { lag_s: '2.0', replay: '-2d', replay_done: 'true', replay_events: '120' }),
+      ];
+      const inProgress = runSearch(query('collector_health', 'ds_inputs'), replaying.slice(0, 1), context);
+      expect(inProgress[0]?.get('replay')).to.equal('-2d (in progress)');
+      const done = runSearch(query('collector_health', 'ds_inputs'), replaying, context);
+      expect(done[0]?.get('replay')).to.equal('-2d (done)');
+      const after = [...replaying, run(t + 600, 'ok', { lag_s: '2.0' })];
+      const later = runSearch(query('collector_health', 'ds_inputs'), after, context);
+      expect(later[0]?.get('replay')).to.equal('');
+    });
+
     it('charts no lag for failed runs (defect 9)', () => {
       const rows = runSearch(query('collector_health', 'ds_lag_time'), logs, context);
       const charted = rows.flatMap((r) => [...r].filter(([k]) => k !== '_time').map(([, v]) => v));
@@ -202,10 +225,10 @@ describe('dashboards, navigation and saved searches', () => {
     ]);
   });
 
-  it('navigation lists both dashboards, the default one first', () => {
+  it('navigation lists the three dashboards, the default one first', () => {
     const nav = readFileSync(join(knowledgeRoot, 'default', 'data', 'ui', 'nav', 'default.xml'), 'utf8');
     const names = [...nav.matchAll(/<view name="([^"]+)"/g)].map((m) => m[1]);
-    expect(names.slice(0, 2)).to.deep.equal(['defender_alerts', 'collector_health']);
+    expect(names.slice(0, 3)).to.deep.equal(['defender_alerts', 'defender_incidents', 'collector_health']);
     expect(nav).to.match(/<view name="defender_alerts" default="true"/);
   });
 

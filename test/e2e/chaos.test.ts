@@ -15,11 +15,11 @@ import { floorToMs, formatApiTime, fromEpochMs, parseApiTime } from '../../src/d
 import { generateAlerts, prng } from '../emulator/generator.js';
 import type { InputResult } from '../harness/splunkd-harness.js';
 import {
-  assertNoSecrets, currentVersions, emittedVersions, KEY_FIELDS, newCheckpointDir, readCheckpoints, runStanza,
-  seenVersions, servedVersions, startE2e, type Api, type E2e,
+  assertNoSecrets, countBy, currentVersions, emittedAlertVersions, emittedVersions, KEY_FIELDS, newCheckpointDir,
+  readCheckpoints, runStanza, seenVersions, servedVersions, startE2e, type Api, type E2e,
 } from './context.js';
 
-const APIS: Api[] = ['graph', 'mde', 'siem'];
+const APIS: Api[] = ['graph', 'mde', 'siem', 'incidents'];
 const ROUNDS = 30;
 const OVERLAP_TICKS = 300n * 10_000_000n; // overlap_seconds = 300 (context.ts stanzaParams)
 
@@ -46,6 +46,11 @@ function checkpointOf(dir: string): { watermark: bigint; seen: Set<string> } | u
 /** Served versions with how often list responses delivered them whole (cumulative). */
 function servedCounts(e2e: E2e, api: Api): Map<string, number> {
   return new Map(e2e.emu.served(api).map((v) => [`${v.id}@${parseApiTime(v.time)}`, v.count]));
+}
+
+/** api incidents: alert versions served inside incidents, with how often (cumulative). */
+function servedAlertCounts(e2e: E2e): Map<string, number> {
+  return new Map(e2e.emu.servedIncidentAlerts().map((v) => [`${v.id}@${parseApiTime(v.time)}`, v.count]));
 }
 
 function firstFew(list: string[], n = 8): string {
@@ -103,9 +108,15 @@ describe('defender_alerts under chaos and on SIGTERM (built app, emulator, splun
         const servedToClean = new Set<string>();
         const violations: string[] = [];
         let hidden: Record<string, unknown>[] = [];
+        // api incidents: the same bookkeeping for the alerts found inside incidents.
+        const alertEmitted = new Map<string, number[]>();
+        const alertsEmittedSoFar = new Set<string>();
+        const alertsEmittedByClean = new Set<string>();
+        const alertsServedToClean = new Set<string>();
 
         const doRun = async (round: number, plan: KillPlan) => {
           const before = servedCounts(e2e, api);
+          const alertsBefore = servedAlertCounts(e2e);
           const kill = plan.kind === 'none' ? undefined
             : plan.kind === 'events' ? { signal: 'SIGKILL' as const, afterEvents: plan.afterEvents }
             : { signal: 'SIGKILL' as const, afterMs: plan.afterMs };
@@ -140,6 +151,28 @@ describe('defender_alerts under chaos and on SIGTERM (built app, emulator, splun
               if (count === (before.get(v) ?? 0)) continue;
               servedToClean.add(v);
               if (!emittedSoFar.has(v)) violations.push(`${label}: was served ${v} and did not emit it`);
+            }
+          }
+          if (api === 'incidents') {
+            const inRunAlerts = new Set<string>();
+            for (const v of emittedAlertVersions(run.events)) {
+              if (inRunAlerts.has(v)) violations.push(`${label}: emitted alert ${v} twice in the same run`);
+              inRunAlerts.add(v);
+              if (alertsEmittedByClean.has(v)) {
+                violations.push(`${label}: re-emitted alert ${v}, which a run that finished had emitted`);
+              }
+              alertEmitted.set(v, [...(alertEmitted.get(v) ?? []), index]);
+              alertsEmittedSoFar.add(v);
+              if (!killed) alertsEmittedByClean.add(v);
+            }
+            if (!killed) {
+              for (const [v, count] of servedAlertCounts(e2e)) {
+                if (count === (alertsBefore.get(v) ?? 0)) continue;
+                alertsServedToClean.add(v);
+                if (!alertsEmittedSoFar.has(v)) {
+                  violations.push(`${label}: was served alert ${v} inside an incident and did not emit it`);
+                }
+              }
             }
           }
           // The checkpoint on disk (old or new, whatever the kill left) holds only versions already out on stdout.
@@ -178,6 +211,21 @@ describe('defender_alerts under chaos and on SIGTERM (built app, emulator, splun
             sharedTime = formatApiTime(t);
           }
           for (const id of chosen) store.updateAlert(api, id, api === 'siem' ? {} : { severity: 'high' }, sharedTime);
+
+          if (api === 'incidents' && round > 0) {
+            // Alerts updated while their incident's lastUpdateDateTime stays, and now and then a merge.
+            const alerts = store.all('graph');
+            for (let n = Math.floor(random() * 3); n > 0; n--) {
+              const alertId = String(alerts[Math.floor(random() * alerts.length)]!.id);
+              store.updateAlert('graph', alertId, { status: 'inProgress' });
+            }
+            const open = store.all('incidents').filter((i) => i.status !== 'redirected');
+            if (random() < 0.3 && open.length >= 2) {
+              const from = open[Math.floor(random() * open.length)]!;
+              const into = open.find((i) => i.id !== from.id)!;
+              store.mergeIncidents(String(from.id), String(into.id), { touchAlerts: random() < 0.5 });
+            }
+          }
 
           // Ties with the newest version (often the watermark itself): same timestamp, new ids.
           if (random() < 0.5) {
@@ -251,6 +299,31 @@ describe('defender_alerts under chaos and on SIGTERM (built app, emulator, splun
         const missing = [...current].filter((v) => !emitted.has(v));
         expect(missing, `${summary}: current versions never emitted: ${firstFew(missing)}`).to.deep.equal([]);
 
+        if (api === 'incidents') {
+          const alertEmissions = [...alertEmitted.values()].reduce((n, list) => n + list.length, 0);
+          const alertsDuplicated = [...alertEmitted].filter(([, list]) => list.length > 1);
+          process.stderr.write(
+            `      chaos api=incidents alert_versions=${alertEmitted.size} alert_emissions=${alertEmissions} ` +
+              `alert_duplicates=${alertEmissions - alertEmitted.size}\n`,
+          );
+          for (const [v, list] of alertsDuplicated) {
+            for (const i of list.slice(0, -1)) {
+              const why = `${summary}: alert ${v} emitted by runs ${list.join(', ')}; run ${i} was not killed`;
+              expect(runs[i]!.killed, why).to.equal(true);
+            }
+          }
+          const currentAlerts = currentVersions(e2e, 'graph');
+          const currentAlertById = new Map([...currentAlerts].map((v) => [idOf(v), ticksOf(v)]));
+          const servedAlerts = new Set(e2e.emu.servedIncidentAlerts().map((v) => `${v.id}@${parseApiTime(v.time)}`));
+          const lostAlerts = [...servedAlerts].filter((v) => {
+            if (alertEmitted.has(v)) return false;
+            const superseded = currentAlertById.get(idOf(v))! > ticksOf(v);
+            return !superseded || alertsServedToClean.has(v);
+          });
+          const why = `${summary}: alert versions served inside incidents and lost: ${firstFew(lostAlerts)}`;
+          expect(lostAlerts, why).to.deep.equal([]);
+        }
+
         // The chaos did happen: kills before any event and kills after some.
         expect(killedRuns.some((r) => r.events === 0), summary).to.equal(true);
         expect(killedRuns.some((r) => r.events > 0), summary).to.equal(true);
@@ -272,7 +345,7 @@ describe('defender_alerts under chaos and on SIGTERM (built app, emulator, splun
           expect(run.exitCode, stderr).to.equal(0);
           expect(run.closed, '</stream> written').to.equal(true);
           expect(run.events.length).to.be.at.least(afterEvents);
-          expect(run.events.length, 'stopped before the end').to.be.below(total);
+          expect(emittedVersions(api, run.events).length, 'stopped before the end').to.be.below(total);
           expect(run.stderrLines.some((l) => /^INFO .*action=stop .*signal=SIGTERM/.test(l)), stderr).to.equal(true);
           const end = runEnd(run);
           expect(end, stderr).to.match(/^INFO .*action=run_end .*status=stopped /);
@@ -304,7 +377,8 @@ describe('defender_alerts under chaos and on SIGTERM (built app, emulator, splun
         store.addAlerts(api, generateAlerts(api, { count: 3000, seed: 31, from: now - 86_400_000, to: now - 60_000, tieGroups: 40, approxBytes: 600 }));
         const first = await stoppedRun(800, 3000);
         const second = await cleanRun();
-        expect(first.events.length + second.events.length, 'events of the stopped run and the next one').to.equal(3000);
+        const ownCount = (run: InputResult) => emittedVersions(api, run.events).length;
+        expect(ownCount(first) + ownCount(second), 'events of the stopped run and the next one').to.equal(3000);
 
         // Phase 2, a normal run (one open window): new alerts over the last 4 minutes, some older than the watermark
         // (late, within the overlap), and updates; stopped again, then a clean run.
@@ -331,6 +405,14 @@ describe('defender_alerts under chaos and on SIGTERM (built app, emulator, splun
         // The union of the runs is exactly what the API served, every current version included.
         expect(new Set(all)).to.deep.equal(servedVersions(e2e, api));
         for (const v of currentVersions(e2e, api)) expect(counts.has(v), `current version ${v} not emitted`).to.equal(true);
+        if (api === 'incidents') {
+          // Every alert version served inside an incident, once across the stopped and clean runs.
+          const alerts = runs.flatMap((r) => emittedAlertVersions(r.events));
+          const alertsTwice = [...countBy(alerts)].filter(([, n]) => n > 1);
+          expect(alertsTwice, 'alert versions emitted more than once').to.deep.equal([]);
+          const served = e2e.emu.servedIncidentAlerts().map((v) => `${v.id}@${parseApiTime(v.time)}`);
+          expect(new Set(alerts)).to.deep.equal(new Set(served));
+        }
       });
     });
   });

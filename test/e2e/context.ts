@@ -6,13 +6,13 @@ import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSyn
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseApiTime } from '../../src/defender/api-time.js';
-import { startEmulator, type Emulator } from '../emulator/emulator.js';
+import { serviceOf, startEmulator, type Emulator } from '../emulator/emulator.js';
 import { startFakeSplunkd, type FakeSplunkd } from '../harness/fake-splunkd.js';
 import { buildInputXml } from '../harness/input-xml.js';
 import { runInput, type ScriptOptions } from '../harness/splunkd-harness.js';
 import { builtAppDir } from '../helpers/built-app.js';
 
-export type Api = 'graph' | 'mde' | 'siem';
+export type Api = 'graph' | 'mde' | 'siem' | 'incidents';
 
 export const TENANT = '8f1c3e4a-2b6d-4c1e-9a7f-5d3b2e1c0a9b';
 export const CLIENT = '0b9e8d7c-6a5f-4e3d-8c2b-1a0f9e8d7c6b';
@@ -23,6 +23,7 @@ export const ROLES: Record<Api, string[]> = {
   graph: ['SecurityAlert.Read.All'],
   mde: ['Alert.Read.All'],
   siem: [],
+  incidents: ['SecurityIncident.Read.All'],
 };
 
 /** Which field of a served item is its id and time, per api. */
@@ -30,6 +31,15 @@ export const KEY_FIELDS: Record<Api, { id: string; time: string }> = {
   graph: { id: 'id', time: 'lastUpdateDateTime' },
   mde: { id: 'id', time: 'lastUpdateTime' },
   siem: { id: 'FullId', time: 'LastProcessedTimeUtc' },
+  incidents: { id: 'id', time: 'lastUpdateDateTime' },
+};
+
+/** The sourcetype of each api's own events (api incidents also writes graph alerts). */
+export const SOURCETYPES: Record<Api, string> = {
+  graph: 'ms:defender:graph:alerts',
+  mde: 'ms:defender:atp:alerts',
+  siem: 'ms:defender:siem:detections',
+  incidents: 'ms:defender:graph:incidents',
 };
 
 export interface E2e {
@@ -53,7 +63,9 @@ export async function startE2e(options: Parameters<typeof startEmulator>[0] = {}
     appDir = copy;
   }
   const emu = await startEmulator({ rateLimits: false, ...options });
-  emu.addApp({ tenantId: TENANT, clientId: CLIENT, secret: SECRET, roles: [...ROLES.graph, ...ROLES.mde] });
+  emu.addApp({
+    tenantId: TENANT, clientId: CLIENT, secret: SECRET, roles: [...ROLES.graph, ...ROLES.mde, ...ROLES.incidents],
+  });
   const splunkd = await startFakeSplunkd({ sessionKey: SESSION_KEY });
   return { emu, splunkd, appDir, close: async () => { await emu.close(); await splunkd.close(); } };
 }
@@ -65,7 +77,7 @@ export function stanzaParams(e2e: E2e, api: Api, extra: Record<string, string> =
     client_secret: SECRET,
     api,
     ...(api === 'siem' ? { region: 'eu' } : {}),
-    api_url: e2e.emu.urls[api],
+    api_url: e2e.emu.urls[serviceOf(api)],
     login_url: e2e.emu.urls.login,
     start_time: '-7d',
     overlap_seconds: '300',
@@ -103,8 +115,22 @@ export function versionKey(api: Api, item: Record<string, unknown>): string {
   return `${String(item[f.id])}@${parseApiTime(String(item[f.time]))}`;
 }
 
-export function emittedVersions(api: Api, events: { data: string }[]): string[] {
-  return events.map((e) => versionKey(api, JSON.parse(e.data)));
+/** The versions of the api's own events (for incidents: the incidents, not the alerts inside them). */
+export function emittedVersions(api: Api, events: { data: string; sourcetype?: string }[]): string[] {
+  const own = api === 'incidents' ? events.filter((e) => e.sourcetype === SOURCETYPES.incidents) : events;
+  return own.map((e) => versionKey(api, JSON.parse(e.data) as Record<string, unknown>));
+}
+
+/** api incidents: the versions of the alert events (the alerts found inside incidents). */
+export function emittedAlertVersions(events: { data: string; sourcetype?: string }[]): string[] {
+  return events
+    .filter((e) => e.sourcetype === SOURCETYPES.graph)
+    .map((e) => versionKey('graph', JSON.parse(e.data) as Record<string, unknown>));
+}
+
+/** api incidents: the alert versions the emulator delivered inside incidents. */
+export function servedIncidentAlertVersions(e2e: E2e): Set<string> {
+  return new Set(e2e.emu.servedIncidentAlerts().map((v) => `${v.id}@${parseApiTime(v.time)}`));
 }
 
 export function servedVersions(e2e: E2e, api: Api): Set<string> {

@@ -17,14 +17,14 @@
 import { expect } from 'chai';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { FaultSpec } from '../emulator/emulator.js';
+import { serviceOf, type FaultSpec } from '../emulator/emulator.js';
 import { generateAlerts } from '../emulator/generator.js';
 import {
-  assertNoSecrets, CLIENT, countBy, currentVersions, emittedVersions, newCheckpointDir, runStanza, SECRET, servedVersions,
-  seenVersions, startE2e, TENANT, type Api, type E2e,
+  assertNoSecrets, CLIENT, countBy, currentVersions, emittedAlertVersions, emittedVersions, newCheckpointDir, runStanza,
+  SECRET, servedIncidentAlertVersions, servedVersions, seenVersions, startE2e, TENANT, type Api, type E2e,
 } from './context.js';
 
-const APIS: Api[] = ['graph', 'mde', 'siem'];
+const APIS: Api[] = ['graph', 'mde', 'siem', 'incidents'];
 const PAGE_SIZE = 10;
 const MAX_RETRIES = 1;
 /** request_timeout_s = 5 (the minimum): connect, response-header and idle-body timeouts are all 5 s. */
@@ -41,9 +41,13 @@ const CUT_EARLY = 200;
 
 type Run = Awaited<ReturnType<typeof runStanza>>;
 
-/** A fault on the alerts listing of `api` (graph `/v1.0/security/alerts_v2`, mde and siem `/api/alerts`). */
+/**
+ * A fault on the listing of `api` (graph `/v1.0/security/alerts_v2`, mde and siem `/api/alerts`, incidents
+ * `/v1.0/security/incidents`).
+ */
 function onAlerts(api: Api, kind: FaultSpec['kind'], times: number): FaultSpec {
-  return { service: api, method: 'GET', pathIncludes: '/alerts', times, kind };
+  const pathIncludes = api === 'incidents' ? '/incidents' : '/alerts';
+  return { service: serviceOf(api), method: 'GET', pathIncludes, times, kind };
 }
 
 /** A fault on the token endpoint (entra.ts: POST `/<tenant>/oauth2/v2.0/token`). */
@@ -260,7 +264,7 @@ const PERSISTENT: PersistentCase[] = [
   },
   {
     title: `page 2 answers HTTP 500 on every attempt, after page 1 was read (${1 + MAX_RETRIES})`,
-    apis: ['graph', 'mde'],
+    apis: ['graph', 'mde', 'incidents'],
     faults: (api) => [passFirst(api), onAlerts(api, { status: 500 }, 1 + MAX_RETRIES)],
     requests: (e2e, from) => {
       const api = e2e.emu.requests.slice(from).filter((r) => r.service !== 'login');
@@ -275,7 +279,7 @@ const PERSISTENT: PersistentCase[] = [
   },
   {
     title: `page 2 is cut mid-body on every attempt, after page 1 was read (${PAGE_ATTEMPTS})`,
-    apis: ['graph', 'mde'],
+    apis: ['graph', 'mde', 'incidents'],
     faults: (api) => [passFirst(api), onAlerts(api, { truncateAfterBytes: 5_000 }, PAGE_ATTEMPTS)],
     error: 'api_body_interrupted',
     advice: BODY_BROKE_ADVICE,
@@ -327,7 +331,7 @@ describe('defender_alerts fault matrix (built app, emulator faults, splunkd harn
         e2e.emu.store.addAlerts(api, generateAlerts(api, { count: 15, seed: seed++, from: now - 2 * 3_600_000, to: now - 3_600_000 }));
         const first = await runStanza(e2e, { name, api, checkpointDir });
         expect(first.exitCode, describeRun(first)).to.equal(0);
-        expect(first.events).to.have.length(15);
+        expect(own(first)).to.have.length(15);
         const before = currentVersions(e2e, api);
         e2e.emu.store.addAlerts(api, generateAlerts(api, { count: fresh, seed: seed++, from: now - 200_000, to: now - 1_000 }));
         const expected = new Set([...currentVersions(e2e, api)].filter((v) => !before.has(v)));
@@ -342,12 +346,25 @@ describe('defender_alerts fault matrix (built app, emulator faults, splunkd harn
         else expect(matching, `WARN lines with ${JSON.stringify(c.warn)}\n${describeRun(run)}`).to.have.length(c.warnCount);
       }
 
+      /** The run's events of the api's own kind (api incidents: the incidents, not the alerts inside them). */
+      function own(run: Run): string[] {
+        return emittedVersions(api, run.events);
+      }
+
       function checkOnce(runs: Run[], expectedAll: Set<string>) {
         const emitted = runs.flatMap((r) => emittedVersions(api, r.events));
         const duplicates = [...countBy(emitted)].filter(([, n]) => n > 1);
         expect(duplicates, 'versions emitted more than once').to.deep.equal([]);
         expect(new Set(emitted), 'emitted versions = every version the emulator served').to.deep.equal(servedVersions(e2e, api));
         expect(new Set(emitted), 'emitted versions = every version in the store').to.deep.equal(expectedAll);
+        if (api !== 'incidents') return;
+        // Every alert version served inside an incident once, whatever the faults did to the pages around it.
+        const alerts = runs.flatMap((r) => emittedAlertVersions(r.events));
+        expect([...countBy(alerts)].filter(([, n]) => n > 1), 'alert versions emitted more than once').to.deep.equal([]);
+        expect(new Set(alerts), 'alert versions = every one served inside an incident').to.deep.equal(
+          servedIncidentAlertVersions(e2e),
+        );
+        expect(new Set(alerts), 'alert versions = every alert of the store').to.deep.equal(currentVersions(e2e, 'graph'));
       }
 
       for (const c of TRANSIENT) {
@@ -362,7 +379,7 @@ describe('defender_alerts fault matrix (built app, emulator faults, splunkd harn
           expect(errorLines(run), 'ERROR lines').to.deep.equal([]);
           checkWarnings(run, c);
           expect(new Set(emittedVersions(api, run.events))).to.deep.equal(expected);
-          expect(run.events).to.have.length(expected.size);
+          expect(own(run)).to.have.length(expected.size);
           checkOnce([first, run], currentVersions(e2e, api));
         });
       }
@@ -397,13 +414,13 @@ describe('defender_alerts fault matrix (built app, emulator faults, splunkd harn
           const failedVersions = emittedVersions(api, failed.events);
           if (!c.partial) {
             // Nothing was emitted: the checkpoint says exactly what it said before (saved_at aside).
-            expect(failed.events).to.have.length(0);
+            expect(own(failed)).to.have.length(0);
             expect(withoutSavedAt(after), 'checkpoint after the failed run').to.equal(withoutSavedAt(checkpoint));
           } else {
             // The alerts read before the failure were emitted and flushed: the watermark stays, `seen` gains exactly them.
-            expect(failed.events.length, describeRun(failed)).to.be.greaterThan(0);
-            if (c.partialEvents !== undefined) expect(failed.events, describeRun(failed)).to.have.length(c.partialEvents);
-            expect(failed.events.length).to.be.lessThan(expected.size);
+            expect(own(failed).length, describeRun(failed)).to.be.greaterThan(0);
+            if (c.partialEvents !== undefined) expect(own(failed), describeRun(failed)).to.have.length(c.partialEvents);
+            expect(own(failed).length).to.be.lessThan(expected.size);
             for (const v of failedVersions) expect(expected.has(v), `failed run emitted ${v}, not a new alert`).to.equal(true);
             const beforeDoc = JSON.parse(checkpoint) as { watermark: string };
             const afterDoc = JSON.parse(after) as { watermark: string };
@@ -422,7 +439,7 @@ describe('defender_alerts fault matrix (built app, emulator faults, splunkd harn
           expect(errorLines(recovery)).to.deep.equal([]);
           const recovered = emittedVersions(api, recovery.events);
           expect(new Set([...failedVersions, ...recovered]), 'failed + recovery runs = every new alert').to.deep.equal(expected);
-          expect(recovery.events).to.have.length(expected.size - failed.events.length);
+          expect(own(recovery)).to.have.length(expected.size - own(failed).length);
           checkOnce([first, failed, recovery], currentVersions(e2e, api));
           // The recovery run moved the checkpoint on.
           expect((JSON.parse(checkpointText(checkpointDir)) as { watermark: string }).watermark > (JSON.parse(checkpoint) as { watermark: string }).watermark).to.equal(true);
@@ -445,7 +462,7 @@ describe('defender_alerts fault matrix (built app, emulator faults, splunkd harn
           expect(throttled, `waits on 429 with [http] max_retries = ${MAX_RETRIES}\n${describeRun(run)}`).to.have.length(1 + MAX_RETRIES);
           expect(run.exitCode, describeRun(run)).to.equal(0);
           expect(errorLines(run), describeRun(run)).to.deep.equal([]);
-          expect(run.events).to.have.length(25);
+          expect(own(run)).to.have.length(25);
         });
       }
     });

@@ -6,7 +6,7 @@ import { expect } from 'chai';
 import { generateAlerts } from '../emulator/generator.js';
 import {
   assertNoSecrets, countBy, currentVersions, emittedVersions, KEY_FIELDS, newCheckpointDir, readCheckpoints, runStanza,
-  servedVersions, startE2e, type Api, type E2e,
+  servedVersions, SOURCETYPES, startE2e, type Api, type E2e,
 } from './context.js';
 
 const APIS: Api[] = ['graph', 'mde', 'siem'];
@@ -69,12 +69,12 @@ describe('defender_alerts end to end (built app, emulator, splunkd harness)', fu
 
         // Events carry the contract's sourcetype and time, and the checkpoint is the versioned document.
         const first = runs[0]!.events[0]!;
-        expect(first.sourcetype).to.equal({ graph: 'ms:defender:graph:alerts', mde: 'ms:defender:atp:alerts', siem: 'ms:defender:siem:detections' }[api]);
+        expect(first.sourcetype).to.equal(SOURCETYPES[api]);
         expect(first.stanza).to.equal(`defender_alerts://${name}`);
         expect(first.time).to.match(/^\d{10}\.\d{3,}$/);
         expect(first.index).to.equal(undefined);
         const [checkpoint] = Object.values(readCheckpoints(checkpointDir)) as { v: number; watermark: string }[];
-        expect(checkpoint!.v).to.equal(1);
+        expect(checkpoint!.v).to.equal(2);
         expect(checkpoint!.watermark).to.match(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{7}Z$/);
         for (const run of runs) assertNoSecrets(run.stderrLines.join('\n') + run.stdout.toString());
         // The health dashboard's line.

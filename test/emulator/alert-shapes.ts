@@ -6,8 +6,13 @@
  */
 import type { FilterSchema } from './odata-filter.js';
 
-/** The three alerts APIs. */
-export type AlertApi = 'graph' | 'mde' | 'siem';
+/** The three alerts APIs, and Graph incidents (whose alerts are the graph alerts that name them in `incidentId`). */
+export type AlertApi = 'graph' | 'mde' | 'siem' | 'incidents';
+
+/** The emulator listener that serves an api (incidents are a Graph resource). */
+export function serviceOf(api: AlertApi): 'graph' | 'mde' | 'siem' {
+  return api === 'incidents' ? 'graph' : api;
+}
 
 /** Static description of one API's alert items. */
 export interface AlertShape {
@@ -21,6 +26,8 @@ export interface AlertShape {
   filter: FilterSchema;
   /** The rendering served by default when it differs from the full item; undefined when it does not. */
   variant?: (alert: Record<string, unknown>) => Record<string, unknown> | undefined;
+  /** A string field that groups items (graph: `incidentId`, the incident an alert belongs to). */
+  groupField?: string;
 }
 
 /**
@@ -50,6 +57,11 @@ function graphWithoutEvolvableMembers(alert: Record<string, unknown>): Record<st
   return changed;
 }
 
+/** Incident status `awaitingAction` is an evolvable member of incidentStatus (doc). */
+function incidentWithoutEvolvableMembers(incident: Record<string, unknown>): Record<string, unknown> | undefined {
+  return incident.status === 'awaitingAction' ? { ...incident, status: 'unknownFutureValue' } : undefined;
+}
+
 function mdeWithoutEvidence(alert: Record<string, unknown>): Record<string, unknown> | undefined {
   if (Array.isArray(alert.evidence) && alert.evidence.length === 0) return undefined;
   return { ...alert, evidence: [] };
@@ -74,6 +86,26 @@ export const ALERT_SHAPES: Record<AlertApi, AlertShape> = {
       },
     },
     variant: graphWithoutEvolvableMembers,
+    groupField: 'incidentId',
+  },
+  incidents: {
+    keyField: 'id',
+    idField: 'id',
+    timeField: 'lastUpdateDateTime',
+    // The list-incidents page: $filter on assignedTo, classification, createdDateTime, determination,
+    // lastUpdateDateTime, severity and status.
+    filter: {
+      properties: {
+        lastUpdateDateTime: { kind: 'time' },
+        createdDateTime: { kind: 'time' },
+        assignedTo: { kind: 'string' },
+        classification: { kind: 'string' },
+        determination: { kind: 'string' },
+        severity: { kind: 'string' },
+        status: { kind: 'string' },
+      },
+    },
+    variant: incidentWithoutEvolvableMembers,
   },
   mde: {
     keyField: 'id',

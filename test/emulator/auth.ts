@@ -17,6 +17,8 @@ export const ROLES = {
   // The update-alert page misspells the role `Alerts.ReadWrite.All`; a token never carries that name, accepting it is harmless.
   mdeWrite: ['Alert.ReadWrite.All', 'Alerts.ReadWrite.All'],
   indicators: ['Ti.ReadWrite', 'Ti.ReadWrite.All'],
+  incidentsRead: ['SecurityIncident.Read.All', 'SecurityIncident.ReadWrite.All'],
+  incidentsWrite: ['SecurityIncident.ReadWrite.All'],
 } as const;
 
 /** Result of the checks: the caller's claims, or the reply that refuses it. */

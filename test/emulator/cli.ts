@@ -7,7 +7,7 @@
  * `--hours` hours, prints what an input stanza needs, and runs until Ctrl-C.
  */
 import { parseArgs } from 'node:util';
-import { startEmulator, type AlertApi } from './emulator.js';
+import { serviceOf, startEmulator, type AlertApi } from './emulator.js';
 import { generateAlerts } from './generator.js';
 
 const DEMO = {
@@ -83,7 +83,7 @@ const lines = [
   `  client_secret = ${DEMO.secret}`,
   `  api = ${apis[0]}`,
   ...(apis[0] === 'siem' ? ['  region = eu'] : []),
-  `  api_url = ${emu.urls[apis[0]!]}`,
+  `  api_url = ${emu.urls[serviceOf(apis[0]!)]}`,
   `  login_url = ${emu.urls.login}`,
   '  interval = 60',
 ];

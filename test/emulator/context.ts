@@ -15,6 +15,8 @@ export interface EmulatorSettings {
   graphMaxTop: number;
   /** Where Graph puts `@odata.nextLink`: before `value`, as in the doc example, or after it. */
   graphNextLinkPosition: 'before' | 'after';
+  /** Graph incidents page size when the request has no `$top` (undocumented; 20 here). */
+  incidentsPageSize: number;
   /** MDE page size when the request has no `$top`. */
   mdePageSize: number;
   /** MDE answers 400 for a larger `$top` ("Maximum page size is 10,000"). */
@@ -34,6 +36,7 @@ export const DEFAULT_SETTINGS: EmulatorSettings = {
   graphPageSize: 100,
   graphMaxTop: 1000,
   graphNextLinkPosition: 'before',
+  incidentsPageSize: 20,
   mdePageSize: 10_000,
   mdeMaxTop: 10_000,
   mdeNextLink: false,

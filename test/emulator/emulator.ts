@@ -18,6 +18,7 @@ import { DEFAULT_SETTINGS, type EmulatorContext, type EmulatorSettings } from '.
 import { Directory, handleLogin, type AppRegistration } from './entra.js';
 import { FaultPlan, type FaultSpec } from './faults.js';
 import { getGraphAlert, listGraphAlerts } from './graph-alerts.js';
+import { addIncidentComment, getGraphIncident, listGraphIncidents, patchGraphIncident } from './graph-incidents.js';
 import { addGraphComment, patchGraphAlert } from './graph-write.js';
 import { newRequestId, writeReply, type BodyFault, type Reply, type RequestContext, type Service } from './http-io.js';
 import { handleIndicators, IndicatorStore } from './indicators.js';
@@ -31,6 +32,7 @@ export type { AppRegistration } from './entra.js';
 export type { FaultKind, FaultSpec } from './faults.js';
 export type { RateFamily, RateLimits, RateWindow } from './rate-limit.js';
 export type { AlertApi, ServedVersion } from './store.js';
+export { serviceOf } from './alert-shapes.js';
 export type { EmulatorSettings } from './context.js';
 
 /** Options of startEmulator: any setting, plus the clock, token lifetime and quotas. */
@@ -84,6 +86,8 @@ export interface Emulator {
   setRateLimits(limits: RateLimits): void;
   /** The multiset of versions served by list responses delivered whole. */
   served(api: AlertApi): ServedVersion[];
+  /** The multiset of alert versions served inside incidents by list responses delivered whole. */
+  servedIncidentAlerts(): ServedVersion[];
   close(): Promise<void>;
 }
 
@@ -204,6 +208,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     addFault: (spec) => faults.add(spec),
     setRateLimits: (limits) => limiter.configure(limits),
     served: (api) => store.served(api),
+    servedIncidentAlerts: () => store.servedIncidentAlerts(),
     close: async () => {
       for (const [timer, resolve] of timers) { clearTimeout(timer); resolve(); }
       timers.clear();
@@ -224,6 +229,17 @@ function route(ctx: RequestContext, env: EmulatorContext): Reply {
   const notFound = (): Reply => apiErrorReply(ctx, 404, 'NotFound', `No route for ${m} ${ctx.path}.`);
   const notAllowed = (): Reply => apiErrorReply(ctx, 405, 'MethodNotAllowed', `${m} is not allowed on ${ctx.path}.`);
 
+  if (ctx.service === 'graph' && lower[0] === 'v1.0' && lower[1] === 'security' && lower[2] === 'incidents') {
+    const id = segments[3];
+    if (id === undefined) return m === 'GET' ? listGraphIncidents(ctx, env) : notAllowed();
+    if (segments.length === 4) {
+      if (m === 'GET') return getGraphIncident(ctx, env, id);
+      if (m === 'PATCH') return patchGraphIncident(ctx, env, id);
+      return notAllowed();
+    }
+    if (segments.length === 5 && lower[4] === 'comments') return m === 'POST' ? addIncidentComment(ctx, env, id) : notAllowed();
+    return notFound();
+  }
   if (ctx.service === 'graph') {
     if (lower[0] !== 'v1.0' || lower[1] !== 'security' || lower[2] !== 'alerts_v2') return notFound();
     const id = segments[3];

@@ -4,7 +4,9 @@
  * `alertPolicyId`, `additionalData`, `vmMetadata`, JSON nulls, sometimes no `productName`, `\/` on the wire) and
  * compact; `largeEvery` makes every n-th one a large alert (tens of KB, evidence past byte 5,000), and
  * `shape: 'template'` gives the older fixture-template items (cheaper: the benchmarks use them). Ids are unique per
- * (seed, index); SIEM detections come in groups of 1–3 per AlertId with distinct FullIds. Times are spread over
+ * (seed, index); SIEM detections come in groups of 1–3 per AlertId with distinct FullIds; incidents come with 1 to
+ * `alertsPerIncident` graph alerts each, in an `alerts` array as Graph serves them with `$expand=alerts`, each alert
+ * last updated before its incident. Times are spread over
  * [from, to) with 0–7 fraction digits, or drawn from a few instants (`tieGroups`) so that more than a page of alerts
  * can share one timestamp.
  */
@@ -28,8 +30,10 @@ export interface GenerateOptions {
   tieGroups?: number;
   /** Every n-th item (1-based) carries the hostile strings of the fixtures. */
   hostileEvery?: number;
-  /** Pad each item's description so its JSON is about this many bytes; default 1500. */
+  /** Pad each item's description so its JSON is about this many bytes; default 1500 (incidents: each alert). */
   approxBytes?: number;
+  /** incidents: each has 1 to this many alerts; default 3. */
+  alertsPerIncident?: number;
   /** 'real' (default): real-shaped items; 'template': the fixture templates with new ids and times (benchmarks). */
   shape?: 'real' | 'template';
   /** Every n-th item (1-based) is a large real-shaped alert (tens of KB, evidence past byte 5,000). */
@@ -140,6 +144,53 @@ function graphItem(base: Item, i: number, seed: number, at: Instant, rand: () =>
   };
 }
 
+/** What an incident's alerts are built with. */
+interface IncidentAlertOptions {
+  alertsPerIncident: number;
+  approxBytes: number;
+  /** Real-shaped alerts (test/emulator/real-shapes.ts) rather than fixture templates. */
+  real: boolean;
+}
+
+/** An incident with its alerts (graph alerts named after the incident, each updated before it). */
+function incidentItem(
+  base: Item, alertBases: readonly string[], i: number, seed: number, at: Instant, rand: () => number,
+  options: IncidentAlertOptions,
+): Item {
+  const id = `${seed}${String(i).padStart(7, '0')}`;
+  const created = minus(at.text, 3600 + rand() * 86_400);
+  const status = pick(['active', 'active', 'inProgress', 'resolved'], rand);
+  const nAlerts = 1 + Math.floor(rand() * options.alertsPerIncident);
+  const alerts: Item[] = [];
+  for (let k = 0; k < nAlerts; k++) {
+    const template = alertBases[(i + k) % alertBases.length]!;
+    const text = minus(at.text, 1 + rand() * 3000);
+    const alertAt = { t: parseApiTime(text)!, text };
+    const index = i * 16 + k;
+    const alert = options.real
+      ? REAL_SHAPES.graph(JSON.parse(template) as Item, realContext(index, seed + 50_000, alertAt, rand, false))
+      : graphItem(JSON.parse(template) as Item, index, seed + 50_000, alertAt, rand);
+    alert.incidentId = id;
+    alert.incidentWebUrl = `https://security.microsoft.com/incidents/${id}?tid=b3c1b5fc-828c-45fa-a1e1-10d74f6d6e9c`;
+    pad(alert, 'description', options.approxBytes, options.real ? toWireJson(alert).length : template.length);
+    alerts.push(alert);
+  }
+  return {
+    ...base,
+    id,
+    incidentWebUrl: `https://security.microsoft.com/incidents/${id}?tid=b3c1b5fc-828c-45fa-a1e1-10d74f6d6e9c`,
+    displayName: i % 3 === 0 ? base.displayName : `${pick(TITLES, rand)} on ${pick(HOSTS, rand)}`,
+    createdDateTime: created,
+    lastUpdateDateTime: at.text,
+    status,
+    severity: pick(['informational', 'low', 'medium', 'high'], rand),
+    classification: status === 'resolved' ? pick(['truePositive', 'falsePositive'], rand) : 'unknown',
+    determination: status === 'resolved' ? 'other' : 'unknown',
+    assignedTo: rand() < 0.5 ? null : `analyst${Math.floor(rand() * 5)}@contoso.com`,
+    alerts,
+  };
+}
+
 function mdeItem(base: Item, i: number, seed: number, at: Instant, rand: () => number): Item {
   const id = `da63850${String(seed).padStart(4, '0')}${String(i).padStart(8, '0')}_${Math.floor(rand() * 2 ** 31) - 2 ** 30}`;
   const status = pick(['New', 'New', 'InProgress', 'Resolved', 'Unknown'], rand);
@@ -193,6 +244,7 @@ function realContext(index: number, seed: number, at: Instant, rand: () => numbe
  */
 export function* iterateAlerts(api: AlertApi, options: GenerateOptions): Generator<Item> {
   const { count, seed = 1, tieGroups, hostileEvery, approxBytes = 1500, shape = 'real', largeEvery } = options;
+  const alertsPerIncident = options.alertsPerIncident ?? 3;
   if (!Number.isInteger(count) || count < 0) throw new Error(`generateAlerts: count must be a whole number ≥ 0, not ${count}`);
   const rand = prng(seed);
   const from = toTicks(options.from, 'from');
@@ -213,6 +265,7 @@ export function* iterateAlerts(api: AlertApi, options: GenerateOptions): Generat
     timeOf = (i) => instants[i]!;
   }
   const descField = api === 'siem' ? 'Description' : 'description';
+  const alertBases = api === 'incidents' ? loadFixtureAlerts('graph').slice(0, -1).map((f) => JSON.stringify(f)) : [];
 
   let alertNo = 0;
   let alertId = '';
@@ -226,7 +279,10 @@ export function* iterateAlerts(api: AlertApi, options: GenerateOptions): Generat
     const real = shape === 'real' && !isHostile;
     const large = real && largeEvery !== undefined && largeEvery > 0 && (i + 1) % largeEvery === 0;
     let item: Item;
-    if (api === 'siem') {
+    if (api === 'incidents') {
+      const options = { alertsPerIncident, approxBytes, real: shape === 'real' };
+      item = incidentItem(base, alertBases, i, seed, at, rand, options);
+    } else if (api === 'siem') {
       if (partsLeft === 0) {
         alertNo++;
         alertId = `da63850${String(seed).padStart(4, '0')}${String(alertNo).padStart(8, '0')}_${Math.floor(rand() * 2 ** 31)}`;
@@ -241,9 +297,11 @@ export function* iterateAlerts(api: AlertApi, options: GenerateOptions): Generat
     else item = api === 'graph' ? graphItem(base, i, seed, at, rand) : mdeItem(base, i, seed, at, rand);
     if (isHostile) {
       // Keep the hostile strings where the fixture put them.
-      for (const field of ['title', 'AlertTitle', 'description', 'Description']) if (field in hostile) item[field] = hostile[field];
+      for (const field of ['title', 'AlertTitle', 'displayName', 'description', 'Description']) {
+        if (field in hostile) item[field] = hostile[field];
+      }
     }
-    pad(item, descField, approxBytes, real ? toWireJson(item).length : template.length);
+    if (api !== 'incidents') pad(item, descField, approxBytes, real ? toWireJson(item).length : template.length);
     yield item;
   }
 }

@@ -362,7 +362,7 @@ export function realSiemDetection(base: Item, ctx: RealShapeContext & { alertId:
 }
 
 /** The builders per API. */
-export const REAL_SHAPES: Record<Exclude<AlertApi, 'siem'>, (base: Item, ctx: RealShapeContext) => Item> = {
+export const REAL_SHAPES: Record<Exclude<AlertApi, 'siem' | 'incidents'>, (base: Item, ctx: RealShapeContext) => Item> = {
   graph: realGraphAlert,
   mde: realMdeAlert,
 };

@@ -29,6 +29,8 @@ export interface StoredAlert {
   readonly rank: number;
   /** Hidden alerts exist but are not served yet (late arrival). */
   hidden: boolean;
+  /** The value of the shape's groupField (graph: the incident the alert belongs to). */
+  readonly group: string | undefined;
 }
 
 /** One (key, time) version and how many times list responses served it. */
@@ -115,11 +117,13 @@ export class AlertTable {
       else fields[field] = null;
     }
     const alt = this.shape.variant?.(alert);
+    const group = this.shape.groupField === undefined ? undefined : alert[this.shape.groupField];
     return {
       key, id, time, timeText,
       json: encode(toWireJson(alert)),
       variant: alt ? encode(toWireJson(alt)) : undefined,
       fields, rank: hashKey(key), hidden,
+      group: typeof group === 'string' ? group : undefined,
     };
   }
 
@@ -224,6 +228,22 @@ export class AlertTable {
     this.version++;
   }
 
+  /** Visible records by group (graph: alerts by incident id), ascending by time; cached until the table changes. */
+  byGroup(): ReadonlyMap<string, readonly StoredAlert[]> {
+    if (this.groups?.version === this.version) return this.groups.map;
+    const map = new Map<string, StoredAlert[]>();
+    for (const r of this.sorted) {
+      if (r.hidden || r.group === undefined) continue;
+      const list = map.get(r.group);
+      if (list) list.push(r);
+      else map.set(r.group, [r]);
+    }
+    this.groups = { version: this.version, map };
+    return map;
+  }
+
+  private groups: { version: number; map: Map<string, StoredAlert[]> } | undefined;
+
   /** Every stored item, ascending by time. */
   items(): Record<string, unknown>[] {
     return this.sorted.map((r) => JSON.parse(r.json.toString('utf8')) as Record<string, unknown>);
@@ -252,13 +272,20 @@ export class AlertTable {
   }
 }
 
-/** `emu.store`: the tables of the three APIs plus the helpers tests use to shape the data. */
+/**
+ * `emu.store`: the tables of the three alerts APIs and of incidents, plus the helpers tests use to shape the data.
+ * An incident's alerts are the graph alerts whose `incidentId` names it: the same alert is served by alerts_v2 and
+ * inside its incident, as Graph does.
+ */
 export class AlertStore {
   private readonly tables: Record<AlertApi, AlertTable> = {
     graph: new AlertTable('graph'),
     mde: new AlertTable('mde'),
     siem: new AlertTable('siem'),
+    incidents: new AlertTable('incidents'),
   };
+  /** Alert versions delivered inside incidents (list responses delivered whole). */
+  private readonly incidentAlertsServed = new Map<string, number>();
 
   constructor(private readonly now: () => number) {}
 
@@ -266,17 +293,70 @@ export class AlertStore {
     return this.tables[api];
   }
 
-  /** Adds alerts as served items (a same-id alert is replaced). */
+  /**
+   * Adds alerts as served items (a same-id alert is replaced). For incidents, an item may carry an `alerts` array
+   * (as served with `$expand=alerts`): the incident is stored without it and its alerts go to the graph table, with
+   * `incidentId` set to the incident's id.
+   */
   addAlerts(api: AlertApi, alerts: readonly Record<string, unknown>[]): void {
-    this.tables[api].add(alerts);
+    this.tables[api].add(api === 'incidents' ? this.splitIncidents(alerts) : alerts);
   }
 
   /**
    * Late arrival: adds alerts whose last-update time may be in the past, hidden until `setVisible(api, id, true)`.
-   * This is how an alert that the service indexed late looks to a client that already read that time range.
+   * This is how an alert that the service indexed late looks to a client that already read that time range. (For
+   * incidents, the incident is hidden; its alerts are stored as visible graph alerts.)
    */
   addHidden(api: AlertApi, alerts: readonly Record<string, unknown>[]): void {
-    this.tables[api].add(alerts, { hidden: true });
+    this.tables[api].add(api === 'incidents' ? this.splitIncidents(alerts) : alerts, { hidden: true });
+  }
+
+  private splitIncidents(incidents: readonly Record<string, unknown>[]): Record<string, unknown>[] {
+    const nested: Record<string, unknown>[] = [];
+    const bare = incidents.map((incident) => {
+      if (!Array.isArray(incident.alerts)) return incident;
+      const { alerts, ...rest } = incident;
+      for (const alert of alerts as Record<string, unknown>[]) nested.push({ ...alert, incidentId: incident.id });
+      return rest;
+    });
+    if (nested.length > 0) this.tables.graph.add(nested);
+    return bare;
+  }
+
+  /** The visible graph alerts of an incident, ascending by last-update time. */
+  alertsOfIncident(incidentId: string): readonly StoredAlert[] {
+    return this.tables.graph.byGroup().get(incidentId) ?? [];
+  }
+
+  /**
+   * Merges incident `from` into `into`, as Defender's correlation does: every alert of `from` now names `into` (its
+   * lastUpdateDateTime unchanged unless `touchAlerts`), `from` becomes `redirected` with `redirectIncidentId`, and both
+   * incidents get a new lastUpdateDateTime.
+   */
+  mergeIncidents(from: string, into: string, options: { touchAlerts?: boolean } = {}): void {
+    for (const r of [...this.alertsOfIncident(from)]) {
+      const alert = this.tables.graph.getItem(r.key)!;
+      if (options.touchAlerts) this.updateAlert('graph', r.key, { incidentId: into });
+      else this.tables.graph.replace({ ...alert, incidentId: into });
+    }
+    this.updateAlert('incidents', from, { status: 'redirected', redirectIncidentId: into });
+    this.updateAlert('incidents', into);
+  }
+
+  /** Counts the alert versions a list response delivered inside incidents. */
+  recordIncidentAlertsServed(alerts: readonly StoredAlert[]): void {
+    for (const r of alerts) {
+      const k = `${r.key}\u0000${r.timeText}`;
+      this.incidentAlertsServed.set(k, (this.incidentAlertsServed.get(k) ?? 0) + 1);
+    }
+  }
+
+  /** The multiset of alert versions served inside incidents by list responses delivered whole. */
+  servedIncidentAlerts(): ServedVersion[] {
+    return [...this.incidentAlertsServed].map(([k, count]) => {
+      const [id = '', time = ''] = k.split('\u0000');
+      return { id, time, count };
+    });
   }
 
   /** Shows or hides a stored alert (siem: by FullId). */
@@ -319,6 +399,7 @@ export class AlertStore {
   /** Empties one API's table (and its served log), or all of them. */
   clear(api?: AlertApi): void {
     for (const name of api ? [api] : (Object.keys(this.tables) as AlertApi[])) this.tables[name].clear();
+    if (api === undefined || api === 'incidents') this.incidentAlertsServed.clear();
   }
 
   /** The multiset of versions served by list responses that were delivered completely. */

@@ -1,7 +1,8 @@
 /** Picks the alerts source for a stanza's api. */
 import type { DefenderInputConfig } from '../../config/types.js';
-import type { AlertsSource, HttpClient, Logger } from '../../ports.js';
+import type { AlertsSource, HttpClient, IncidentsSource, Logger } from '../../ports.js';
 import { GraphSource } from './graph-source.js';
+import { GraphIncidentsSource } from './incidents-source.js';
 import { MdeSource } from './mde-source.js';
 import { SiemSource } from './siem-source.js';
 
@@ -10,8 +11,13 @@ export interface SourceTuning {
   pageSize?: number;
 }
 
-/** The AlertsSource for `config.api`, reading `config.endpoints.alertsUrl` through `http`. */
-export function createSource(config: DefenderInputConfig, http: HttpClient, log: Logger, tuning: SourceTuning = {}): AlertsSource {
+/** The source for `config.api` (incidents: an IncidentsSource), reading `config.endpoints.alertsUrl` through `http`. */
+export function createSource(
+  config: DefenderInputConfig,
+  http: HttpClient,
+  log: Logger,
+  tuning: SourceTuning = {},
+): AlertsSource | IncidentsSource {
   const options = { http, log, alertsUrl: config.endpoints.alertsUrl, filter: config.filter, pageSize: tuning.pageSize };
   switch (config.api) {
     case 'graph':
@@ -24,5 +30,7 @@ export function createSource(config: DefenderInputConfig, http: HttpClient, log:
         log.warn('The filter setting is ignored for api=siem (the SIEM exporter has no $filter)', { input: config.name });
       }
       return new SiemSource({ ...options, filter: undefined });
+    case 'incidents':
+      return new GraphIncidentsSource(options);
   }
 }

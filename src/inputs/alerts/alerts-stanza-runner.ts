@@ -101,9 +101,14 @@ async function runStanza(
       limits: context.settings.limits,
     });
     log.info(result.status === 'stopped' ? 'Run stopped on request; progress saved' : 'Run finished', {
-      action: 'run_end', input, api, status: result.status, n_events: result.events, pages: result.pages,
-      duplicates: result.duplicates, invalid: result.invalid, windows: result.windows, duration_s: duration(),
-      lag_s: result.lagSeconds.toFixed(1),
+      action: 'run_end', input, api, status: result.status, n_events: result.events,
+      ...(config.api === 'incidents' ? { n_alert_events: result.alertEvents } : {}),
+      pages: result.pages, duplicates: result.duplicates, invalid: result.invalid, windows: result.windows,
+      duration_s: duration(), lag_s: result.lagSeconds.toFixed(1),
+      // While a replay is in progress (and on the run that finishes it), the Collector health dashboard shows it.
+      ...(result.replay
+        ? { replay: result.replay.value, replay_done: result.replay.done, replay_events: result.replay.events }
+        : {}),
     });
     return true;
   } catch (error) {

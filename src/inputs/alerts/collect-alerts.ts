@@ -1,25 +1,24 @@
 /**
- * The use case for one stanza: load the cursor, read every window of alerts, emit each unseen version once, and save
- * the cursor after the events it covers are flushed. No I/O of its own: everything comes through the ports.
+ * The use case for one stanza: load the checkpoint, run the replay the stanza asks for (if any), read every window of
+ * alerts (api incidents: incidents with their alerts), emit each unseen version once, and save the checkpoint after
+ * the events it covers are flushed. No I/O of its own: everything comes through the ports.
  */
 import { DEFAULT_APP_SETTINGS } from '../../config/app-settings.js';
-import type { DefenderInputConfig } from '../../config/types.js';
-import { fromEpochMs, fromSeconds, toEpochMs, type ApiTime } from '../../defender/api-time.js';
+import { SOURCETYPES, type DefenderInputConfig } from '../../config/types.js';
+import { formatApiTime, fromEpochMs, fromSeconds, toEpochMs, type ApiTime } from '../../defender/api-time.js';
 import { versionOf } from '../../defender/alert-version.js';
+import { fromInputCheckpoint, initialState, toInputCheckpoint } from '../../defender/checkpoint.js';
+import { completeWindow, partialWindow, readFrom, VersionSet, type Cursor } from '../../defender/cursor.js';
 import {
-  completeWindow,
-  fromCheckpointDocument,
-  initialCursor,
-  partialWindow,
-  readFrom,
-  toCheckpointDocument,
-  VersionSet,
-  type Cursor,
-} from '../../defender/cursor.js';
+  decideReplay, inReplayRange, MICROSOFT_RETENTION_DAYS, type ReplayProgress, type ReplayState,
+} from '../../defender/replay.js';
 import { toEvent } from '../../defender/to-event.js';
 import { DEFAULT_PLANNER, WindowPlanner } from '../../defender/window-planner.js';
 import { AddonError, StoppedError } from '../../errors.js';
-import type { AlertsSource, CheckpointStore, Clock, EventSink, Logger, TimeWindow } from '../../ports.js';
+import type {
+  AlertsSource, CheckpointStore, Clock, EventSink, IncidentsSource, Logger, RawAlert, RawIncident,
+  SplunkEvent, TimeWindow,
+} from '../../ports.js';
 
 export interface CollectLimits {
   /** Stop the run (and go on next run) after this many pages, so a broken server cannot keep us looping forever. */
@@ -39,7 +38,8 @@ export const DEFAULT_LIMITS: CollectLimits = {
 
 export interface CollectDeps {
   config: DefenderInputConfig;
-  source: AlertsSource;
+  /** An IncidentsSource for api incidents, an AlertsSource for the others. */
+  source: AlertsSource | IncidentsSource;
   store: CheckpointStore;
   sink: EventSink;
   log: Logger;
@@ -48,10 +48,23 @@ export interface CollectDeps {
   limits?: Partial<CollectLimits>;
 }
 
+/** What the run did about replay_from. */
+export interface ReplayReport {
+  /** The replay_from value being applied. */
+  value: string;
+  /** True once the whole range was written again; false when the next run carries on. */
+  done: boolean;
+  /** Events this run wrote for the replay (alerts inside replayed incidents included). */
+  events: number;
+}
+
 export interface CollectResult {
   /** ok: read to the end; page_cap: stopped at the page cap (continues next run); stopped: SIGTERM. */
   status: 'ok' | 'page_cap' | 'stopped';
+  /** Every event written, replay and alerts inside incidents included. */
   events: number;
+  /** api incidents: the events that are alerts found inside incidents (included in `events`). */
+  alertEvents: number;
   pages: number;
   /** Versions served again (overlap, page retries) and not emitted. */
   duplicates: number;
@@ -65,6 +78,8 @@ export interface CollectResult {
    * its own run time, however long ago its newest alert was; a run that stopped early shows how far it got.
    */
   lagSeconds: number;
+  /** Present when the run worked on a replay. */
+  replay?: ReplayReport;
 }
 
 class PageCapReached extends AddonError {
@@ -73,75 +88,159 @@ class PageCapReached extends AddonError {
   }
 }
 
+type Item = RawAlert | RawIncident;
+
 export async function collectAlerts(deps: CollectDeps): Promise<CollectResult> {
   const { config, source, store, sink, log, clock, signal } = deps;
   const limits = { ...DEFAULT_LIMITS, ...deps.limits };
   const key = config.stanza;
   const now = fromEpochMs(clock.nowMs());
   const overlap = fromSeconds(config.overlapSeconds);
+  // Alerts inside incidents are graph alerts, written exactly as api=graph writes them.
+  const alertConfig = { ...config, sourcetype: SOURCETYPES.graph };
 
   const stored = await store.load(key);
-  let cursor: Cursor =
-    stored === undefined ? initialCursor(startOf(config, now)) : fromCheckpointDocument(stored, `of input ${key}`);
-  const planner = new WindowPlanner({
-    from: readFrom(cursor, overlap),
-    now,
-    settle: overlap,
-    maxOpenSpan: fromSeconds(limits.maxOpenSpanSeconds),
-    initialSpan: fromSeconds(limits.initialSpanSeconds),
-    targetItems: limits.targetItemsPerWindow,
-  });
-  log.debug('Run starting', {
-    action: 'run_start',
-    input: key,
-    api: config.api,
-    read_from: new Date(toEpochMs(readFrom(cursor, overlap))).toISOString(),
-    seen: new VersionSet(cursor.seen).size,
-  });
+  const state =
+    stored === undefined ? initialState(startOf(config, now)) : fromInputCheckpoint(stored, `of input ${key}`);
+  let cursor: Cursor = state.cursor;
+  let replay: ReplayState = state.replay;
+  const alertMemory = state.alerts;
 
-  const stats = { events: 0, pages: 0, duplicates: 0, invalid: 0, windows: 0 };
+  const stats = { events: 0, alertEvents: 0, pages: 0, duplicates: 0, invalid: 0, windows: 0, replayEvents: 0 };
+  let replayReport: ReplayReport | undefined;
   // Everything before the saved watermark was read by earlier runs; each completed window moves this forward.
   let readThrough = cursor.firstRun ? readFrom(cursor, overlap) : cursor.watermark;
   let versions = new VersionSet(cursor.seen);
-  const save = async (next: Cursor) => {
-    await store.save(key, toCheckpointDocument(next, new Date(clock.nowMs()).toISOString()));
-    cursor = next;
+  // While a replay window is being read: the versions it wrote (its own set), and the alert versions of the replay.
+  let replayWritten: VersionSet | undefined;
+  let replayAlerts: VersionSet | undefined;
+
+  const save = async () => {
+    alertMemory.prune(cursor.watermark);
+    const doc = toInputCheckpoint({ cursor, replay, alerts: alertMemory }, new Date(clock.nowMs()).toISOString());
+    await store.save(key, doc);
   };
   const onPage = () => {
     stats.pages++;
     if (stats.pages > limits.maxPagesPerRun) throw new PageCapReached(limits.maxPagesPerRun);
   };
+  const read = (window: TimeWindow): AsyncIterable<Item> =>
+    'incidents' in source ? source.incidents(window, { signal, onPage }) : source.alerts(window, { signal, onPage });
+  const write = async (event: SplunkEvent) => {
+    const pending = sink.write(event);
+    if (pending) await pending;
+    stats.events++;
+  };
+  const writeUnkeyed = async (item: RawAlert, problem: string) => {
+    // Nothing is lost: an alert we cannot key is still emitted (timed by Splunk), and said so.
+    stats.invalid++;
+    log.warn(`Alert emitted without de-duplication: ${problem}`, { action: 'invalid_alert', input: key });
+    await write(toEvent(item, undefined, config));
+  };
+
+  /**
+   * api incidents: the alerts inside one served incident. Each version is written when it is newer than every version
+   * of that alert written before (during a replay: when this replay has not written it yet), whether or not the
+   * incident itself was new.
+   */
+  const writeNestedAlerts = async (item: Item, servedIn: ApiTime) => {
+    if (!('alerts' in item) || !config.includeAlerts) return;
+    for (const alert of item.alerts) {
+      const version = versionOf('graph', alert);
+      if ('problem' in version) {
+        stats.invalid++;
+        log.warn(`Alert inside an incident emitted without de-duplication: ${version.problem}`, {
+          action: 'invalid_alert', input: key,
+        });
+        await write(toEvent(alert, undefined, alertConfig));
+        stats.alertEvents++;
+        continue;
+      }
+      const fresh = replayAlerts !== undefined ? !replayAlerts.has(version) : alertMemory.isNew(version);
+      if (fresh) {
+        await write(toEvent(alert, version.time, alertConfig));
+        stats.alertEvents++;
+        replayAlerts?.add(version);
+        if (replayAlerts !== undefined) stats.replayEvents++;
+      }
+      alertMemory.note(version, servedIn, fresh);
+    }
+  };
+
+  const decision = decideReplay(replay, config.replayFrom, stored === undefined ? undefined : cursor, now);
+  if (decision.kind === 'nothing') {
+    replay = decision.state;
+    log.info(`replay_from ${decision.state.applied} applied with nothing to replay: ${decision.reason}.`, {
+      action: 'replay_skipped', input: key, replay: decision.state.applied,
+    });
+  } else if (decision.kind === 'start') {
+    replay = decision.state;
+    const { from, to } = decision.progress;
+    log.info('Replay starting: every version in the range is written again, once', {
+      action: 'replay_start', input: key, replay: decision.progress.value, from: formatApiTime(from),
+      to: formatApiTime(to),
+    });
+    if (decision.beyondRetention) {
+      log.warn(
+        `replay_from ${decision.progress.value} reaches back further than the ${MICROSOFT_RETENTION_DAYS} days ` +
+          'Microsoft keeps alerts and incidents by default (https://learn.microsoft.com/defender-xdr/data-privacy); ' +
+          'versions older than the tenant\'s retention are gone and cannot be replayed.',
+        { action: 'replay_beyond_retention', input: key, replay: decision.progress.value },
+      );
+    }
+    // The range is fixed now: a relative value means "before the run that first saw it", whatever happens next.
+    await save();
+  }
+
+  log.debug('Run starting', {
+    action: 'run_start', input: key, api: config.api,
+    read_from: new Date(toEpochMs(readFrom(cursor, overlap))).toISOString(), seen: versions.size,
+    replay: replay.active?.value,
+  });
 
   let window: TimeWindow | undefined;
   try {
+    if (replay.active !== undefined) {
+      replayReport = { value: replay.active.value, done: false, events: 0 };
+      await runReplay(replay.active);
+      replayReport.done = true;
+      log.info('Replay finished: the range was written again', {
+        action: 'replay_end', input: key, replay: replayReport.value, replay_events: stats.replayEvents,
+      });
+    }
+
+    const planner = new WindowPlanner({
+      from: readFrom(cursor, overlap),
+      now,
+      settle: overlap,
+      maxOpenSpan: fromSeconds(limits.maxOpenSpanSeconds),
+      initialSpan: fromSeconds(limits.initialSpanSeconds),
+      targetItems: limits.targetItemsPerWindow,
+    });
     while ((window = planner.nextWindow())) {
       let served = 0;
       let maxTimeRead: ApiTime | undefined;
-      for await (const alert of source.alerts(window, { signal, onPage })) {
+      for await (const item of read(window)) {
         served++;
-        const version = versionOf(config.api, alert);
+        const version = versionOf(config.api, item);
         if ('problem' in version) {
-          // Nothing is lost: an alert we cannot key is still emitted (timed by Splunk), and said so.
-          stats.invalid++;
-          log.warn(`Alert emitted without de-duplication: ${version.problem}`, { action: 'invalid_alert', input: key });
-          const pending = sink.write(toEvent(alert, undefined, config));
-          if (pending) await pending;
-          stats.events++;
+          await writeUnkeyed(item, version.problem);
+          await writeNestedAlerts(item, now);
           continue;
         }
         if (maxTimeRead === undefined || version.time > maxTimeRead) maxTimeRead = version.time;
         if (versions.has(version)) {
           stats.duplicates++;
-          continue;
+        } else {
+          await write(toEvent(item, version.time, config));
+          versions.add(version);
         }
-        const pending = sink.write(toEvent(alert, version.time, config));
-        if (pending) await pending;
-        versions.add(version);
-        stats.events++;
+        await writeNestedAlerts(item, version.time);
       }
       if (signal.aborted) throw new StoppedError('stop requested');
       await sink.flush();
-      await save(completeWindow(cursor, versions, overlap, { to: window.to, maxTimeRead }));
+      cursor = completeWindow(cursor, versions, overlap, { to: window.to, maxTimeRead });
+      await save();
       versions = new VersionSet(cursor.seen);
       stats.windows++;
       readThrough = window.to ?? now;
@@ -149,11 +248,16 @@ export async function collectAlerts(deps: CollectDeps): Promise<CollectResult> {
     }
   } catch (error) {
     // Save only what is known to be flushed: if flushing fails (splunkd went away), keep the old checkpoint.
-    const flushed = await sink.flush().then(
-      () => true,
-      () => false,
-    );
-    if (flushed) await save(partialWindow(cursor, versions, overlap));
+    const flushed = await sink.flush().then(() => true, () => false);
+    if (flushed) {
+      cursor = partialWindow(cursor, versions, overlap);
+      const active = replay.active;
+      if (active !== undefined && replayWritten !== undefined && replayAlerts !== undefined) {
+        const cut = { ...active, seen: replayWritten.prunedTo(active.next), alerts: snapshot(replayAlerts) };
+        replay = { ...replay, active: cut };
+      }
+      await save();
+    }
     if (error instanceof PageCapReached) {
       log.warn(error.message, { action: 'page_cap', input: key, pages: stats.pages });
       return result('page_cap');
@@ -163,13 +267,82 @@ export async function collectAlerts(deps: CollectDeps): Promise<CollectResult> {
   }
   return result('ok');
 
+  /** Writes every version served in the replay's range once more, window by window, saving after each. */
+  async function runReplay(start: ReplayProgress): Promise<void> {
+    let progress = start;
+    replayAlerts = new VersionSet(progress.alerts);
+    const planner = new WindowPlanner({
+      from: progress.next,
+      now,
+      settle: 0n,
+      maxOpenSpan: 0n,
+      initialSpan: fromSeconds(limits.initialSpanSeconds),
+      targetItems: limits.targetItemsPerWindow,
+      end: progress.to,
+    });
+    // Versions the normal read (from watermark − overlap) would meet again: the replay wrote them, so it must not.
+    const normalFloor = readFrom(cursor, overlap);
+    while ((window = planner.nextWindow())) {
+      let served = 0;
+      replayWritten = new VersionSet(progress.seen);
+      for await (const item of read(window)) {
+        served++;
+        const version = versionOf(config.api, item);
+        if ('problem' in version) {
+          await writeUnkeyed(item, version.problem);
+          await writeNestedAlerts(item, now);
+          continue;
+        }
+        // The SIEM exporter's bounds are whole milliseconds: it may serve a little outside the range.
+        if (!inReplayRange(progress, version.time)) continue;
+        if (replayWritten.has(version)) {
+          stats.duplicates++;
+        } else {
+          await write(toEvent(item, version.time, config));
+          stats.replayEvents++;
+          replayWritten.add(version);
+          if (version.time >= normalFloor) versions.add(version);
+        }
+        await writeNestedAlerts(item, version.time);
+      }
+      if (signal.aborted) throw new StoppedError('stop requested');
+      await sink.flush();
+      const next = window.to ?? progress.to;
+      // Versions a cut-short window of an earlier run wrote beyond this window's end stay remembered: this run's
+      // windows need not end where that run's did.
+      progress = { ...progress, next, seen: replayWritten.prunedTo(next), alerts: snapshot(replayAlerts) };
+      cursor = partialWindow(cursor, versions, overlap);
+      replay = { ...replay, active: next >= progress.to ? undefined : progress };
+      replayWritten = undefined;
+      await save();
+      planner.windowDone(window, served);
+      if (replayReport) replayReport.events = stats.replayEvents;
+    }
+    replayAlerts = undefined;
+    if (replay.active !== undefined) {
+      // An empty range after the last window (nothing left to read): done.
+      replay = { ...replay, active: undefined };
+      await save();
+    }
+  }
+
   function result(status: CollectResult['status']): CollectResult {
     const lagSeconds = Math.max(0, (clock.nowMs() - toEpochMs(readThrough)) / 1000);
-    return { status, ...stats, watermark: cursor.watermark, lagSeconds };
+    if (replayReport) replayReport.events = stats.replayEvents;
+    const { replayEvents: _replayEvents, ...counts } = stats;
+    return {
+      status, ...counts, watermark: cursor.watermark, lagSeconds, ...(replayReport ? { replay: replayReport } : {}),
+    };
   }
+}
+
+/** A copy of a version set as the checkpoint keeps it. */
+function snapshot(set: VersionSet): Map<string, Set<ApiTime>> {
+  return set.prunedTo(-(1n << 62n));
 }
 
 function startOf(config: DefenderInputConfig, now: ApiTime): ApiTime {
   const start = config.startTime;
   return start.kind === 'relative' ? now - fromSeconds(start.seconds) : start.time;
 }
+

@@ -25,8 +25,11 @@ export function readDefaultConf(name: string): Conf {
 /** One alert shape: the sample file and the API whose alerts it holds. */
 export type Shape = 'graph' | 'mde' | 'siem';
 
+/** A sample file: an alert shape's, or the incidents' (api incidents). */
+export type SampleFile = Shape | 'incidents';
+
 /** The sample alerts of one API, as the input sends them (one JSON object per event). */
-export function readSamples(shape: Shape): Record<string, unknown>[] {
+export function readSamples(shape: SampleFile): Record<string, unknown>[] {
   return JSON.parse(readFileSync(join(repoRoot, 'test', 'fixtures', 'alerts', `${shape}.json`), 'utf8'));
 }
 
@@ -34,7 +37,7 @@ export function readSamples(shape: Shape): Record<string, unknown>[] {
  * Field name → number of samples in which it has a value (not null, not ""), named as KV_MODE=json names them:
  * nested objects `a.b`, arrays `a{}` and `a{}.b`. A field present only as null/"" counts 0.
  */
-export function sampleFields(shape: Shape): Map<string, number> {
+export function sampleFields(shape: SampleFile): Map<string, number> {
   const counts = new Map<string, number>();
   for (const alert of readSamples(shape)) {
     const seen = new Set<string>();
@@ -113,6 +116,17 @@ export const ALERT_SOURCETYPES: Record<string, Shape[]> = {
   'ms:defender:siem:detections': ['siem'],
 };
 
+/** The incidents' sourcetype (api incidents), not an alert one; samples in test/fixtures/alerts/incidents.json. */
+export const INCIDENT_SOURCETYPE = 'ms:defender:graph:incidents';
+
+/** Every field a search over incidents can use: sample incident fields plus every props-made field. */
+export function incidentSearchFields(): Set<string> {
+  const fields = new Set<string>(BUILTIN_FIELDS);
+  for (const [name, n] of sampleFields('incidents')) if (n > 0) fields.add(name);
+  for (const d of derivations(readDefaultConf('props'), INCIDENT_SOURCETYPE)) fields.add(d.field);
+  return fields;
+}
+
 /** Fields Splunk gives every event. */
 export const BUILTIN_FIELDS = new Set(['_time', '_raw', 'index', 'sourcetype', 'source', 'host', 'eventtype', 'tag', 'linecount', 'splunk_server']);
 
@@ -132,4 +146,5 @@ export const COLLECTOR_LOG_FIELDS = new Set([
   ...BUILTIN_FIELDS,
   'component', 'log_level',
   'action', 'input', 'api', 'n_events', 'pages', 'duration_s', 'lag_s', 'status', 'error', 'wait_s',
+  'n_alert_events', 'replay', 'replay_done', 'replay_events',
 ]);

@@ -13,7 +13,10 @@
  *   - spath(X, path) returns a JSON null as the text "null" (as automatic extraction does), an object or array as its
  *     compact JSON text, several matches as a multivalue, and null when nothing matches or X is not JSON;
  *   - functions that take one value (lower, replace, trim, match, nullif, spath) refuse a multivalue of two or more
- *     values instead of guessing which value Splunk would use.
+ *     values instead of guessing which value Splunk would use;
+ *   - strptime() knows only the variables %Y %m %d %H %M %S and %z (+hhmm), and gives null unless the whole text
+ *     matches the format; substr() counts from 1 (a negative start counts from the end), as the eval docs say;
+ *   - now() is the search's time, given by the caller (spl-run.ts: the run's "now").
  */
 
 /** A field or expression value: null (absent), one value, or a multivalue (always two or more strings). */
@@ -75,7 +78,7 @@ function tokenize(expression: string): Token[] {
       i += ident[0].length;
       continue;
     }
-    const op = /^(==|!=|<=|>=|=|<|>|\.|\+|-)/.exec(expression.slice(i));
+    const op = /^(==|!=|<=|>=|=|<|>|\.|\+|-|\*|\/)/.exec(expression.slice(i));
     if (op) {
       tokens.push({ type: 'op', text: op[0] });
       i += op[0].length;
@@ -146,8 +149,16 @@ export function parseEval(expression: string): Node {
     return left;
   };
   const parseAdditive = (): Node => {
-    let left = parsePrimary();
+    let left = parseMultiplicative();
     while (peek().type === 'op' && (peek().text === '+' || peek().text === '-')) {
+      const op = next().text;
+      left = { kind: 'binary', op, left, right: parseMultiplicative() };
+    }
+    return left;
+  };
+  const parseMultiplicative = (): Node => {
+    let left = parsePrimary();
+    while (peek().type === 'op' && (peek().text === '*' || peek().text === '/')) {
       const op = next().text;
       left = { kind: 'binary', op, left, right: parsePrimary() };
     }
@@ -279,7 +290,44 @@ export function spath(input: string, path: string): SplValue {
   return mv(current.map(jsonText));
 }
 
-type Fn = (args: Node[], evaluate: (node: Node) => SplValue) => SplValue;
+/** What an evaluation knows besides the event's fields. */
+export interface EvalOptions {
+  /** now(): the search's time, epoch seconds. */
+  now?: number;
+}
+
+type Fn = (args: Node[], evaluate: (node: Node) => SplValue, options: EvalOptions) => SplValue;
+
+/** Splunk strptime() for the variables this app uses; epoch seconds, or null when the text does not match. */
+function strptime(input: string, format: string): number | null {
+  const parts: Record<string, number> = { Y: 1970, m: 1, d: 1, H: 0, M: 0, S: 0, z: 0 };
+  let at = 0;
+  for (let i = 0; i < format.length; i++) {
+    const c = format[i];
+    if (c !== '%') {
+      if (input[at] !== c) return null;
+      at++;
+      continue;
+    }
+    const variable = format[++i] ?? '';
+    if (variable === 'z') {
+      const m = /^([+-])(\d{2})(\d{2})/.exec(input.slice(at));
+      if (!m) return null;
+      parts.z = (m[1] === '-' ? -1 : 1) * (Number(m[2]) * 60 + Number(m[3]));
+      at += 5;
+      continue;
+    }
+    const width = variable === 'Y' ? 4 : 2;
+    if (!'YmdHMS'.includes(variable)) throw new Error(`strptime variable %${variable} is not modelled`);
+    const digits = input.slice(at, at + width);
+    if (!/^\d+$/.test(digits) || digits.length !== width) return null;
+    parts[variable] = Number(digits);
+    at += width;
+  }
+  if (at !== input.length) return null;
+  const ms = Date.UTC(parts.Y!, parts.m! - 1, parts.d, parts.H, parts.M, parts.S);
+  return ms / 1000 - parts.z! * 60;
+}
 
 const FUNCTIONS: Record<string, Fn> = {
   coalesce: (args, ev) => {
@@ -352,6 +400,23 @@ const FUNCTIONS: Record<string, Fn> = {
     const digits = args[1] ? Number(single(ev(args[1]), 'round')) : 0;
     return Math.round(Number(v) * 10 ** digits) / 10 ** digits;
   },
+  strptime: (args, ev) => {
+    const [input, format] = args.map((x) => text(single(ev(x), 'strptime')));
+    if (input === null || input === undefined || format == null) return null;
+    return strptime(input, format);
+  },
+  substr: (args, ev) => {
+    const input = text(single(ev(args[0] as Node), 'substr'));
+    if (input === null) return null;
+    const start = Number(single(ev(args[1] as Node), 'substr'));
+    const from = start < 0 ? Math.max(0, input.length + start) : Math.max(0, start - 1);
+    const length = args[2] ? Number(single(ev(args[2]), 'substr')) : input.length;
+    return input.slice(from, from + length);
+  },
+  now: (_args, _ev, options) => {
+    if (options.now === undefined) throw new Error('now() needs the search time (EvalOptions.now)');
+    return options.now;
+  },
   isnull: (args, ev) => ev(args[0] as Node) === null,
   isnotnull: (args, ev) => ev(args[0] as Node) !== null,
   true: () => true,
@@ -416,7 +481,7 @@ function compare(op: string, left: SplValue, right: SplValue): SplValue {
 }
 
 /** Evaluates an expression against the fields of one event. */
-export function evaluate(expression: string | Node, fields: Fields): SplValue {
+export function evaluate(expression: string | Node, fields: Fields, options: EvalOptions = {}): SplValue {
   const tree = typeof expression === 'string' ? parseEval(expression) : expression;
   const ev = (node: Node): SplValue => {
     switch (node.kind) {
@@ -429,7 +494,7 @@ export function evaluate(expression: string | Node, fields: Fields): SplValue {
       case 'call': {
         const fn = FUNCTIONS[node.name];
         if (!fn) throw new Error(`test/app/lib/spl-eval.ts does not know the eval function ${node.name}(); teach it`);
-        return fn(node.args, ev);
+        return fn(node.args, ev, options);
       }
       case 'binary': {
         if (node.op === 'AND') return truthy(ev(node.left)) && truthy(ev(node.right));
@@ -439,11 +504,13 @@ export function evaluate(expression: string | Node, fields: Fields): SplValue {
           const b = text(single(ev(node.right), 'concatenation'));
           return a === null || b === null ? null : a + b;
         }
-        if (node.op === '+' || node.op === '-') {
+        if (node.op === '+' || node.op === '-' || node.op === '*' || node.op === '/') {
           const a = single(ev(node.left), node.op);
           const b = single(ev(node.right), node.op);
           if (a === null || b === null) return null;
-          return node.op === '+' ? Number(a) + Number(b) : Number(a) - Number(b);
+          const [x, y] = [Number(a), Number(b)];
+          if (node.op === '/') return y === 0 ? null : x / y;
+          return node.op === '+' ? x + y : node.op === '-' ? x - y : x * y;
         }
         return compare(node.op, ev(node.left), ev(node.right));
       }

@@ -249,9 +249,9 @@ function parseAggregations(text: string): { fn: string; arg: string; name: strin
   return out;
 }
 
-function aggregate(fn: string, arg: string, group: Row[]): SplValue {
+function aggregate(fn: string, arg: string, group: Row[], now: number): SplValue {
   const evalArg = /^eval\((.*)\)$/s.exec(arg);
-  const column = (row: Row): SplValue => (evalArg ? evaluate(evalArg[1] ?? '', row) : (row.get(arg) ?? null));
+  const column = (row: Row): SplValue => (evalArg ? evaluate(evalArg[1] ?? '', row, { now }) : (row.get(arg) ?? null));
   switch (fn) {
     case 'count':
       if (!arg) return group.length;
@@ -321,7 +321,7 @@ export function runSearch(query: string, events: Row[], ctx: RunContext): Row[] 
         break;
       }
       case 'where':
-        rows = rows.filter((r) => evaluate(args, r) === true);
+        rows = rows.filter((r) => evaluate(args, r, { now: ctx.now }) === true);
         break;
       case 'dedup': {
         const seen = new Set<string>();
@@ -340,7 +340,7 @@ export function runSearch(query: string, events: Row[], ctx: RunContext): Row[] 
         for (const r of rows) {
           for (const a of assignments) {
             const eq = a.indexOf('=');
-            const v = evaluate(a.slice(eq + 1).trim(), r);
+            const v = evaluate(a.slice(eq + 1).trim(), r, { now: ctx.now });
             const name = a.slice(0, eq).trim();
             if (v === null) r.delete(name);
             else r.set(name, typeof v === 'boolean' ? String(v) : v);
@@ -355,7 +355,7 @@ export function runSearch(query: string, events: Row[], ctx: RunContext): Row[] 
         rows = [...groupBy(rows, by).values()].map((group) => {
           const out: Row = new Map();
           for (const f of by) out.set(f, values(group[0]?.get(f))[0] ?? null);
-          for (const a of aggs) out.set(a.name, aggregate(a.fn, a.arg, group));
+          for (const a of aggs) out.set(a.name, aggregate(a.fn, a.arg, group, ctx.now));
           return out;
         });
         break;
@@ -373,7 +373,9 @@ export function runSearch(query: string, events: Row[], ctx: RunContext): Row[] 
         }
         rows = [...buckets].sort(([a], [b]) => a - b).map(([t, group]) => {
           const out: Row = new Map([['_time', t]]);
-          for (const [key, g] of groupBy(group, [by])) out.set(String(JSON.parse(key)[0]), aggregate(agg.fn, agg.arg, g));
+          for (const [key, g] of groupBy(group, [by])) {
+            out.set(String(JSON.parse(key)[0]), aggregate(agg.fn, agg.arg, g, ctx.now));
+          }
           return out;
         });
         break;

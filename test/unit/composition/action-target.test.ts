@@ -69,4 +69,23 @@ describe('defender target: which input, secret and hosts an action uses', () => 
     expect(chooseActionEndpoints(config, 'update_alerts').endpoints.apiBase).to.equal('https://graph.private.example/v1.0');
     expect(() => chooseActionEndpoints(config, 'submit_indicators')).to.throw(ConfigError, /use a defender_alerts input with api=mde/);
   });
+
+  it('updates incidents through Graph: the input\'s own for graph and incidents, its region\'s Graph cloud otherwise', async () => {
+    const load = async (extra: Record<string, string>) =>
+      (await loadInputCredentials(splunkd({ i: stanza(extra) }, { i: 'x' }), 'i')).config;
+    const incidents = await load({ api: 'incidents', region: 'dod' });
+    expect(chooseActionEndpoints(incidents, 'update_incidents').endpoints.apiBase).to.equal(
+      'https://dod-graph.microsoft.us/v1.0',
+    );
+    // Alerts found inside incidents are Graph alerts.
+    expect(chooseActionEndpoints(incidents, 'update_alerts').family).to.equal('graph');
+    const mdeEu = chooseActionEndpoints(await load({ api: 'mde', region: 'eu' }), 'update_incidents');
+    expect(mdeEu).to.deep.include({ family: 'graph' });
+    expect(mdeEu.endpoints.apiBase).to.equal('https://graph.microsoft.com/v1.0');
+    expect(mdeEu.endpoints.scope).to.equal('https://graph.microsoft.com/.default');
+    const siemGov = chooseActionEndpoints(await load({ api: 'siem', region: 'gcc_high' }), 'update_incidents');
+    expect(siemGov.endpoints.apiBase).to.equal('https://graph.microsoft.us/v1.0');
+    const privateMde = await load({ api: 'mde', api_url: 'https://mde.private.example' });
+    expect(() => chooseActionEndpoints(privateMde, 'update_incidents')).to.throw(ConfigError, /Graph host/);
+  });
 });

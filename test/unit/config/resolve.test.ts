@@ -52,6 +52,8 @@ describe('config/resolve', () => {
         apiUrl: undefined,
         loginUrl: undefined,
         proxyUrl: undefined,
+        replayFrom: undefined,
+        includeAlerts: true,
         index: undefined,
         sourcetype: 'ms:defender:graph:alerts',
         host: undefined,
@@ -249,9 +251,11 @@ describe('config/resolve', () => {
       expect(resolve({ api: 'MDE' }).config.api).to.equal('mde');
     });
 
-    it('rejects an unknown api, listing the three', () => {
+    it('rejects an unknown api, listing the four', () => {
       expect(problemsOf({ ...REQUIRED, api: 'xdr' })).to.deep.equal([
-        'api "xdr" is not one of graph, mde, siem: use graph (Microsoft Graph alerts_v2, the default), mde (Defender for Endpoint) or siem (legacy SIEM exporter).',
+        'api "xdr" is not one of graph, mde, siem, incidents: use graph (Microsoft Graph alerts_v2, the default), ' +
+          'mde (Defender for Endpoint), siem (legacy SIEM exporter) or incidents (Microsoft Graph incidents with ' +
+          'their alerts).',
       ]);
     });
 
@@ -484,7 +488,9 @@ describe('config/resolve', () => {
 
     it('lists the arguments when nothing is close', () => {
       expect(resolve({ page_size: '100' }).warnings).to.deep.equal([
-        'Parameter "page_size" is not an argument of defender_alerts and is ignored: check its spelling; the arguments are account, tenant_id, client_id, client_secret, api, region, start_time, overlap_seconds, filter, api_url, login_url, proxy_url.',
+        'Parameter "page_size" is not an argument of defender_alerts and is ignored: check its spelling; the ' +
+          'arguments are account, tenant_id, client_id, client_secret, api, region, start_time, overlap_seconds, ' +
+          'filter, api_url, login_url, proxy_url, replay_from, include_alerts.',
       ]);
     });
 

@@ -21,6 +21,8 @@ const CONTRACT_ARGS: Record<string, boolean> = {
   api_url: false,
   login_url: false,
   proxy_url: false,
+  replay_from: false,
+  include_alerts: false,
 };
 
 describe('config/scheme', () => {

@@ -14,6 +14,22 @@ const EXPECTED: Array<{ api: Api; region: string; alertsUrl: string; apiBase: st
   { api: 'graph', region: 'gcc', alertsUrl: 'https://graph.microsoft.com/v1.0/security/alerts_v2', apiBase: 'https://graph.microsoft.com/v1.0', login: COM, scope: 'https://graph.microsoft.com/.default' },
   { api: 'graph', region: 'gcc_high', alertsUrl: 'https://graph.microsoft.us/v1.0/security/alerts_v2', apiBase: 'https://graph.microsoft.us/v1.0', login: US, scope: 'https://graph.microsoft.us/.default' },
   { api: 'graph', region: 'dod', alertsUrl: 'https://dod-graph.microsoft.us/v1.0/security/alerts_v2', apiBase: 'https://dod-graph.microsoft.us/v1.0', login: US, scope: 'https://dod-graph.microsoft.us/.default' },
+  {
+    api: 'incidents', region: 'global', alertsUrl: 'https://graph.microsoft.com/v1.0/security/incidents',
+    apiBase: 'https://graph.microsoft.com/v1.0', login: COM, scope: 'https://graph.microsoft.com/.default',
+  },
+  {
+    api: 'incidents', region: 'gcc', alertsUrl: 'https://graph.microsoft.com/v1.0/security/incidents',
+    apiBase: 'https://graph.microsoft.com/v1.0', login: COM, scope: 'https://graph.microsoft.com/.default',
+  },
+  {
+    api: 'incidents', region: 'gcc_high', alertsUrl: 'https://graph.microsoft.us/v1.0/security/incidents',
+    apiBase: 'https://graph.microsoft.us/v1.0', login: US, scope: 'https://graph.microsoft.us/.default',
+  },
+  {
+    api: 'incidents', region: 'dod', alertsUrl: 'https://dod-graph.microsoft.us/v1.0/security/incidents',
+    apiBase: 'https://dod-graph.microsoft.us/v1.0', login: US, scope: 'https://dod-graph.microsoft.us/.default',
+  },
   { api: 'mde', region: 'global', alertsUrl: 'https://api.security.microsoft.com/api/alerts', apiBase: 'https://api.security.microsoft.com', login: COM, scope: 'https://api.securitycenter.microsoft.com/.default' },
   { api: 'mde', region: 'us', alertsUrl: 'https://us.api.security.microsoft.com/api/alerts', apiBase: 'https://us.api.security.microsoft.com', login: COM, scope: 'https://api.securitycenter.microsoft.com/.default' },
   { api: 'mde', region: 'eu', alertsUrl: 'https://eu.api.security.microsoft.com/api/alerts', apiBase: 'https://eu.api.security.microsoft.com', login: COM, scope: 'https://api.securitycenter.microsoft.com/.default' },
@@ -47,6 +63,7 @@ describe('defender/clouds', () => {
 
   it('lists exactly the contract regions per api, in the contract order', () => {
     expect(listRegions('graph')).to.deep.equal(['global', 'gcc', 'gcc_high', 'dod']);
+    expect(listRegions('incidents')).to.deep.equal(['global', 'gcc', 'gcc_high', 'dod']);
     expect(listRegions('mde')).to.deep.equal(['global', 'us', 'eu', 'uk', 'au', 'swa', 'gcc', 'gcc_high', 'dod']);
     expect(listRegions('siem')).to.deep.equal(['eu', 'us', 'uk', 'gcc', 'gcc_high']);
     const tabled = EXPECTED.map((row) => `${row.api}/${row.region}`).sort();
@@ -54,8 +71,8 @@ describe('defender/clouds', () => {
     expect(all).to.deep.equal(tabled);
   });
 
-  it('defaults graph and mde to global and gives siem no default region', () => {
-    expect(DEFAULT_REGIONS).to.deep.equal({ graph: 'global', mde: 'global', siem: undefined });
+  it('defaults graph, incidents and mde to global and gives siem no default region', () => {
+    expect(DEFAULT_REGIONS).to.deep.equal({ graph: 'global', incidents: 'global', mde: 'global', siem: undefined });
   });
 
   it('rejects a region the api does not have, listing the regions it has', () => {

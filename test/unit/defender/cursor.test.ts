@@ -84,7 +84,7 @@ describe('cursor', () => {
     seen.add({ id: 'a', time: t('2024-05-01T10:01:00Z') });
     const c = completeWindow(initialCursor(t('2024-05-01T00:00:00Z')), seen, overlap, { maxTimeRead: t('2024-05-01T10:01:00Z') });
     const doc = JSON.parse(JSON.stringify(toCheckpointDocument(c, '2024-05-01T10:02:00Z')));
-    expect(doc.v).to.equal(1);
+    expect(doc.v).to.equal(2);
     expect(doc.watermark).to.equal('2024-05-01T10:01:00.0000000Z');
     expect(doc.seen).to.deep.equal({ '2024-05-01T10:00:00.1234567Z': ['a', 'b'], '2024-05-01T10:01:00.0000000Z': ['a'] });
     const back = fromCheckpointDocument(doc, 'f');

@@ -1,80 +1,16 @@
 import { expect } from 'chai';
 import { collectAlerts } from '../../../../src/inputs/alerts/collect-alerts.js';
 import type { DefenderInputConfig } from '../../../../src/config/types.js';
-import { formatApiTime, fromEpochMs, parseApiTime, type ApiTime } from '../../../../src/defender/api-time.js';
+import { fromEpochMs, parseApiTime } from '../../../../src/defender/api-time.js';
 import { CheckpointError } from '../../../../src/errors.js';
 import { keyFieldsOf } from '../../../../src/defender/alert-version.js';
 import { readJsonArray } from '../../../../src/defender/json-array-stream.js';
-import type { AlertsSource, PageInfo, RawAlert, TimeWindow } from '../../../../src/ports.js';
+import type { AlertsSource } from '../../../../src/ports.js';
+import { DataSetSource, testConfig } from '../../../fakes/data-set-source.js';
 import { ManualClock, MemoryCheckpointStore, MemoryLogger, MemorySink } from '../../../fakes/memory-ports.js';
 
-/** A Graph-like source over a mutable data set: unordered pages, optional failure after N items. */
-class DataSetSource implements AlertsSource {
-  readonly alerts_ = new Map<string, { id: string; lastUpdateDateTime: string; n: number }>();
-  readonly served: string[] = [];
-  failAfter: number | undefined;
-  onFail: (() => void) | undefined;
-  private seed = 1;
-  constructor(private readonly pageSize = 7) {}
-
-  upsert(id: string, time: ApiTime) {
-    const prev = this.alerts_.get(id);
-    const lastUpdateDateTime = formatApiTime(time).replace(/0+Z$/, 'Z').replace(/\.Z$/, 'Z');
-    this.alerts_.set(id, { id, lastUpdateDateTime, n: (prev?.n ?? 0) + 1 });
-  }
-
-  async *alerts(
-    window: TimeWindow,
-    options: { signal?: AbortSignal; onPage?: (p: PageInfo) => void },
-  ): AsyncGenerator<RawAlert> {
-    const items = [...this.alerts_.values()].filter((a) => {
-      const t = parseApiTime(a.lastUpdateDateTime)!;
-      return t >= window.from && (window.to === undefined || t < window.to);
-    });
-    // Unordered, like MDE: a pseudo-random permutation per call.
-    for (let i = items.length - 1; i > 0; i--) {
-      this.seed = (this.seed * 1103515245 + 12345) % 2147483648;
-      const j = this.seed % (i + 1);
-      [items[i], items[j]] = [items[j]!, items[i]!];
-    }
-    for (let p = 0; p * this.pageSize < items.length || p === 0; p++) {
-      const page = items.slice(p * this.pageSize, (p + 1) * this.pageSize);
-      options.onPage?.({ page: p + 1, items: page.length });
-      for (const a of page) {
-        if (this.failAfter !== undefined && this.failAfter-- <= 0) {
-          this.onFail?.();
-          throw new Error('connection reset');
-        }
-        const json = JSON.stringify(a);
-        this.served.push(`${a.id}@${parseApiTime(a.lastUpdateDateTime)}`);
-        yield { json, id: a.id, time: a.lastUpdateDateTime };
-      }
-    }
-  }
-}
-
 function config(overrides: Partial<DefenderInputConfig> = {}): DefenderInputConfig {
-  return {
-    stanza: 'defender_alerts://test',
-    name: 'test',
-    app: 'search',
-    tenantId: 't',
-    clientId: 'c',
-    clientSecret: { kind: 'masked' },
-    api: 'graph',
-    region: 'global',
-    startTime: { kind: 'relative', seconds: 86400 },
-    overlapSeconds: 300,
-    filter: undefined,
-    apiUrl: undefined,
-    loginUrl: undefined,
-    proxyUrl: undefined,
-    index: undefined,
-    sourcetype: 'ms:defender:graph:alerts',
-    host: undefined,
-    endpoints: { alertsUrl: '', apiBase: '', authority: '', scope: '', knownAuthorities: [] },
-    ...overrides,
-  };
+  return testConfig(overrides);
 }
 
 const versionsOf = (sink: MemorySink) =>
