@@ -8,7 +8,17 @@
 // The folder <out>/TA-microsoft-defender/ ends up as the last package built (the default one unless --slim).
 import { build } from 'esbuild';
 import { execFileSync } from 'node:child_process';
-import { chmodSync, cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  cpSync,
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -23,11 +33,14 @@ const APP = 'TA-microsoft-defender';
 const appDir = join(distDir, APP);
 
 rmSync(appDir, { recursive: true, force: true });
-for (const suffix of ['', '-slim', '-windows-x64']) rmSync(join(distDir, `${APP}-${pkg.version}${suffix}.tgz`), { force: true });
+for (const suffix of ['', '-slim', '-windows-x64'])
+  rmSync(join(distDir, `${APP}-${pkg.version}${suffix}.tgz`), { force: true });
 mkdirSync(join(appDir, 'bin', 'lib'), { recursive: true });
 
 // 1. One CommonJS bundle per entry point, no node_modules in the app.
-const entries = readdirSync(join(root, 'src', 'bin')).filter((f) => f.endsWith('.ts')).map((f) => f.slice(0, -3));
+const entries = readdirSync(join(root, 'src', 'bin'))
+  .filter((f) => f.endsWith('.ts'))
+  .map((f) => f.slice(0, -3));
 const result = await build({
   entryPoints: entries.map((name) => join(root, 'src', 'bin', `${name}.ts`)),
   outdir: join(appDir, 'bin', 'lib'),
@@ -48,7 +61,14 @@ const result = await build({
   // tsconfig's strict implies alwaysStrict, so esbuild would put "use strict" atop the whole CJS bundle, and bundled
   // CommonJS written for sloppy mode then throws at load (splunk-sdk's Class.extend reads arguments.callee). Our own
   // modules are ESM and tsc still checks them strictly; the other values are the ones tsconfig.json gives esbuild.
-  tsconfigRaw: { compilerOptions: { alwaysStrict: false, useDefineForClassFields: true, verbatimModuleSyntax: false, esModuleInterop: true } },
+  tsconfigRaw: {
+    compilerOptions: {
+      alwaysStrict: false,
+      useDefineForClassFields: true,
+      verbatimModuleSyntax: false,
+      esModuleInterop: true,
+    },
+  },
 });
 writeFileSync(join(distDir, 'meta.json'), JSON.stringify(result.metafile));
 
@@ -91,7 +111,10 @@ windowsLaunchers(false);
 
 // 4. Version stamp: app.conf [launcher]/[id] version and [install] build; app.manifest version.
 stamp(join(appDir, 'default', 'app.conf'), (text) =>
-  text.replace(/^version\s*=.*$/gm, `version = ${pkg.version}`).replace(/^build\s*=.*$/m, `build = ${buildNumber(pkg.version)}`));
+  text
+    .replace(/^version\s*=.*$/gm, `version = ${pkg.version}`)
+    .replace(/^build\s*=.*$/m, `build = ${buildNumber(pkg.version)}`),
+);
 stamp(join(appDir, 'app.manifest'), (text) => {
   const manifest = JSON.parse(text);
   manifest.info.id.version = pkg.version;
@@ -113,7 +136,10 @@ if (!slim) {
   await addNodeRuntime(appDir, ['linux-x64']);
   const linuxNode = NODE_RUNTIMES['linux-x64'];
   const sizes = stripBinary(join(appDir, linuxNode.target), `v${linuxNode.version}`);
-  if (sizes) console.log(`stripped ${linuxNode.target}: ${(sizes.before / 1e6).toFixed(1)} MB -> ${(sizes.after / 1e6).toFixed(1)} MB (loaded sections unchanged)`);
+  if (sizes)
+    console.log(
+      `stripped ${linuxNode.target}: ${(sizes.before / 1e6).toFixed(1)} MB -> ${(sizes.after / 1e6).toFixed(1)} MB (loaded sections unchanged)`,
+    );
   else console.log(`binutils (strip, objcopy) not found: ${linuxNode.target} ships unstripped`);
   pack('');
 }
@@ -131,9 +157,13 @@ function windowsLaunchers(present) {
 function pack(suffix) {
   normaliseModes(appDir);
   const tgz = join(distDir, `${APP}-${pkg.version}${suffix}.tgz`);
-  execFileSync('tar', ['--owner=0', '--group=0', '--numeric-owner', '--no-xattrs', '--sort=name', '-czf', tgz, '-C', distDir, APP], {
-    env: { ...process.env, COPYFILE_DISABLE: '1' },
-  });
+  execFileSync(
+    'tar',
+    ['--owner=0', '--group=0', '--numeric-owner', '--no-xattrs', '--sort=name', '-czf', tgz, '-C', distDir, APP],
+    {
+      env: { ...process.env, COPYFILE_DISABLE: '1' },
+    },
+  );
   console.log(`packed ${tgz} (${(statSync(tgz).size / 1e6).toFixed(1)} MB)`);
 }
 

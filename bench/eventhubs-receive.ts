@@ -34,12 +34,31 @@ const { values } = parseArgs({
 const count = Number(values.count);
 const partitions = Number(values.partitions);
 const batch = Number(values.batch);
-for (const [name, value] of [['count', count], ['partitions', partitions], ['batch', batch]] as const) {
-  if (!(Number.isInteger(value) && value >= 1)) throw new Error(`--${name} must be a whole number of at least 1, not '${values[name]}'`);
+for (const [name, value] of [
+  ['count', count],
+  ['partitions', partitions],
+  ['batch', batch],
+] as const) {
+  if (!(Number.isInteger(value) && value >= 1))
+    throw new Error(`--${name} must be a whole number of at least 1, not '${values[name]}'`);
 }
 
-const broker = spawn(process.execPath, ['--import', 'tsx', join(root, 'test/eventhubs/cli.ts'), '--json',
-  '--fill', String(count), '--partitions', String(partitions), '--size', String(values.size)], { cwd: root, stdio: ['ignore', 'pipe', 'inherit'] });
+const broker = spawn(
+  process.execPath,
+  [
+    '--import',
+    'tsx',
+    join(root, 'test/eventhubs/cli.ts'),
+    '--json',
+    '--fill',
+    String(count),
+    '--partitions',
+    String(partitions),
+    '--size',
+    String(values.size),
+  ],
+  { cwd: root, stdio: ['ignore', 'pipe', 'inherit'] },
+);
 const ready = await new Promise<BrokerReady>((resolveReady, reject) => {
   broker.once('exit', (code) => reject(new Error(`the broker process exited with ${code} before it was ready`)));
   createInterface({ input: broker.stdout }).once('line', (line) => resolveReady(JSON.parse(line) as BrokerReady));
@@ -62,28 +81,31 @@ const sampler = setInterval(() => {
 const started = process.hrtime.bigint();
 const cpuStart = process.cpuUsage();
 const done = new Promise<void>((resolveDone, reject) => {
-  const subscription = client.subscribe({
-    processEvents: async (events, context) => {
-      let next = expectedNext.get(context.partitionId) ?? 0;
-      for (const event of events) {
-        if (event.sequenceNumber !== next) problems++;
-        next = event.sequenceNumber + 1;
-        bytes += Buffer.isBuffer(event.body) ? event.body.length : JSON.stringify(event.body).length;
-      }
-      expectedNext.set(context.partitionId, next);
-      received += events.length;
-      if (received >= count) subscription.close().then(resolveDone, reject);
+  const subscription = client.subscribe(
+    {
+      processEvents: async (events, context) => {
+        let next = expectedNext.get(context.partitionId) ?? 0;
+        for (const event of events) {
+          if (event.sequenceNumber !== next) problems++;
+          next = event.sequenceNumber + 1;
+          bytes += Buffer.isBuffer(event.body) ? event.body.length : JSON.stringify(event.body).length;
+        }
+        expectedNext.set(context.partitionId, next);
+        received += events.length;
+        if (received >= count) subscription.close().then(resolveDone, reject);
+      },
+      processError: async (error, context) => {
+        process.stderr.write(`processError partition=${context.partitionId || '-'} ${error.name}: ${error.message}\n`);
+      },
     },
-    processError: async (error, context) => {
-      process.stderr.write(`processError partition=${context.partitionId || '-'} ${error.name}: ${error.message}\n`);
+    {
+      startPosition: earliestEventPosition,
+      maxBatchSize: batch,
+      maxWaitTimeInSeconds: 1,
+      skipParsingBodyAsJson: !values['parse-json'],
+      ...(values.prefetch ? { prefetchCount: Number(values.prefetch) } : {}),
     },
-  }, {
-    startPosition: earliestEventPosition,
-    maxBatchSize: batch,
-    maxWaitTimeInSeconds: 1,
-    skipParsingBodyAsJson: !values['parse-json'],
-    ...(values.prefetch ? { prefetchCount: Number(values.prefetch) } : {}),
-  });
+  );
 });
 await done;
 const seconds = Number(process.hrtime.bigint() - started) / 1e9;
@@ -111,7 +133,11 @@ const result = {
   brokerFillSeconds: Number(ready.fillSeconds.toFixed(2)),
   node: process.version,
 };
-process.stdout.write(`| messages | partitions | bytes/msg | bodies | s | msg/s | MB/s | client CPU s | client peak RSS MB | broker peak RSS MB | problems |\n`);
-process.stdout.write(`| ${result.messages} | ${partitions} | ${result.messageBytes} | ${result.bodies} | ${result.seconds} | ${result.messagesPerSecond} | ${result.megabytesPerSecond} | ${result.clientCpuSeconds} | ${result.peakRssClientMb} | ${result.peakRssBrokerMb} | ${problems} |\n`);
+process.stdout.write(
+  `| messages | partitions | bytes/msg | bodies | s | msg/s | MB/s | client CPU s | client peak RSS MB | broker peak RSS MB | problems |\n`,
+);
+process.stdout.write(
+  `| ${result.messages} | ${partitions} | ${result.messageBytes} | ${result.bodies} | ${result.seconds} | ${result.messagesPerSecond} | ${result.megabytesPerSecond} | ${result.clientCpuSeconds} | ${result.peakRssClientMb} | ${result.peakRssBrokerMb} | ${problems} |\n`,
+);
 process.stdout.write(`${JSON.stringify(result)}\n`);
 if (problems > 0 || received < count) process.exitCode = 1;

@@ -1,7 +1,8 @@
 /**
  * The benchmarks of issue 5 (npm run bench; never part of npm test). Each section prints a table and a JSON line.
  *
- *   npm run bench                                    # everything: backfill 100k and 1M per api, cold start, multi-tenant
+ *   npm run bench                                    # everything: backfill 100k and 1M per api, cold start,
+ * multi-tenant
  *   npx tsx bench/run.ts --sizes 100000 --apis graph --sections backfill
  *   npx tsx bench/run.ts --app dist-slim/TA-microsoft-defender    # another built app folder
  *
@@ -53,7 +54,8 @@ const SETTINGS = '[collection]\nmax_pages_per_run = 100000\n';
 /** A copy of the built app with the bench's local settings (no page cap in the way of a 1M backfill). */
 function prepareApp(): string {
   const source = resolve(values.app);
-  if (!existsSync(join(source, 'bin', 'defender_alerts.sh'))) throw new Error(`no built app in ${source}: run node build.mjs first`);
+  if (!existsSync(join(source, 'bin', 'defender_alerts.sh')))
+    throw new Error(`no built app in ${source}: run node build.mjs first`);
   const app = join(work, 'TA-microsoft-defender');
   cpSync(source, app, { recursive: true });
   mkdirSync(join(app, 'local'), { recursive: true });
@@ -64,7 +66,15 @@ function prepareApp(): string {
 /** bench/lib scripts as plain JS (no TS loader in the measured processes). */
 async function bundle(name: string): Promise<string> {
   const outfile = join(work, `${name}.mjs`);
-  await build({ entryPoints: [join(here, 'lib', `${name}.ts`)], bundle: true, platform: 'node', format: 'esm', target: 'node20', outfile, logLevel: 'warning' });
+  await build({
+    entryPoints: [join(here, 'lib', `${name}.ts`)],
+    bundle: true,
+    platform: 'node',
+    format: 'esm',
+    target: 'node20',
+    outfile,
+    logLevel: 'warning',
+  });
   return outfile;
 }
 
@@ -76,10 +86,17 @@ const cwd = join(work, 'cwd');
 for (const dir of [splunkHome, cwd]) mkdirSync(dir, { recursive: true });
 // The launcher prefers the bundled runtime; without one it takes this node (first on PATH).
 const bundledNode = join(app, 'linux_x86_64', 'bin', 'node');
-const runtime = existsSync(bundledNode) ? `bundled ${(await timeCommand(bundledNode, ['--version'], {}, cwd)).stdout.trim()}` : `system ${process.version}`;
+const runtime = existsSync(bundledNode)
+  ? `bundled ${(await timeCommand(bundledNode, ['--version'], {}, cwd)).stdout.trim()}`
+  : `system ${process.version}`;
 
 function baseEnv(caFile: string): Record<string, string> {
-  return { PATH: `${dirname(process.execPath)}:/usr/bin:/bin`, HOME: work, SPLUNK_HOME: splunkHome, NODE_EXTRA_CA_CERTS: caFile };
+  return {
+    PATH: `${dirname(process.execPath)}:/usr/bin:/bin`,
+    HOME: work,
+    SPLUNK_HOME: splunkHome,
+    NODE_EXTRA_CA_CERTS: caFile,
+  };
 }
 
 function stanza(name: string, api: AlertApi, ready: EmulatorReady, appIndex = 0, startTime = '-31d'): HarnessStanza {
@@ -87,9 +104,14 @@ function stanza(name: string, api: AlertApi, ready: EmulatorReady, appIndex = 0,
   return {
     name: `defender_alerts://${name}`,
     params: {
-      tenant_id: creds.tenantId, client_id: creds.clientId, client_secret: creds.secret, api,
+      tenant_id: creds.tenantId,
+      client_id: creds.clientId,
+      client_secret: creds.secret,
+      api,
       ...(api === 'siem' ? { region: 'eu' } : {}),
-      api_url: ready.urls[serviceOf(api)], login_url: ready.urls.login, start_time: startTime,
+      api_url: ready.urls[serviceOf(api)],
+      login_url: ready.urls.login,
+      start_time: startTime,
     },
   };
 }
@@ -119,15 +141,33 @@ function table(title: string, header: string[], rows: (string | number)[][]): vo
   const cells = [header, ...rows.map((r) => r.map(String))];
   const widths = header.map((_, i) => Math.max(...cells.map((r) => r[i]!.length)));
   const line = (r: string[]) => `| ${r.map((c, i) => c.padEnd(widths[i]!)).join(' | ')} |`;
-  process.stdout.write(`\n${title}\n${line(header)}\n|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|\n${rows.map((r) => line(r.map(String))).join('\n')}\n`);
+  process.stdout.write(
+    `\n${title}\n${line(header)}\n|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|\n${rows.map((r) => line(r.map(String))).join('\n')}\n`,
+  );
 }
 
 const fmt = (n: number, digits = 1) => n.toFixed(digits);
 const results: Record<string, unknown> = {
-  machine: { cpus: cpus().length, cpu: cpus()[0]?.model, memGiB: Math.round(totalmem() / 2 ** 30), benchNode: process.version, inputRuntime: runtime, app: values.app },
+  machine: {
+    cpus: cpus().length,
+    cpu: cpus()[0]?.model,
+    memGiB: Math.round(totalmem() / 2 ** 30),
+    benchNode: process.version,
+    inputRuntime: runtime,
+    app: values.app,
+  },
 };
 
-interface Figures { alertsPerSec: number; mbPerSec: number; wallSeconds: number; peakRssMb: number; cpuSeconds: number; events: number; bytes: number; emulatorCpuSeconds?: number }
+interface Figures {
+  alertsPerSec: number;
+  mbPerSec: number;
+  wallSeconds: number;
+  peakRssMb: number;
+  cpuSeconds: number;
+  events: number;
+  bytes: number;
+  emulatorCpuSeconds?: number;
+}
 function figures(run: PipelineResult): Figures {
   return {
     cpuSeconds: run.cpuSeconds,
@@ -145,21 +185,40 @@ async function backfill(): Promise<void> {
   const out: Record<string, unknown>[] = [];
   for (const n of sizes) {
     for (const api of apis) {
-      const emu = await startEmulatorChild(join(here, 'lib', 'emulator-process.ts'), { api, count: n, days: 30, apps: 1 });
+      const emu = await startEmulatorChild(join(here, 'lib', 'emulator-process.ts'), {
+        api,
+        count: n,
+        days: 30,
+        apps: 1,
+      });
       const { ready } = emu;
       const env = baseEnv(ready.caFile);
       const capture = freshDir(`capture-${api}`);
-      const ours = (mode: 'strict' | 'raw') => runPipeline({
-        command: launcher, args: [], env, cwd, consumer, mode,
-        stdin: inputXml([stanza(`bench_${api}`, api, ready)], freshDir('cp')),
-      });
+      const ours = (mode: 'strict' | 'raw') =>
+        runPipeline({
+          command: launcher,
+          args: [],
+          env,
+          cwd,
+          consumer,
+          mode,
+          stdin: inputXml([stanza(`bench_${api}`, api, ready)], freshDir('cp')),
+        });
       // Run 1 records the response bytes for the limit (not reported: writing them costs the emulator time).
       await emu.command(`capture ${capture}`);
       const recording = await ours('raw');
       await emu.command('capture off');
       if (recording.exitCode !== 0) throw new Error(`the input failed: ${recording.stderr.slice(-3000)}`);
       const served = await emu.command('served');
-      const limitRun = (mode: 'strict' | 'raw') => runPipeline({ command: process.execPath, args: [limit, capture, api, `defender_alerts://bench_${api}`], env, cwd, consumer, mode });
+      const limitRun = (mode: 'strict' | 'raw') =>
+        runPipeline({
+          command: process.execPath,
+          args: [limit, capture, api, `defender_alerts://bench_${api}`],
+          env,
+          cwd,
+          consumer,
+          mode,
+        });
       const entry: Record<string, unknown> = { api, alerts: n, served, emulatorLoadSeconds: ready.loadSeconds };
       for (const mode of ['strict', 'raw'] as const) {
         if (!consumers.has(mode) || (mode === 'strict' && n > strictMax)) continue;
@@ -167,14 +226,29 @@ async function backfill(): Promise<void> {
         const run = await ours(mode);
         const emulatorCpuSeconds = emu.cpuSeconds() - emulatorCpuBefore;
         if (run.exitCode !== 0 || run.consumed.events !== ready.loaded || !run.consumed.closed) {
-          throw new Error(`api=${api} n=${n}: exit ${run.exitCode}, ${run.consumed.events} events of ${ready.loaded}, closed=${run.consumed.closed}\n${run.stderr.slice(-3000)}`);
+          throw new Error(
+            `api=${api} n=${n}: exit ${run.exitCode}, ${run.consumed.events} events of ${ready.loaded}, closed=${run.consumed.closed}\n${run.stderr.slice(-3000)}`,
+          );
         }
         const limitFigures = figures(await limitRun(mode));
         const ourFigures = { ...figures(run), emulatorCpuSeconds };
         const ratio = ourFigures.alertsPerSec / limitFigures.alertsPerSec;
         entry[mode] = { ours: ourFigures, limit: limitFigures, ratio, runEnd: runEnd(run.stderr) };
-        rows.push([api, n, mode, fmt(ourFigures.alertsPerSec, 0), fmt(ourFigures.mbPerSec), fmt(ourFigures.wallSeconds, 2), fmt(ourFigures.peakRssMb),
-          fmt(ourFigures.cpuSeconds), fmt(emulatorCpuSeconds), fmt(limitFigures.alertsPerSec, 0), fmt(limitFigures.peakRssMb), fmt(limitFigures.cpuSeconds), fmt(ratio, 2)]);
+        rows.push([
+          api,
+          n,
+          mode,
+          fmt(ourFigures.alertsPerSec, 0),
+          fmt(ourFigures.mbPerSec),
+          fmt(ourFigures.wallSeconds, 2),
+          fmt(ourFigures.peakRssMb),
+          fmt(ourFigures.cpuSeconds),
+          fmt(emulatorCpuSeconds),
+          fmt(limitFigures.alertsPerSec, 0),
+          fmt(limitFigures.peakRssMb),
+          fmt(limitFigures.cpuSeconds),
+          fmt(ratio, 2),
+        ]);
         process.stdout.write(`  ${api} ${n} ${mode}: ${runEnd(run.stderr)}\n`);
       }
       await emu.stop();
@@ -182,14 +256,36 @@ async function backfill(): Promise<void> {
       out.push(entry);
     }
   }
-  table('Backfill (strict = stdout parsed by a strict XML parser; raw = only counted)',
-    ['api', 'alerts', 'consumer', 'alerts/s', 'MB/s', 'wall s', 'peak RSS MB', 'CPU s', 'emulator CPU s', 'limit alerts/s', 'limit RSS MB', 'limit CPU s', 'ratio'], rows);
+  table(
+    'Backfill (strict = stdout parsed by a strict XML parser; raw = only counted)',
+    [
+      'api',
+      'alerts',
+      'consumer',
+      'alerts/s',
+      'MB/s',
+      'wall s',
+      'peak RSS MB',
+      'CPU s',
+      'emulator CPU s',
+      'limit alerts/s',
+      'limit RSS MB',
+      'limit CPU s',
+      'ratio',
+    ],
+    rows,
+  );
   results.backfill = out;
   process.stdout.write(`${JSON.stringify({ backfill: out })}\n`);
 }
 
 async function coldStart(): Promise<void> {
-  const emu = await startEmulatorChild(join(here, 'lib', 'emulator-process.ts'), { api: 'graph', count: 100, days: 1, apps: 1 });
+  const emu = await startEmulatorChild(join(here, 'lib', 'emulator-process.ts'), {
+    api: 'graph',
+    count: 100,
+    days: 1,
+    apps: 1,
+  });
   const env = baseEnv(emu.ready.caFile);
   const scheme: number[] = [];
   for (let i = 0; i < repeat; i++) {
@@ -204,65 +300,113 @@ async function coldStart(): Promise<void> {
   const idle: number[] = [];
   for (let i = 0; i < repeat; i++) {
     const run = await timeCommand(launcher, [], env, cwd, xml);
-    if (run.code !== 0 || run.stdout !== '') throw new Error(`a run with nothing new wrote events or failed: ${run.stderr}`);
+    if (run.code !== 0 || run.stdout !== '')
+      throw new Error(`a run with nothing new wrote events or failed: ${run.stderr}`);
     idle.push(run.ms);
   }
   await emu.stop();
-  const out = { schemeMs: { median: median(scheme), min: Math.min(...scheme), max: Math.max(...scheme) }, nothingNewMs: { median: median(idle), min: Math.min(...idle), max: Math.max(...idle) }, repeat };
-  table(`Cold start (process start to exit, ${repeat} runs)`, ['what', 'median ms', 'min ms', 'max ms'], [
-    ['--scheme', fmt(out.schemeMs.median), fmt(out.schemeMs.min), fmt(out.schemeMs.max)],
-    ['run, nothing new (token + 1 request + checkpoint)', fmt(out.nothingNewMs.median), fmt(out.nothingNewMs.min), fmt(out.nothingNewMs.max)],
-  ]);
+  const out = {
+    schemeMs: { median: median(scheme), min: Math.min(...scheme), max: Math.max(...scheme) },
+    nothingNewMs: { median: median(idle), min: Math.min(...idle), max: Math.max(...idle) },
+    repeat,
+  };
+  table(
+    `Cold start (process start to exit, ${repeat} runs)`,
+    ['what', 'median ms', 'min ms', 'max ms'],
+    [
+      ['--scheme', fmt(out.schemeMs.median), fmt(out.schemeMs.min), fmt(out.schemeMs.max)],
+      [
+        'run, nothing new (token + 1 request + checkpoint)',
+        fmt(out.nothingNewMs.median),
+        fmt(out.nothingNewMs.min),
+        fmt(out.nothingNewMs.max),
+      ],
+    ],
+  );
   results.coldStart = out;
   process.stdout.write(`${JSON.stringify({ coldStart: out })}\n`);
 }
 
 async function multiTenant(): Promise<void> {
   const perTenant = 1_000;
-  const emu = await startEmulatorChild(join(here, 'lib', 'emulator-process.ts'), { api: 'graph', count: perTenant, days: 1, apps: tenants });
+  const emu = await startEmulatorChild(join(here, 'lib', 'emulator-process.ts'), {
+    api: 'graph',
+    count: perTenant,
+    days: 1,
+    apps: tenants,
+  });
   const env = baseEnv(emu.ready.caFile);
   const names = Array.from({ length: tenants }, (_, i) => i);
   // One process, every stanza (what use_single_instance=true would give).
   const single = await runPipeline({
-    command: launcher, args: [], env, cwd, consumer, mode: 'strict',
-    stdin: inputXml(names.map((i) => stanza(`tenant_${i}`, 'graph', emu.ready, i, '-2d')), freshDir('cp')),
+    command: launcher,
+    args: [],
+    env,
+    cwd,
+    consumer,
+    mode: 'strict',
+    stdin: inputXml(
+      names.map((i) => stanza(`tenant_${i}`, 'graph', emu.ready, i, '-2d')),
+      freshDir('cp'),
+    ),
   });
-  if (single.exitCode !== 0 || single.consumed.events !== tenants * perTenant) throw new Error(`single run: ${single.consumed.events} events, ${single.stderr.slice(-2000)}`);
+  if (single.exitCode !== 0 || single.consumed.events !== tenants * perTenant)
+    throw new Error(`single run: ${single.consumed.events} events, ${single.stderr.slice(-2000)}`);
   // One process per stanza, all started together (what splunkd does with use_single_instance=false).
   const cp = freshDir('cp');
   const started = performance.now();
   const peaks: number[] = [];
-  const runs = await Promise.all(names.map(async (i) => {
-    const child = spawn(launcher, [], { cwd, env, stdio: ['pipe', 'pipe', 'pipe'] });
-    let events = 0;
-    let tail = '';
-    child.stdout.on('data', (c: Buffer) => {
-      const text = tail + c.toString('latin1');
-      events += text.split('</event>').length - 1;
-      tail = text.slice(-7);
-    });
-    child.stderr.resume();
-    child.stdin.end(inputXml([stanza(`tenant_${i}`, 'graph', emu.ready, i, '-2d')], cp));
-    let peak = 0;
-    const timer = setInterval(() => (peak = Math.max(peak, readPeakRssKb(child.pid) ?? 0)), 20);
-    const code = await new Promise<number | null>((r) => child.once('close', r));
-    clearInterval(timer);
-    peaks.push(peak / 1024);
-    return { code, events };
-  }));
+  const runs = await Promise.all(
+    names.map(async (i) => {
+      const child = spawn(launcher, [], { cwd, env, stdio: ['pipe', 'pipe', 'pipe'] });
+      let events = 0;
+      let tail = '';
+      child.stdout.on('data', (c: Buffer) => {
+        const text = tail + c.toString('latin1');
+        events += text.split('</event>').length - 1;
+        tail = text.slice(-7);
+      });
+      child.stderr.resume();
+      child.stdin.end(inputXml([stanza(`tenant_${i}`, 'graph', emu.ready, i, '-2d')], cp));
+      let peak = 0;
+      const timer = setInterval(() => (peak = Math.max(peak, readPeakRssKb(child.pid) ?? 0)), 20);
+      const code = await new Promise<number | null>((r) => child.once('close', r));
+      clearInterval(timer);
+      peaks.push(peak / 1024);
+      return { code, events };
+    }),
+  );
   const manySeconds = (performance.now() - started) / 1000;
   await emu.stop();
   const manyEvents = runs.reduce((n, r) => n + r.events, 0);
-  if (runs.some((r) => r.code !== 0) || manyEvents !== tenants * perTenant) throw new Error(`per-stanza runs: ${manyEvents} events`);
+  if (runs.some((r) => r.code !== 0) || manyEvents !== tenants * perTenant)
+    throw new Error(`per-stanza runs: ${manyEvents} events`);
   const out = {
-    tenants, alertsPerTenant: perTenant,
+    tenants,
+    alertsPerTenant: perTenant,
     singleProcess: { wallSeconds: single.wallSeconds, peakRssMb: single.peakRssMb },
-    processPerStanza: { wallSeconds: manySeconds, sumPeakRssMb: peaks.reduce((a, b) => a + b, 0), maxPeakRssMb: Math.max(...peaks) },
+    processPerStanza: {
+      wallSeconds: manySeconds,
+      sumPeakRssMb: peaks.reduce((a, b) => a + b, 0),
+      maxPeakRssMb: Math.max(...peaks),
+    },
   };
-  table(`Multi-tenant: ${tenants} stanzas × ${perTenant} graph alerts`, ['mode', 'wall s', 'peak RSS MB'], [
-    ['1 process, stanzas in turn (single instance)', fmt(out.singleProcess.wallSeconds, 2), fmt(out.singleProcess.peakRssMb)],
-    [`${tenants} processes at once (use_single_instance=false, the shipped mode)`, fmt(out.processPerStanza.wallSeconds, 2), `${fmt(out.processPerStanza.sumPeakRssMb)} (sum), ${fmt(out.processPerStanza.maxPeakRssMb)} (max)`],
-  ]);
+  table(
+    `Multi-tenant: ${tenants} stanzas × ${perTenant} graph alerts`,
+    ['mode', 'wall s', 'peak RSS MB'],
+    [
+      [
+        '1 process, stanzas in turn (single instance)',
+        fmt(out.singleProcess.wallSeconds, 2),
+        fmt(out.singleProcess.peakRssMb),
+      ],
+      [
+        `${tenants} processes at once (use_single_instance=false, the shipped mode)`,
+        fmt(out.processPerStanza.wallSeconds, 2),
+        `${fmt(out.processPerStanza.sumPeakRssMb)} (sum), ${fmt(out.processPerStanza.maxPeakRssMb)} (max)`,
+      ],
+    ],
+  );
   results.multiTenant = out;
   process.stdout.write(`${JSON.stringify({ multiTenant: out })}\n`);
 }

@@ -20,15 +20,63 @@ import { fileURLToPath } from 'node:url';
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 
 /** Conf files Splunk itself defines; any other default/*.conf is custom and needs a reload trigger and a spec. */
-const SPLUNK_CONFS = new Set(['alert_actions', 'app', 'authorize', 'collections', 'commands', 'datamodels',
-  'distsearch', 'eventtypes', 'fields', 'indexes', 'inputs', 'limits', 'macros', 'outputs', 'passwords', 'props',
-  'restmap', 'savedsearches', 'searchbnf', 'server', 'tags', 'times', 'transforms', 'ui-prefs', 'ui-tour', 'web',
-  'workflow_actions', 'visualizations', 'data', 'health', 'checklist']);
+const SPLUNK_CONFS = new Set([
+  'alert_actions',
+  'app',
+  'authorize',
+  'collections',
+  'commands',
+  'datamodels',
+  'distsearch',
+  'eventtypes',
+  'fields',
+  'indexes',
+  'inputs',
+  'limits',
+  'macros',
+  'outputs',
+  'passwords',
+  'props',
+  'restmap',
+  'savedsearches',
+  'searchbnf',
+  'server',
+  'tags',
+  'times',
+  'transforms',
+  'ui-prefs',
+  'ui-tour',
+  'web',
+  'workflow_actions',
+  'visualizations',
+  'data',
+  'health',
+  'checklist',
+]);
 
 /** Keys splunkd gives every input stanza: a spec need not declare them. */
-const SPLUNK_INPUT_KEYS = new Set(['interval', 'index', 'sourcetype', 'source', 'host', 'disabled', 'start_by_shell',
-  'run_introspection', 'python.version', 'python.required', 'passAuth', 'queue', '_TCP_ROUTING', '_SYSLOG_ROUTING',
-  '_INDEX_AND_FORWARD_ROUTING', '_meta', '_rcvbuf', 'persistentQueueSize', 'queueSize', 'send_index_as_argument_for_path']);
+const SPLUNK_INPUT_KEYS = new Set([
+  'interval',
+  'index',
+  'sourcetype',
+  'source',
+  'host',
+  'disabled',
+  'start_by_shell',
+  'run_introspection',
+  'python.version',
+  'python.required',
+  'passAuth',
+  'queue',
+  '_TCP_ROUTING',
+  '_SYSLOG_ROUTING',
+  '_INDEX_AND_FORWARD_ROUTING',
+  '_meta',
+  '_rcvbuf',
+  'persistentQueueSize',
+  'queueSize',
+  'send_index_as_argument_for_path',
+]);
 
 /** Folders where execute bits are allowed: bin/ and the per-architecture runtime folders. */
 const EXECUTABLE_DIRS = /^(bin|(linux|darwin|windows)_x86(_64)?\/bin)\//;
@@ -57,23 +105,34 @@ function defaultPackages() {
   const { version } = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
   const dist = join(root, 'dist');
   const found = existsSync(dist)
-    ? readdirSync(dist).filter((f) => f.startsWith(`TA-microsoft-defender-${version}`) && f.endsWith('.tgz')).map((f) => join(dist, f))
+    ? readdirSync(dist)
+        .filter((f) => f.startsWith(`TA-microsoft-defender-${version}`) && f.endsWith('.tgz'))
+        .map((f) => join(dist, f))
     : [];
-  if (found.length === 0) console.log(`FAIL no package: dist/TA-microsoft-defender-${version}*.tgz not found; run npm run build first`);
+  if (found.length === 0)
+    console.log(`FAIL no package: dist/TA-microsoft-defender-${version}*.tgz not found; run npm run build first`);
   return found;
 }
 
 /** A folder is checked in place; a .tgz is listed (for names) and extracted to a temp folder. */
 function open(target) {
-  if (!existsSync(target)) return { appDir: undefined, cleanup: () => {}, problems: [`package: ${target} does not exist`] };
+  if (!existsSync(target))
+    return { appDir: undefined, cleanup: () => {}, problems: [`package: ${target} does not exist`] };
   if (statSync(target).isDirectory()) return { appDir: target, cleanup: () => {}, problems: [] };
   const problems = [];
-  const entries = execFileSync('tar', ['-tzf', target], { encoding: 'utf8', maxBuffer: 64 << 20 }).split('\n').filter(Boolean);
+  const entries = execFileSync('tar', ['-tzf', target], { encoding: 'utf8', maxBuffer: 64 << 20 })
+    .split('\n')
+    .filter(Boolean);
   const tops = [...new Set(entries.map((e) => e.replace(/^\.\//, '').split('/')[0]).filter(Boolean))];
-  if (tops.length !== 1) problems.push(`layout: the package must hold exactly one top-level folder (the app); found ${tops.join(', ')}`);
+  if (tops.length !== 1)
+    problems.push(`layout: the package must hold exactly one top-level folder (the app); found ${tops.join(', ')}`);
   const work = mkdtempSync(join(tmpdir(), 'ta-check-app-'));
   execFileSync('tar', ['-xzpf', target, '-C', work]);
-  return { appDir: tops.length === 1 ? join(work, tops[0]) : undefined, cleanup: () => rmSync(work, { recursive: true, force: true }), problems };
+  return {
+    appDir: tops.length === 1 ? join(work, tops[0]) : undefined,
+    cleanup: () => rmSync(work, { recursive: true, force: true }),
+    problems,
+  };
 }
 
 /** Every rule, on one extracted app folder. Returns findings `{level: 'FAIL'|'WARN', text}`. */
@@ -88,10 +147,13 @@ function checkApp(appDir) {
   // check_that_local_does_not_exist).
   for (const f of files) {
     const parts = f.path.split('/');
-    if (parts.some((p) => p.startsWith('.'))) fail('prohibited-files', `${f.path}: dotfiles and dot-folders are not allowed`);
+    if (parts.some((p) => p.startsWith('.')))
+      fail('prohibited-files', `${f.path}: dotfiles and dot-folders are not allowed`);
     if (parts.includes('__MACOSX')) fail('prohibited-files', `${f.path}: __MACOSX is not allowed`);
-    if (parts.includes('node_modules')) fail('prohibited-files', `${f.path}: node_modules is not allowed (bundle with esbuild)`);
-    if (parts[0] === 'local') fail('prohibited-files', `${f.path}: local/ must not ship (admins' own settings go there)`);
+    if (parts.includes('node_modules'))
+      fail('prohibited-files', `${f.path}: node_modules is not allowed (bundle with esbuild)`);
+    if (parts[0] === 'local')
+      fail('prohibited-files', `${f.path}: local/ must not ship (admins' own settings go there)`);
     if (f.path === 'metadata/local.meta') fail('prohibited-files', 'metadata/local.meta must not ship');
     if (f.isLink) fail('prohibited-files', `${f.path}: symbolic links are not allowed`);
   }
@@ -101,19 +163,27 @@ function checkApp(appDir) {
   if (!app) fail('app.conf', 'default/app.conf is missing');
   else {
     const get = (s, k) => app.get(s)?.get(k);
-    if (!/^[1-9]\d*$/.test(get('install', 'build') ?? '')) fail('app.conf', `[install] build must be a positive integer (got "${get('install', 'build') ?? ''}")`);
-    if (!/^(0|1|true|false)$/i.test(get('install', 'is_configured') ?? '')) fail('app.conf', '[install] is_configured must be set (0, 1, true or false)');
-    if (!/^(enabled|disabled)$/.test(get('install', 'state') ?? '')) fail('app.conf', '[install] state must be enabled or disabled');
+    if (!/^[1-9]\d*$/.test(get('install', 'build') ?? ''))
+      fail('app.conf', `[install] build must be a positive integer (got "${get('install', 'build') ?? ''}")`);
+    if (!/^(0|1|true|false)$/i.test(get('install', 'is_configured') ?? ''))
+      fail('app.conf', '[install] is_configured must be set (0, 1, true or false)');
+    if (!/^(enabled|disabled)$/.test(get('install', 'state') ?? ''))
+      fail('app.conf', '[install] state must be enabled or disabled');
     const version = get('launcher', 'version') ?? '';
-    if (!/^\d+\.\d+\.\d+[a-z0-9.-]*$/i.test(version)) fail('app.conf', `[launcher] version must be Major.Minor.Revision (got "${version}")`);
+    if (!/^\d+\.\d+\.\d+[a-z0-9.-]*$/i.test(version))
+      fail('app.conf', `[launcher] version must be Major.Minor.Revision (got "${version}")`);
     const description = get('launcher', 'description') ?? '';
-    if (description === '' || description.length > 200) fail('app.conf', `[launcher] description must be 1 to 200 characters (has ${description.length})`);
+    if (description === '' || description.length > 200)
+      fail('app.conf', `[launcher] description must be 1 to 200 characters (has ${description.length})`);
     if (!get('launcher', 'author')) fail('app.conf', '[launcher] author must be set');
-    if (get('package', 'id') !== folder) fail('app.conf', `[package] id must equal the folder name "${folder}" (got "${get('package', 'id') ?? ''}")`);
-    if (!/^(0|1|true|false)$/i.test(get('ui', 'is_visible') ?? '')) fail('app.conf', '[ui] is_visible must be set (true or false)');
+    if (get('package', 'id') !== folder)
+      fail('app.conf', `[package] id must equal the folder name "${folder}" (got "${get('package', 'id') ?? ''}")`);
+    if (!/^(0|1|true|false)$/i.test(get('ui', 'is_visible') ?? ''))
+      fail('app.conf', '[ui] is_visible must be set (true or false)');
     if (!get('ui', 'label')) fail('app.conf', '[ui] label must be set');
     for (const conf of customConfs(appDir)) {
-      if (!get('triggers', `reload.${conf}`)) fail('app.conf', `[triggers] reload.${conf} is missing for the custom conf default/${conf}.conf`);
+      if (!get('triggers', `reload.${conf}`))
+        fail('app.conf', `[triggers] reload.${conf} is missing for the custom conf default/${conf}.conf`);
     }
 
     // app.manifest.
@@ -127,9 +197,12 @@ function checkApp(appDir) {
         fail('app.manifest', `not valid JSON: ${error.message}`);
       }
       if (manifest) {
-        if (manifest.schemaVersion !== '2.0.0') fail('app.manifest', `schemaVersion must be "2.0.0" (got ${JSON.stringify(manifest.schemaVersion)})`);
-        if (manifest.info?.id?.name !== folder) fail('app.manifest', `info.id.name must equal the folder name "${folder}"`);
-        if (manifest.info?.id?.version !== version) fail('app.manifest', `info.id.version must equal app.conf [launcher] version "${version}"`);
+        if (manifest.schemaVersion !== '2.0.0')
+          fail('app.manifest', `schemaVersion must be "2.0.0" (got ${JSON.stringify(manifest.schemaVersion)})`);
+        if (manifest.info?.id?.name !== folder)
+          fail('app.manifest', `info.id.name must equal the folder name "${folder}"`);
+        if (manifest.info?.id?.version !== version)
+          fail('app.manifest', `info.id.version must equal app.conf [launcher] version "${version}"`);
       }
     }
   }
@@ -137,7 +210,8 @@ function checkApp(appDir) {
   // metadata/default.meta with explicit exports (check_for_explicit_exports_in_default_meta).
   const meta = readConf(join(appDir, 'metadata', 'default.meta'));
   if (!meta) fail('default.meta', 'metadata/default.meta is missing');
-  else if (![...meta.values()].some((keys) => keys.has('export'))) fail('default.meta', 'no stanza sets export (system or none)');
+  else if (![...meta.values()].some((keys) => keys.has('export')))
+    fail('default.meta', 'no stanza sets export (system or none)');
 
   // Launchers for every modular input scheme (check_modular_inputs_scripts_exist), LF endings, execute bits. The .cmd
   // (Windows) launchers belong only in the package that bundles the Windows runtime: elsewhere they are dead files that
@@ -148,30 +222,39 @@ function checkApp(appDir) {
       const scheme = /^([^:]+):\/\//.exec(stanza)?.[1];
       if (!scheme) continue;
       for (const ext of windows ? ['sh', 'cmd'] : ['sh']) {
-        if (!existsSync(join(appDir, 'bin', `${scheme}.${ext}`))) fail('launchers', `bin/${scheme}.${ext} is missing for [${stanza}] in README/${spec}`);
+        if (!existsSync(join(appDir, 'bin', `${scheme}.${ext}`)))
+          fail('launchers', `bin/${scheme}.${ext} is missing for [${stanza}] in README/${spec}`);
       }
     }
   }
   if (!windows) {
-    for (const f of files.filter((x) => /^bin\/[^/]+\.cmd$/.test(x.path))) fail('launchers', `${f.path} ships in a package without the Windows runtime (windows_x86_64/); only the -windows-x64 package carries .cmd launchers`);
+    for (const f of files.filter((x) => /^bin\/[^/]+\.cmd$/.test(x.path)))
+      fail(
+        'launchers',
+        `${f.path} ships in a package without the Windows runtime (windows_x86_64/); only the -windows-x64 package carries .cmd launchers`,
+      );
   }
   for (const f of files.filter((x) => /^bin\/[^/]+\.sh$/.test(x.path))) {
     const text = readFileSync(join(appDir, f.path), 'latin1');
-    if (text.includes('\r')) fail('launchers', `${f.path} has CR line endings; splunkd then fails with error 127 (use LF only)`);
+    if (text.includes('\r'))
+      fail('launchers', `${f.path} has CR line endings; splunkd then fails with error 127 (use LF only)`);
     if (!text.startsWith('#!')) fail('launchers', `${f.path} has no #! line`);
     if ((f.mode & 0o111) === 0) fail('launchers', `${f.path} is not executable (mode ${octal(f.mode)}; want 755)`);
   }
   for (const f of files) {
     if (f.isDir || f.isLink) continue;
-    if ((f.mode & 0o111) !== 0 && !EXECUTABLE_DIRS.test(f.path)) fail('file-modes', `${f.path} is executable (mode ${octal(f.mode)}) outside bin/; want 644`);
+    if ((f.mode & 0o111) !== 0 && !EXECUTABLE_DIRS.test(f.path))
+      fail('file-modes', `${f.path} is executable (mode ${octal(f.mode)}) outside bin/; want 644`);
     if ((f.mode & 0o022) !== 0) fail('file-modes', `${f.path} is group- or world-writable (mode ${octal(f.mode)})`);
   }
 
   // Bundled binaries are declared in README.txt (check_for_binary_files_without_source_code).
   const readme = existsSync(join(appDir, 'README.txt')) ? readFileSync(join(appDir, 'README.txt'), 'utf8') : '';
   for (const f of files.filter((x) => /^(linux|darwin|windows)_x86(_64)?\/bin\/[^/]+$/.test(x.path))) {
-    if (!readme.includes('# Binary File Declaration')) fail('binary-declaration', `${f.path} ships but README.txt has no "# Binary File Declaration" section`);
-    else if (!readme.includes(f.path)) fail('binary-declaration', `${f.path} is not named in README.txt's Binary File Declaration`);
+    if (!readme.includes('# Binary File Declaration'))
+      fail('binary-declaration', `${f.path} ships but README.txt has no "# Binary File Declaration" section`);
+    else if (!readme.includes(f.path))
+      fail('binary-declaration', `${f.path} is not named in README.txt's Binary File Declaration`);
   }
 
   // Every key a default/<conf>.conf sets is declared in README/<conf>.conf.spec, when the app ships that spec.
@@ -179,10 +262,12 @@ function checkApp(appDir) {
     const confName = spec.slice(0, -'.conf.spec'.length);
     const conf = readConf(join(appDir, 'default', `${confName}.conf`));
     if (!conf) continue;
-    for (const problem of undeclaredKeys(confName, conf, readSpec(join(appDir, 'README', spec)))) fail('spec-keys', problem);
+    for (const problem of undeclaredKeys(confName, conf, readSpec(join(appDir, 'README', spec))))
+      fail('spec-keys', problem);
   }
   for (const conf of customConfs(appDir)) {
-    if (!existsSync(join(appDir, 'README', `${conf}.conf.spec`))) fail('spec-keys', `default/${conf}.conf is a custom conf without README/${conf}.conf.spec`);
+    if (!existsSync(join(appDir, 'README', `${conf}.conf.spec`)))
+      fail('spec-keys', `default/${conf}.conf is a custom conf without README/${conf}.conf.spec`);
   }
 
   // alert_actions.conf: icon files and payload format (check_alert_icon_exists_for_custom_alerts, check_for_payload_format).
@@ -191,8 +276,10 @@ function checkApp(appDir) {
     if (name === 'default' || keys.size === 0) continue;
     const icon = keys.get('icon_path');
     if (!icon) fail('alert-actions', `[${name}] icon_path is not set`);
-    else if (!existsSync(join(appDir, 'appserver', 'static', icon))) fail('alert-actions', `[${name}] icon_path appserver/static/${icon} does not exist`);
-    if (!/^(json|xml)$/.test(keys.get('payload_format') ?? '')) fail('alert-actions', `[${name}] payload_format must be json or xml`);
+    else if (!existsSync(join(appDir, 'appserver', 'static', icon)))
+      fail('alert-actions', `[${name}] icon_path appserver/static/${icon} does not exist`);
+    if (!/^(json|xml)$/.test(keys.get('payload_format') ?? ''))
+      fail('alert-actions', `[${name}] payload_format must be json or xml`);
   }
 
   // JavaScript scans over every .js/.cjs/.mjs file in the app (AppInspect's manual checks).
@@ -201,8 +288,10 @@ function checkApp(appDir) {
     for (const m of text.matchAll(EVAL_CALL)) fail('js-eval', `${f.path}: ${snippet(text, m.index, m[0].length)}`);
     for (const m of text.matchAll(INSECURE_HTTP)) {
       const args = text.slice(m.index + m[0].length, m.index + m[0].length + 200).split(')')[0];
-      if (/["'`]http:\/\//.test(args)) fail('js-insecure-http', `${f.path}: clear-text http:// URL: ${snippet(text, m.index, m[0].length)}`);
-      else warn('js-insecure-http', `${f.path}: review (no literal http:// URL): ${snippet(text, m.index, m[0].length)}`);
+      if (/["'`]http:\/\//.test(args))
+        fail('js-insecure-http', `${f.path}: clear-text http:// URL: ${snippet(text, m.index, m[0].length)}`);
+      else
+        warn('js-insecure-http', `${f.path}: review (no literal http:// URL): ${snippet(text, m.index, m[0].length)}`);
     }
   }
   return findings;
@@ -211,7 +300,8 @@ function checkApp(appDir) {
 /** Keys of conf that README's spec does not declare. Splunk's own confs are checked only where the spec extends them. */
 function undeclaredKeys(confName, conf, spec) {
   const problems = [];
-  const where = (stanza, key) => `default/${confName}.conf [${stanza}] ${key} is not declared in README/${confName}.conf.spec`;
+  const where = (stanza, key) =>
+    `default/${confName}.conf [${stanza}] ${key} is not declared in README/${confName}.conf.spec`;
   const global = spec.get('default') ?? [];
   const matchers = (stanza) => [...global, ...(findSpecStanza(spec, stanza) ?? [])];
   const declared = (patterns, key) => patterns.some((p) => p.test(key));
@@ -222,12 +312,15 @@ function undeclaredKeys(confName, conf, spec) {
       } else if (confName === 'inputs') {
         // [scheme] gives defaults to [scheme://name]: both are checked against the spec's [scheme://<name>].
         const specStanza = findSpecStanza(spec, stanza) ?? findSpecStanza(spec, `${stanza}://x`);
-        if (specStanza && !SPLUNK_INPUT_KEYS.has(key) && !declared([...global, ...specStanza], key)) problems.push(where(stanza, key));
+        if (specStanza && !SPLUNK_INPUT_KEYS.has(key) && !declared([...global, ...specStanza], key))
+          problems.push(where(stanza, key));
       } else if (confName === 'alert_actions') {
-        if (key.startsWith('param.') && findSpecStanza(spec, stanza) && !declared(matchers(stanza), key)) problems.push(where(stanza, key));
+        if (key.startsWith('param.') && findSpecStanza(spec, stanza) && !declared(matchers(stanza), key))
+          problems.push(where(stanza, key));
       } else if (confName === 'savedsearches') {
         const action = /^action\.([^.]+)\.param\./.exec(key)?.[1];
-        const specDeclaresAction = action && [...spec.values()].flat().some((p) => p.source.startsWith(`^action\\.${action}\\.`));
+        const specDeclaresAction =
+          action && [...spec.values()].flat().some((p) => p.source.startsWith(`^action\\.${action}\\.`));
         if (specDeclaresAction && !declared(matchers(stanza), key)) problems.push(where(stanza, key));
       }
     }
@@ -244,7 +337,9 @@ function findSpecStanza(spec, stanza) {
 
 /** `param.<name>` or `defender_alerts://<name>` as a regex: each <placeholder> or * matches any text. */
 function placeholderRegex(text) {
-  const escaped = text.split(/(<[^>]+>|\*)/).map((part, i) => (i % 2 === 1 ? '.+' : part.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')));
+  const escaped = text
+    .split(/(<[^>]+>|\*)/)
+    .map((part, i) => (i % 2 === 1 ? '.+' : part.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')));
   return new RegExp(`^${escaped.join('')}$`);
 }
 
@@ -301,7 +396,12 @@ function walk(appDir) {
     for (const name of readdirSync(dir)) {
       const full = join(dir, name);
       const st = lstatSync(full);
-      const entry = { path: relative(appDir, full).split('\\').join('/'), mode: st.mode & 0o777, isDir: st.isDirectory(), isLink: st.isSymbolicLink() };
+      const entry = {
+        path: relative(appDir, full).split('\\').join('/'),
+        mode: st.mode & 0o777,
+        isDir: st.isDirectory(),
+        isLink: st.isSymbolicLink(),
+      };
       out.push(entry);
       if (entry.isDir) visit(full);
     }

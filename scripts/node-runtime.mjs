@@ -5,7 +5,17 @@
 // instead of shipping. Downloads are cached in .cache/node-runtime/ (git-ignored).
 import { execFileSync, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { chmodSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, statSync } from 'node:fs';
+import {
+  chmodSync,
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  statSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -38,11 +48,16 @@ export const NODE_RUNTIMES = {
  * Copies the pinned Node.js binary of each platform into appDir (e.g. linux_x86_64/bin/node) plus Node's licence
  * (licenses/nodejs-LICENSE.txt). Returns the app-relative paths written.
  */
-export async function addNodeRuntime(appDir, platforms = ['linux-x64'], cacheDir = join(root, '.cache', 'node-runtime')) {
+export async function addNodeRuntime(
+  appDir,
+  platforms = ['linux-x64'],
+  cacheDir = join(root, '.cache', 'node-runtime'),
+) {
   const written = [];
   for (const platform of platforms) {
     const runtime = NODE_RUNTIMES[platform];
-    if (!runtime) throw new Error(`unknown runtime platform "${platform}"; use one of ${Object.keys(NODE_RUNTIMES).join(', ')}`);
+    if (!runtime)
+      throw new Error(`unknown runtime platform "${platform}"; use one of ${Object.keys(NODE_RUNTIMES).join(', ')}`);
     const tarball = fetchVerified(runtime, cacheDir);
     const work = mkdtempSync(join(tmpdir(), 'ta-node-runtime-'));
     try {
@@ -90,8 +105,11 @@ function fetchVerified(runtime, cacheDir) {
   }
   const actual = `sha512-${createHash('sha512').update(readFileSync(file)).digest('base64')}`;
   if (actual !== runtime.integrity) {
-    throw new Error(`${file}: integrity ${actual} does not match the pin ${runtime.integrity}; delete the file and rebuild, ` +
-      'or update the pin in scripts/node-runtime.mjs after checking `npm view ' + `${runtime.pkg}@${runtime.version} dist.integrity\``);
+    throw new Error(
+      `${file}: integrity ${actual} does not match the pin ${runtime.integrity}; delete the file and rebuild, ` +
+        'or update the pin in scripts/node-runtime.mjs after checking `npm view ' +
+        `${runtime.pkg}@${runtime.version} dist.integrity\``,
+    );
   }
   return file;
 }

@@ -4,13 +4,27 @@
 import { spawn } from 'node:child_process';
 
 const SUITES = [
-  { name: 'product', globs: ['test/unit/**/*.test.ts', 'test/adapters/**/*.test.ts', 'test/app/**/*.test.ts', 'test/e2e/**/*.test.ts', 'test/web/**/*.test.ts'] },
-  { name: 'test infrastructure', globs: ['test/emulator/**/*.test.ts', 'test/harness/**/*.test.ts', 'test/eventhubs/**/*.test.ts'] },
+  {
+    name: 'product',
+    globs: [
+      'test/unit/**/*.test.ts',
+      'test/adapters/**/*.test.ts',
+      'test/app/**/*.test.ts',
+      'test/e2e/**/*.test.ts',
+      'test/web/**/*.test.ts',
+    ],
+  },
+  {
+    name: 'test infrastructure',
+    globs: ['test/emulator/**/*.test.ts', 'test/harness/**/*.test.ts', 'test/eventhubs/**/*.test.ts'],
+  },
 ];
 
 function runMocha(globs, extra) {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, ['node_modules/mocha/bin/mocha.js', ...globs, ...extra], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const child = spawn(process.execPath, ['node_modules/mocha/bin/mocha.js', ...globs, ...extra], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
     let out = '';
     child.stdout.on('data', (chunk) => {
       process.stdout.write(chunk);

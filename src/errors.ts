@@ -11,27 +11,60 @@ export type ConfigErrorCode = 'config_invalid';
 
 /** Entra ID refused or could not issue a token. */
 export type AuthErrorCode =
-  | 'auth_failed' | 'auth_unavailable' | 'auth_throttled' | 'auth_timeout' | 'auth_network' | 'auth_login_url'
-  | 'auth_wrong_cloud' | 'auth_bad_scope' | 'auth_bad_secret' | 'auth_secret_expired' | 'auth_no_secret'
-  | 'auth_app_not_found' | 'auth_app_disabled' | 'auth_tenant_not_found' | 'auth_tenant_invalid'
-  | 'auth_resource_missing' | 'auth_conditional_access' | 'auth_loop';
+  | 'auth_failed'
+  | 'auth_unavailable'
+  | 'auth_throttled'
+  | 'auth_timeout'
+  | 'auth_network'
+  | 'auth_login_url'
+  | 'auth_wrong_cloud'
+  | 'auth_bad_scope'
+  | 'auth_bad_secret'
+  | 'auth_secret_expired'
+  | 'auth_no_secret'
+  | 'auth_app_not_found'
+  | 'auth_app_disabled'
+  | 'auth_tenant_not_found'
+  | 'auth_tenant_invalid'
+  | 'auth_resource_missing'
+  | 'auth_conditional_access'
+  | 'auth_loop';
 
 /** A Microsoft API call failed for good. */
 export type ApiErrorCode =
-  | 'api_bad_request' | 'api_unauthorized' | 'api_forbidden' | 'api_not_found' | 'api_throttled' | 'api_timeout'
-  | 'api_server_error' | 'api_http_error' | 'api_network' | 'api_tls' | 'api_bad_response' | 'api_invalid_body'
-  | 'api_truncated_body' | 'api_body_interrupted' | 'api_invalid_next_link' | 'api_paging_loop';
+  | 'api_bad_request'
+  | 'api_unauthorized'
+  | 'api_forbidden'
+  | 'api_not_found'
+  | 'api_throttled'
+  | 'api_timeout'
+  | 'api_server_error'
+  | 'api_http_error'
+  | 'api_network'
+  | 'api_tls'
+  | 'api_bad_response'
+  | 'api_invalid_body'
+  | 'api_truncated_body'
+  | 'api_body_interrupted'
+  | 'api_invalid_next_link'
+  | 'api_paging_loop';
 
 /** The proxy in proxy_url refused the tunnel (its credentials, or its rules): for the API and Entra ID alike. */
 export type ProxyErrorCode = 'proxy_refused';
 
 /** The checkpoint cannot be read or written. */
-export type CheckpointErrorCode = 'checkpoint_corrupt' | 'checkpoint_invalid' | 'checkpoint_unreadable' | 'checkpoint_unwritable';
+export type CheckpointErrorCode =
+  'checkpoint_corrupt' | 'checkpoint_invalid' | 'checkpoint_unreadable' | 'checkpoint_unwritable';
 
 /** splunkd's REST API could not be used. */
 export type SplunkdErrorCode =
-  | 'splunkd_error' | 'splunkd_unreachable' | 'splunkd_uri_refused' | 'splunkd_unauthorized' | 'splunkd_forbidden'
-  | 'splunkd_request' | 'splunkd_connection';
+  | 'splunkd_error'
+  | 'splunkd_unreachable'
+  | 'splunkd_uri_refused'
+  | 'splunkd_unauthorized'
+  | 'splunkd_forbidden'
+  | 'splunkd_request'
+  | 'splunkd_connection';
 
 /** splunkd's side of the modular-input protocol was broken, or we were about to break ours. */
 export type ProtocolErrorCode = 'input_malformed' | 'input_timeout' | 'event_invalid';
@@ -40,8 +73,14 @@ export type ProtocolErrorCode = 'input_malformed' | 'input_timeout' | 'event_inv
 export type RunErrorCode = 'stopped' | 'page_cap' | 'internal_error';
 
 export type ErrorCode =
-  | ConfigErrorCode | AuthErrorCode | ApiErrorCode | ProxyErrorCode | CheckpointErrorCode | SplunkdErrorCode
-  | ProtocolErrorCode | RunErrorCode;
+  | ConfigErrorCode
+  | AuthErrorCode
+  | ApiErrorCode
+  | ProxyErrorCode
+  | CheckpointErrorCode
+  | SplunkdErrorCode
+  | ProtocolErrorCode
+  | RunErrorCode;
 
 export class AddonError extends Error {
   /** Stable machine-readable code, logged as `error=<code>`. */
@@ -68,7 +107,9 @@ export class AuthError extends AddonError {
   readonly aadsts: number | undefined;
   readonly retryable: boolean;
   constructor(
-    code: AuthErrorCode | ProxyErrorCode, message: string, options?: { aadsts?: number; retryable?: boolean; cause?: unknown },
+    code: AuthErrorCode | ProxyErrorCode,
+    message: string,
+    options?: { aadsts?: number; retryable?: boolean; cause?: unknown },
   ) {
     super(code, message, options);
     this.aadsts = options?.aadsts;

@@ -5,7 +5,8 @@ export const VERSION: string = typeof __ADDON_VERSION__ === 'string' ? __ADDON_V
 
 /**
  * Partner-style User-Agent that Microsoft asks ISVs to send (MdatpPartner-{Company}-{Product}/{Version},
- * https://learn.microsoft.com/defender-endpoint/api/exposed-apis-create-app-partners), so Microsoft support can find our calls in their logs.
+ * https://learn.microsoft.com/defender-endpoint/api/exposed-apis-create-app-partners), so Microsoft support can find
+ * our calls in their logs.
  */
 export const USER_AGENT = `MdatpPartner-Splunk-TAMicrosoftDefender/${VERSION}`;
 

@@ -37,8 +37,20 @@ async function main(): Promise<void> {
   const started = performance.now();
   const to = Date.now() - 60_000;
   // The fixture-template items the numbers in bench/RESULTS.md were measured with (about 1.5 KB each).
-  const loaded = loadGeneratedAlerts(emu.store, request.api, { count: request.count, seed: 42, from: to - request.days * 86_400_000, to, hostileEvery: 500, shape: 'template' });
-  const ready: EmulatorReady = { urls: emu.urls, caFile: emu.caFile, loaded, loadSeconds: (performance.now() - started) / 1000 };
+  const loaded = loadGeneratedAlerts(emu.store, request.api, {
+    count: request.count,
+    seed: 42,
+    from: to - request.days * 86_400_000,
+    to,
+    hostileEvery: 500,
+    shape: 'template',
+  });
+  const ready: EmulatorReady = {
+    urls: emu.urls,
+    caFile: emu.caFile,
+    loaded,
+    loadSeconds: (performance.now() - started) / 1000,
+  };
   process.stdout.write(`${JSON.stringify(ready)}\n`);
 
   const closeFiles = async (): Promise<void> => {

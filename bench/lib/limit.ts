@@ -10,8 +10,16 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 const [dir = '.', api = 'graph', stanza = 'defender_alerts://limit'] = process.argv.slice(2);
-const TIME_FIELD: Record<string, string> = { graph: 'lastUpdateDateTime', mde: 'lastUpdateTime', siem: 'LastProcessedTimeUtc' };
-const SOURCETYPE: Record<string, string> = { graph: 'ms:defender:graph:alerts', mde: 'ms:defender:atp:alerts', siem: 'ms:defender:siem:detections' };
+const TIME_FIELD: Record<string, string> = {
+  graph: 'lastUpdateDateTime',
+  mde: 'lastUpdateTime',
+  siem: 'LastProcessedTimeUtc',
+};
+const SOURCETYPE: Record<string, string> = {
+  graph: 'ms:defender:graph:alerts',
+  mde: 'ms:defender:atp:alerts',
+  siem: 'ms:defender:siem:detections',
+};
 const timeField = TIME_FIELD[api]!;
 const head = `<event stanza="${stanza}" unbroken="1"><time>`;
 const middle = `</time><sourcetype>${SOURCETYPE[api]}</sourcetype><data>`;
@@ -24,7 +32,9 @@ async function main(): Promise<void> {
   const write = async (text: string): Promise<void> => {
     if (!out.write(text)) await new Promise((resolve) => out.once('drain', resolve));
   };
-  for (const file of readdirSync(dir).filter((f) => f.endsWith('.json')).sort()) {
+  for (const file of readdirSync(dir)
+    .filter((f) => f.endsWith('.json'))
+    .sort()) {
     const body = JSON.parse(readFileSync(join(dir, file), 'utf8')) as unknown;
     const alerts = (Array.isArray(body) ? body : (body as { value: unknown[] }).value) as Record<string, unknown>[];
     for (const alert of alerts) {

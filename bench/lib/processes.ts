@@ -62,7 +62,11 @@ export async function runPipeline(options: PipelineOptions): Promise<PipelineRes
   const consumerDone = exited(consumer);
 
   const started = performance.now();
-  const producer = spawn(options.command, options.args, { cwd: options.cwd, env: options.env, stdio: ['pipe', consumer.stdin, 'pipe'] });
+  const producer = spawn(options.command, options.args, {
+    cwd: options.cwd,
+    env: options.env,
+    stdio: ['pipe', consumer.stdin, 'pipe'],
+  });
   // The producer holds its own copy of the pipe; ours must go, or the consumer never sees the end of its input.
   consumer.stdin.destroy();
   let stderr = '';
@@ -81,8 +85,18 @@ export async function runPipeline(options: PipelineOptions): Promise<PipelineRes
   const [exitCode, consumerCode] = await Promise.all([producerDone, consumerDone]);
   clearInterval(timer);
   const wallSeconds = (performance.now() - started) / 1000;
-  if (consumerCode !== 0) throw new Error(`the ${options.mode} consumer rejected the stream: ${consumerErr.trim()}\nproducer stderr (tail): ${stderr.slice(-2000)}`);
-  return { wallSeconds, peakRssMb: peakKb / 1024, cpuSeconds, exitCode, stderr, consumed: JSON.parse(consumerOut) as ConsumeResult };
+  if (consumerCode !== 0)
+    throw new Error(
+      `the ${options.mode} consumer rejected the stream: ${consumerErr.trim()}\nproducer stderr (tail): ${stderr.slice(-2000)}`,
+    );
+  return {
+    wallSeconds,
+    peakRssMb: peakKb / 1024,
+    cpuSeconds,
+    exitCode,
+    stderr,
+    consumed: JSON.parse(consumerOut) as ConsumeResult,
+  };
 }
 
 /** The emulator child: ready data plus a line-based command channel. */
@@ -96,7 +110,9 @@ export interface EmulatorChild {
 
 /** Starts bench/lib/emulator-process.ts under tsx and waits for its ready line. */
 export async function startEmulatorChild(script: string, request: EmulatorRequest): Promise<EmulatorChild> {
-  const child = spawn(process.execPath, ['--import', 'tsx', script, JSON.stringify(request)], { stdio: ['pipe', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, ['--import', 'tsx', script, JSON.stringify(request)], {
+    stdio: ['pipe', 'pipe', 'inherit'],
+  });
   const lines = createInterface({ input: child.stdout })[Symbol.asyncIterator]();
   const next = async (): Promise<Record<string, unknown>> => {
     const { value, done } = await lines.next();
@@ -120,7 +136,13 @@ export async function startEmulatorChild(script: string, request: EmulatorReques
 }
 
 /** Runs a command to its end and returns its wall time in ms (process start to exit). */
-export async function timeCommand(command: string, args: string[], env: Record<string, string>, cwd: string, stdin = ''): Promise<{ ms: number; code: number | null; stdout: string; stderr: string }> {
+export async function timeCommand(
+  command: string,
+  args: string[],
+  env: Record<string, string>,
+  cwd: string,
+  stdin = '',
+): Promise<{ ms: number; code: number | null; stdout: string; stderr: string }> {
   const started = performance.now();
   const child = spawn(command, args, { cwd, env, stdio: ['pipe', 'pipe', 'pipe'] });
   let stdout = '';

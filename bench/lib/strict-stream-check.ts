@@ -49,9 +49,11 @@ export class StrictStreamCheck {
         if (Object.keys(attributes).length > 0) this.#fail('<stream> takes no attributes');
       } else if (parent === 'stream') {
         if (tag.name !== 'event') this.#fail(`<${tag.name}> inside <stream>; only <event> is allowed`);
-        for (const name of Object.keys(attributes)) if (name !== 'stanza' && name !== 'unbroken') this.#fail(`unknown attribute ${name}= on <event>`);
+        for (const name of Object.keys(attributes))
+          if (name !== 'stanza' && name !== 'unbroken') this.#fail(`unknown attribute ${name}= on <event>`);
         if (attributes.stanza === undefined) this.#fail('<event> without stanza=');
-        if (attributes.unbroken !== undefined && attributes.unbroken !== '0' && attributes.unbroken !== '1') this.#fail(`unbroken="${attributes.unbroken}"`);
+        if (attributes.unbroken !== undefined && attributes.unbroken !== '0' && attributes.unbroken !== '1')
+          this.#fail(`unbroken="${attributes.unbroken}"`);
         this.#stanza = attributes.stanza!;
         this.#seen = new Set();
       } else if (parent === 'event') {

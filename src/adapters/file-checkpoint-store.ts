@@ -31,7 +31,10 @@ export function toCheckpointFileName(key: string): string {
   return `${prefix || 'checkpoint'}-${hash}.json`;
 }
 
-/** A CheckpointStore that keeps each key's document in `<dir>/<toCheckpointFileName(key)>`; `dir` is created on first save. */
+/**
+ * A CheckpointStore that keeps each key's document in `<dir>/<toCheckpointFileName(key)>`; `dir` is created on first
+ * save.
+ */
 export function createFileCheckpointStore(dir: string): CheckpointStore {
   // A random tag per store keeps two writers (two runs of one stanza, a stuck one and its successor) off each other's
   // temp file without this adapter reading the process id. The counter separates saves within one store.
@@ -67,7 +70,10 @@ export function createFileCheckpointStore(dir: string): CheckpointStore {
       const file = join(dir, toCheckpointFileName(key));
       const text = JSON.stringify(value);
       if (text === undefined) {
-        throw new CheckpointError('checkpoint_invalid', `The checkpoint of input ${key} is not a JSON value; this is a bug, please report it.`);
+        throw new CheckpointError(
+          'checkpoint_invalid',
+          `The checkpoint of input ${key} is not a JSON value; this is a bug, please report it.`,
+        );
       }
       const tmp = toTempFileName(file, tag, ++saves);
       try {
@@ -103,7 +109,9 @@ async function writeDurably(file: string, text: string): Promise<void> {
   }
 }
 
-/** Makes the rename itself durable (POSIX). Windows cannot open a directory for fsync, and some file systems refuse it. */
+/**
+ * Makes the rename itself durable (POSIX). Windows cannot open a directory for fsync, and some file systems refuse it.
+ */
 async function syncDirectory(dir: string): Promise<void> {
   if (platform() === 'win32') return;
   let handle;

@@ -31,8 +31,14 @@ export interface HttpTimeouts {
   idleMs: number;
 }
 
-/** Production defaults: Graph can take tens of seconds to compose a 1000-alert page, so the response wait is generous. */
-export const DEFAULT_HTTP_TIMEOUTS: Readonly<HttpTimeouts> = Object.freeze({ connectMs: 10_000, responseMs: 60_000, idleMs: 60_000 });
+/**
+ * Production defaults: Graph can take tens of seconds to compose a 1000-alert page, so the response wait is generous.
+ */
+export const DEFAULT_HTTP_TIMEOUTS: Readonly<HttpTimeouts> = Object.freeze({
+  connectMs: 10_000,
+  responseMs: 60_000,
+  idleMs: 60_000,
+});
 
 /** Options of {@link createGotHttpClient}. */
 export interface GotHttpClientOptions {
@@ -57,8 +63,13 @@ const MAX_MESSAGE_CHARS = 300;
 
 /** TLS verification failures: retrying cannot help, and the admin needs to hear about CAs, not about the network. */
 const TLS_CODES = new Set([
-  'UNABLE_TO_VERIFY_LEAF_SIGNATURE', 'UNABLE_TO_GET_ISSUER_CERT_LOCALLY', 'SELF_SIGNED_CERT_IN_CHAIN',
-  'DEPTH_ZERO_SELF_SIGNED_CERT', 'CERT_HAS_EXPIRED', 'ERR_TLS_CERT_ALTNAME_INVALID', 'CERT_UNTRUSTED',
+  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
+  'SELF_SIGNED_CERT_IN_CHAIN',
+  'DEPTH_ZERO_SELF_SIGNED_CERT',
+  'CERT_HAS_EXPIRED',
+  'ERR_TLS_CERT_ALTNAME_INVALID',
+  'CERT_UNTRUSTED',
 ]);
 /** Failures that happen before a byte of the request leaves, so even a POST may be resent. */
 const PRE_SEND_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'EPROXY']);
@@ -74,7 +85,10 @@ export function createGotHttpClient(options: GotHttpClientOptions): HttpClient {
 
   const client: Got = outbound.got.extend({
     timeout: {
-      lookup: timeouts.connectMs, connect: timeouts.connectMs, secureConnect: timeouts.connectMs, send: timeouts.connectMs,
+      lookup: timeouts.connectMs,
+      connect: timeouts.connectMs,
+      secureConnect: timeouts.connectMs,
+      send: timeouts.connectMs,
       response: timeouts.responseMs,
     },
     decompress: true,
@@ -100,8 +114,13 @@ export function createGotHttpClient(options: GotHttpClientOptions): HttpClient {
       if (outcome.ok) {
         const warning = outcome.response.headers['warning'];
         if (outcome.response.status === 206) {
-          // Federated Graph APIs answer 206 when one provider failed; the rest is still good data (https://learn.microsoft.com/graph/errors).
-          log.warn('partial content from the API', { status: 206, url: where, warning: oneLine(String(warning ?? ''), 200) });
+          // Federated Graph APIs answer 206 when one provider failed; the rest is still good data
+          // (https://learn.microsoft.com/graph/errors).
+          log.warn('partial content from the API', {
+            status: 206,
+            url: where,
+            warning: oneLine(String(warning ?? ''), 200),
+          });
         }
         return outcome.response;
       }
@@ -118,23 +137,50 @@ export function createGotHttpClient(options: GotHttpClientOptions): HttpClient {
       if (details.fatal) throw buildError(failure, details, method, where, redact, request.url);
 
       const decision = decideRetry({
-        failure, idempotent, throttleRetries, otherRetries,
-        elapsedMs: clock.nowMs() - started, nowMs: clock.nowMs(), limits, random: random(),
+        failure,
+        idempotent,
+        throttleRetries,
+        otherRetries,
+        elapsedMs: clock.nowMs() - started,
+        nowMs: clock.nowMs(),
+        limits,
+        random: random(),
       });
       if (!decision.retry) {
-        throw buildError(failure, details, method, where, redact, request.url, decision.why, decision.retryAfterMs, attempt);
+        throw buildError(
+          failure,
+          details,
+          method,
+          where,
+          redact,
+          request.url,
+          decision.why,
+          decision.retryAfterMs,
+          attempt,
+        );
       }
       if (decision.reason === 'throttled') {
         throttleRetries++;
         log.warn('throttled by the API, waiting as asked', {
-          action: 'throttled', status: 429, attempt, wait_s: Number((decision.waitMs / 1000).toFixed(3)),
-          wait_ms: decision.waitMs, retry_after: decision.serverSaid, url: where, request_id: details.requestId,
+          action: 'throttled',
+          status: 429,
+          attempt,
+          wait_s: Number((decision.waitMs / 1000).toFixed(3)),
+          wait_ms: decision.waitMs,
+          retry_after: decision.serverSaid,
+          url: where,
+          request_id: details.requestId,
         });
       } else {
         otherRetries++;
         log.warn('request failed, retrying', {
-          action: 'retry', status: failure.kind === 'status' ? failure.status : failure.code, attempt, wait_ms: decision.waitMs,
-          reason: decision.reason, url: where, request_id: details.requestId,
+          action: 'retry',
+          status: failure.kind === 'status' ? failure.status : failure.code,
+          attempt,
+          wait_ms: decision.waitMs,
+          reason: decision.reason,
+          url: where,
+          request_id: details.requestId,
         });
       }
       await clock.sleep(decision.waitMs, request.signal).catch(() => {
@@ -143,11 +189,13 @@ export function createGotHttpClient(options: GotHttpClientOptions): HttpClient {
     }
   }
 
-  type Outcome =
-    | { ok: true; response: HttpResponse }
-    | { ok: false; failure: AttemptFailure; details: FailureDetails };
+  type Outcome = { ok: true; response: HttpResponse } | { ok: false; failure: AttemptFailure; details: FailureDetails };
 
-  async function attemptOnce(request: HttpRequest, method: NonNullable<HttpRequest['method']>, token: string | undefined): Promise<Outcome> {
+  async function attemptOnce(
+    request: HttpRequest,
+    method: NonNullable<HttpRequest['method']>,
+    token: string | undefined,
+  ): Promise<Outcome> {
     const clientRequestId = randomUUID();
     const headers: GotHeaders = {
       accept: 'application/json',
@@ -185,7 +233,11 @@ export function createGotHttpClient(options: GotHttpClientOptions): HttpClient {
     const text = await readBounded(stream, timeouts.idleMs).catch(() => '');
     stream.destroy();
     const parsed = parseMicrosoftError(text);
-    const requestId = firstHeader(resHeaders['request-id']) ?? parsed.requestId ?? firstHeader(resHeaders['client-request-id']) ?? clientRequestId;
+    const requestId =
+      firstHeader(resHeaders['request-id']) ??
+      parsed.requestId ??
+      firstHeader(resHeaders['client-request-id']) ??
+      clientRequestId;
     return {
       ok: false,
       failure: { kind: 'status', status, headers: resHeaders, message: parsed.message },
@@ -194,20 +246,37 @@ export function createGotHttpClient(options: GotHttpClientOptions): HttpClient {
   }
 
   function buildError(
-    failure: AttemptFailure, details: FailureDetails, method: string, where: string, redact: (t: string) => string, url: string,
-    why?: string, retryAfterMs?: number, attempts?: number,
+    failure: AttemptFailure,
+    details: FailureDetails,
+    method: string,
+    where: string,
+    redact: (t: string) => string,
+    url: string,
+    why?: string,
+    retryAfterMs?: number,
+    attempts?: number,
   ): ApiError {
     const safeUrl = where;
     const ms = details.message ? `: ${oneLine(redact(details.message), MAX_MESSAGE_CHARS)}` : '';
     const tries = attempts && attempts > 1 ? ` after ${attempts} attempts` : '';
     if (failure.kind !== 'status') {
-      const code = failure.kind === 'timeout' ? 'api_timeout' : details.fatal === 'tls' ? 'api_tls' : details.fatal === 'proxy' ? 'proxy_refused' : 'api_network';
+      const code =
+        failure.kind === 'timeout'
+          ? 'api_timeout'
+          : details.fatal === 'tls'
+            ? 'api_tls'
+            : details.fatal === 'proxy'
+              ? 'proxy_refused'
+              : 'api_network';
       const text = details.advice
         ? details.advice
         : failure.kind === 'timeout'
           ? `${method} ${safeUrl} timed out (${details.phase ?? 'waiting for the response'})${tries}. Check the network path and proxy_url; the next run will try again.`
           : `${method} ${safeUrl} failed${tries}: ${failure.code}${ms}. Check DNS, the firewall and proxy_url.`;
-      return new ApiError(code, redact(text) + (details.advice ? '' : ` (client-request-id ${details.requestId})`), { url: safeUrl, requestId: details.requestId });
+      return new ApiError(code, redact(text) + (details.advice ? '' : ` (client-request-id ${details.requestId})`), {
+        url: safeUrl,
+        requestId: details.requestId,
+      });
     }
     const status = failure.status;
     const msCode = details.msCode && details.msCode !== String(status) ? ` ${details.msCode}` : '';
@@ -218,7 +287,8 @@ export function createGotHttpClient(options: GotHttpClientOptions): HttpClient {
       code = 'api_bad_request';
     } else if (status === 401) {
       code = 'api_unauthorized';
-      advice = ' The API refused a fresh token too: check that the region matches the tenant and that the app registration is for this API.';
+      advice =
+        ' The API refused a fresh token too: check that the region matches the tenant and that the app registration is for this API.';
     } else if (status === 403) {
       code = 'api_forbidden';
       advice = ` ${describeForbidden({ url, method, api: options.api })}`;
@@ -226,9 +296,10 @@ export function createGotHttpClient(options: GotHttpClientOptions): HttpClient {
       code = 'api_not_found';
     } else if (status === 429) {
       code = 'api_throttled';
-      advice = why === 'too_long' && retryAfterMs !== undefined
-        ? ` Microsoft asked to wait ${Math.ceil(retryAfterMs / 1000)} s, longer than this run waits (${Math.round(limits.maxRetryAfterMs / 1000)} s); the next run will continue. Inputs and actions sharing this app registration share its quota.`
-        : ' Still throttled after retrying; the next run will continue. Inputs and actions sharing this app registration share its quota.';
+      advice =
+        why === 'too_long' && retryAfterMs !== undefined
+          ? ` Microsoft asked to wait ${Math.ceil(retryAfterMs / 1000)} s, longer than this run waits (${Math.round(limits.maxRetryAfterMs / 1000)} s); the next run will continue. Inputs and actions sharing this app registration share its quota.`
+          : ' Still throttled after retrying; the next run will continue. Inputs and actions sharing this app registration share its quota.';
     } else if (status === 408) {
       code = 'api_timeout';
     } else if (status >= 500) {
@@ -238,7 +309,9 @@ export function createGotHttpClient(options: GotHttpClientOptions): HttpClient {
       code = 'api_http_error';
     }
     return new ApiError(code, oneLine(redact(head + (ms && !ms.endsWith('.') ? '.' : '') + advice), 1000), {
-      status, requestId: details.requestId, url: safeUrl,
+      status,
+      requestId: details.requestId,
+      url: safeUrl,
     });
   }
 
@@ -265,36 +338,54 @@ interface FailureDetails {
 }
 
 function classifyTransportError(
-  error: unknown, requestId: string, outbound: Outbound,
+  error: unknown,
+  requestId: string,
+  outbound: Outbound,
 ): { failure: AttemptFailure; details: FailureDetails } {
   const err = errorInfo(error);
   const code = err.code ?? 'ERR_UNKNOWN';
   const message = err.message;
   const proxyAdvice = outbound.explainRefusal(message);
   if (proxyAdvice) {
-    return { failure: { kind: 'network', code: 'EPROXY', sent: false }, details: { requestId, fatal: 'proxy', advice: proxyAdvice } };
+    return {
+      failure: { kind: 'network', code: 'EPROXY', sent: false },
+      details: { requestId, fatal: 'proxy', advice: proxyAdvice },
+    };
   }
   if (TLS_CODES.has(code)) {
     return {
       failure: { kind: 'network', code, sent: false },
-      details: { requestId, fatal: 'tls', advice: `TLS verification failed (${code}): ${oneLine(message, 200)}. If a proxy inspects TLS, give its CA to node (NODE_EXTRA_CA_CERTS).` },
+      details: {
+        requestId,
+        fatal: 'tls',
+        advice: `TLS verification failed (${code}): ${oneLine(message, 200)}. If a proxy inspects TLS, give its CA to node (NODE_EXTRA_CA_CERTS).`,
+      },
     };
   }
   if (err.name === 'TimeoutError' || code === 'ETIMEDOUT') {
     const event = err.event ?? 'response';
-    return { failure: { kind: 'timeout', code: 'ETIMEDOUT', sent: !PRE_SEND_TIMEOUT_EVENTS.has(event) }, details: { requestId, phase: describePhase(event) } };
+    return {
+      failure: { kind: 'timeout', code: 'ETIMEDOUT', sent: !PRE_SEND_TIMEOUT_EVENTS.has(event) },
+      details: { requestId, phase: describePhase(event) },
+    };
   }
   return { failure: { kind: 'network', code, sent: !PRE_SEND_CODES.has(code) }, details: { requestId, message } };
 }
 
 function describePhase(event: string): string {
   switch (event) {
-    case 'lookup': return 'DNS lookup';
-    case 'connect': return 'connecting';
-    case 'secureConnect': return 'TLS handshake';
-    case 'send': return 'sending the request';
-    case 'headers-before-socket': return 'connecting (or the proxy did not answer)';
-    default: return 'waiting for the response headers';
+    case 'lookup':
+      return 'DNS lookup';
+    case 'connect':
+      return 'connecting';
+    case 'secureConnect':
+      return 'TLS handshake';
+    case 'send':
+      return 'sending the request';
+    case 'headers-before-socket':
+      return 'connecting (or the proxy did not answer)';
+    default:
+      return 'waiting for the response headers';
   }
 }
 
@@ -304,11 +395,17 @@ type Settled = { response: { statusCode: number; headers: Record<string, unknown
 function waitForResponse(stream: ReturnType<Got['stream']>, limitMs: number): Promise<Settled> {
   return new Promise((resolve) => {
     let gotSocket = false;
-    const onSocket = () => { gotSocket = true; };
+    const onSocket = () => {
+      gotSocket = true;
+    };
     const timer = setTimeout(() => {
-      finish({ error: Object.assign(new Error('no response headers in time'), {
-        name: 'TimeoutError', code: 'ETIMEDOUT', event: gotSocket ? 'response' : 'headers-before-socket',
-      }) });
+      finish({
+        error: Object.assign(new Error('no response headers in time'), {
+          name: 'TimeoutError',
+          code: 'ETIMEDOUT',
+          event: gotSocket ? 'response' : 'headers-before-socket',
+        }),
+      });
     }, limitMs);
     const finish = (s: Settled) => {
       clearTimeout(timer);
@@ -329,14 +426,28 @@ function waitForResponse(stream: ReturnType<Got['stream']>, limitMs: number): Pr
 }
 
 /** The 2xx body as an async iterable, with the idle timeout and errors mapped to ApiError. */
-async function* readBody(stream: Readable, idleMs: number, outbound: Outbound | undefined, where?: string): AsyncGenerator<Buffer> {
+async function* readBody(
+  stream: Readable,
+  idleMs: number,
+  outbound: Outbound | undefined,
+  where?: string,
+): AsyncGenerator<Buffer> {
   const iterator = stream[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
   try {
     for (;;) {
       let timer: NodeJS.Timeout | undefined;
       const idle = new Promise<never>((_, reject) => {
-        timer = setTimeout(() => reject(new ApiError('api_timeout',
-          `The response body of ${where ?? 'a request'} stalled for more than ${idleMs / 1000} s.`, { url: where })), idleMs);
+        timer = setTimeout(
+          () =>
+            reject(
+              new ApiError(
+                'api_timeout',
+                `The response body of ${where ?? 'a request'} stalled for more than ${idleMs / 1000} s.`,
+                { url: where },
+              ),
+            ),
+          idleMs,
+        );
       });
       try {
         const next = await Promise.race([iterator.next(), idle]);
@@ -370,7 +481,8 @@ async function readBounded(stream: Readable, idleMs: number): Promise<string> {
 
 /**
  * Microsoft's error bodies: Graph `{"error":{"code","message","innerError":{"request-id"}}}`, MDE/XDR
- * `{"error":{"code","message","target"}}` where `target` is the per-request correlation id (https://learn.microsoft.com/graph/errors, https://learn.microsoft.com/defender-endpoint/api/common-errors).
+ * `{"error":{"code","message","target"}}` where `target` is the per-request correlation id
+ * (https://learn.microsoft.com/graph/errors, https://learn.microsoft.com/defender-endpoint/api/common-errors).
  */
 function parseMicrosoftError(text: string): { code?: string; message?: string; requestId?: string } {
   let body: unknown;
@@ -381,7 +493,13 @@ function parseMicrosoftError(text: string): { code?: string; message?: string; r
   }
   const error = (body as { error?: unknown } | null)?.error;
   if (typeof error !== 'object' || error === null) return {};
-  const e = error as { code?: unknown; message?: unknown; target?: unknown; innerError?: unknown; innererror?: unknown };
+  const e = error as {
+    code?: unknown;
+    message?: unknown;
+    target?: unknown;
+    innerError?: unknown;
+    innererror?: unknown;
+  };
   const inner = (e.innerError ?? e.innererror) as Record<string, unknown> | undefined;
   const str = (v: unknown) => (typeof v === 'string' && v !== '' ? v : typeof v === 'number' ? String(v) : undefined);
   return {

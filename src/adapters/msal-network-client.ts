@@ -1,6 +1,7 @@
 /**
  * msal-node's `system.networkClient` on got, so token calls use the same proxy, CA, timeouts and User-Agent as the
- * API calls (msal-node 7 has no proxy option and its default client is bare fetch: https://learn.microsoft.com/entra/msal/javascript/node/configuration).
+ * API calls (msal-node 7 has no proxy option and its default client is bare fetch:
+ * https://learn.microsoft.com/entra/msal/javascript/node/configuration).
  *
  * msal turns every failure of the openid-configuration request into one opaque `endpoints_resolution_error`, and
  * other transport failures into a message-less `network_error`. This client remembers the last failure it saw so the
@@ -39,7 +40,11 @@ export function createMsalNetworkClient(options: MsalNetworkClientOptions): Msal
   });
   let last: TransportFailure | undefined;
 
-  async function call<T>(method: 'GET' | 'POST', url: string, request: NetworkRequestOptions | undefined): Promise<NetworkResponse<T>> {
+  async function call<T>(
+    method: 'GET' | 'POST',
+    url: string,
+    request: NetworkRequestOptions | undefined,
+  ): Promise<NetworkResponse<T>> {
     let res;
     try {
       res = await client(url, {
@@ -50,7 +55,7 @@ export function createMsalNetworkClient(options: MsalNetworkClientOptions): Msal
     } catch (error) {
       const e = errorInfo(error);
       const refusal = outbound.explainRefusal(e.message);
-      const code = refusal ? 'EPROXY' : e.name === 'TimeoutError' ? 'ETIMEDOUT' : e.code ?? 'ERR_NETWORK';
+      const code = refusal ? 'EPROXY' : e.name === 'TimeoutError' ? 'ETIMEDOUT' : (e.code ?? 'ERR_NETWORK');
       // Never the request body: it holds the client secret.
       const detail = outbound.redact(refusal ?? e.message);
       last = { url, code, detail };

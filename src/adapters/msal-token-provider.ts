@@ -66,25 +66,43 @@ export function createMsalTokenProvider(options: MsalTokenProviderOptions): Toke
       try {
         const result = await app.acquireTokenByClientCredential({ scopes: [options.scope], skipCache: forceRefresh });
         if (result?.accessToken) {
-          options.log.debug('token ready', { action: 'token', from_cache: result.fromCache, expires_on: result.expiresOn?.toISOString() });
+          options.log.debug('token ready', {
+            action: 'token',
+            from_cache: result.fromCache,
+            expires_on: result.expiresOn?.toISOString(),
+          });
           return result.accessToken;
         }
-        error = new AuthError('auth_failed', 'Entra ID returned no access token. Check tenant_id, client_id and the client secret.');
+        error = new AuthError(
+          'auth_failed',
+          'Entra ID returned no access token. Check tenant_id, client_id and the client secret.',
+        );
       } catch (caught) {
         error = toAuthError(caught, { ...ctx, transport: network.lastFailure() });
       }
       const failure = toAttemptFailure(network, error);
       if (!error.retryable || !failure) throw error;
       const decision = decideRetry({
-        failure, idempotent: true, throttleRetries, otherRetries, elapsedMs: clock.nowMs() - started, nowMs: clock.nowMs(), limits,
+        failure,
+        idempotent: true,
+        throttleRetries,
+        otherRetries,
+        elapsedMs: clock.nowMs() - started,
+        nowMs: clock.nowMs(),
+        limits,
         random: Math.random(),
       });
       if (!decision.retry) throw error;
       if (decision.reason === 'throttled') throttleRetries++;
       else otherRetries++;
       options.log.warn('token request failed, retrying', {
-        ...(decision.reason === 'throttled' ? { action: 'throttled', wait_s: Number((decision.waitMs / 1000).toFixed(3)) } : { action: 'retry' }),
-        status: failure.kind === 'status' ? failure.status : failure.code, attempt, wait_ms: decision.waitMs, error: error.code,
+        ...(decision.reason === 'throttled'
+          ? { action: 'throttled', wait_s: Number((decision.waitMs / 1000).toFixed(3)) }
+          : { action: 'retry' }),
+        status: failure.kind === 'status' ? failure.status : failure.code,
+        attempt,
+        wait_ms: decision.waitMs,
+        error: error.code,
       });
       // msal caches a throttle entry after any 5xx/429 (60 s when there is no Retry-After) and would refuse our retry
       // locally; we honour Retry-After ourselves, so retry on a fresh application (its token cache is empty anyway).
@@ -109,7 +127,10 @@ export function createMsalTokenProvider(options: MsalTokenProviderOptions): Toke
 }
 
 /** Options of {@link checkCredentials}: those of the provider; the timeout defaults to 8 s (splunkd waits on us). */
-export type CheckCredentialsOptions = Omit<MsalTokenProviderOptions, 'log' | 'timeoutMs' | 'retry'> & { timeoutMs?: number; log?: Logger };
+export type CheckCredentialsOptions = Omit<MsalTokenProviderOptions, 'log' | 'timeoutMs' | 'retry'> & {
+  timeoutMs?: number;
+  log?: Logger;
+};
 
 /**
  * Validation mode: asks once for a token, without retries, and returns the admin-readable reason Entra ID refused
@@ -144,7 +165,8 @@ function buildApp(options: MsalTokenProviderOptions, network: MsalNetworkClient)
         // msal's own lines are for msal developers; keep them out of splunkd's log unless debugging, never with PII.
         logLevel: LogLevel.Warning,
         piiLoggingEnabled: false,
-        loggerCallback: (_level, message) => options.log.debug('msal', { msal: message.replace(/\s+/g, ' ').slice(0, 300) }),
+        loggerCallback: (_level, message) =>
+          options.log.debug('msal', { msal: message.replace(/\s+/g, ' ').slice(0, 300) }),
       },
     },
   });

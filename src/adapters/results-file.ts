@@ -1,5 +1,6 @@
 /**
- * Reads splunkd's results file (`results_file` of the payload, https://dev.splunk.com/enterprise/docs/devtools/customalertactions/writescriptcaa/): a gzip-compressed CSV with
+ * Reads splunkd's results file (`results_file` of the payload,
+ * https://dev.splunk.com/enterprise/docs/devtools/customalertactions/writescriptcaa/): a gzip-compressed CSV with
  * a header row. It is read as a stream, one row at a time, so a search with a million results never sits in memory.
  * A plain (not gzipped) CSV is accepted too, recognised by the gzip magic bytes rather than the file name, because
  * `sendalert` with `results_path=` can point at either.

@@ -102,7 +102,9 @@ async function settle(pending: Promise<SdkResponse>): Promise<SplunkdRestRespons
     if (error instanceof SplunkdTransportError) throw error;
     const response = error as Partial<SdkResponse> | undefined;
     if (typeof response?.status === 'number') return { status: response.status, data: response.data };
-    throw new SplunkdTransportError('network', 'splunk-sdk failed before sending the request', undefined, { cause: error });
+    throw new SplunkdTransportError('network', 'splunk-sdk failed before sending the request', undefined, {
+      cause: error,
+    });
   }
 }
 
@@ -165,7 +167,12 @@ function send(url: string, message: SdkMessage, options: SplunkSdkServiceOptions
           finish(() => {
             const text = Buffer.concat(chunks).toString('utf8');
             const status = res.statusCode ?? 0;
-            resolve({ response: { statusCode: status, headers: res.headers }, status, data: parseBody(text, res.headers), error: null });
+            resolve({
+              response: { statusCode: status, headers: res.headers },
+              status,
+              data: parseBody(text, res.headers),
+              error: null,
+            });
           }),
         );
         res.on('close', () => {

@@ -46,7 +46,15 @@ declare module 'splunk-sdk/lib/service.js' {
   }
   const Service: new (
     http: object,
-    params: { scheme: string; host: string; port: string | number; sessionKey: string; owner?: string; app?: string; autologin?: boolean },
+    params: {
+      scheme: string;
+      host: string;
+      port: string | number;
+      sessionKey: string;
+      owner?: string;
+      app?: string;
+      autologin?: boolean;
+    },
   ) => SdkService;
   export default Service;
 }

@@ -1,5 +1,6 @@
 /**
- * SplunkdClient over splunkd's management REST API (https://docs.splunk.com/Documentation/Splunk/latest/RESTREF/RESTaccess), with the `server_uri` and
+ * SplunkdClient over splunkd's management REST API
+ * (https://docs.splunk.com/Documentation/Splunk/latest/RESTREF/RESTaccess), with the `server_uri` and
  * `session_key` that splunkd hands to the input (XML) or the alert action (payload). splunk-sdk is the REST client,
  * contained in splunk-sdk-service.ts. This file decides where it may connect, builds the endpoints, and turns every
  * failure into a SplunkdError whose message never holds the session key, a secret or a request body.
@@ -8,13 +9,20 @@ import { isIPv4, isIPv6 } from 'node:net';
 import { SplunkdError } from '../errors.js';
 import { redactSecrets } from '../toolkit/redact.js';
 import type { Logger, SplunkdClient } from '../ports.js';
-import { createSplunkSdkService, SplunkdTransportError, type SplunkdRest, type SplunkdRestResponse } from './splunk-sdk-service.js';
+import {
+  createSplunkSdkService,
+  SplunkdTransportError,
+  type SplunkdRest,
+  type SplunkdRestResponse,
+} from './splunk-sdk-service.js';
 
 /** A few calls per run, each small: a quarter of a minute is generous even for a busy splunkd. */
 export const DEFAULT_SPLUNKD_TIMEOUT_MS = 15_000;
 
 export interface SplunkdClientOptions {
-  /** splunkd's management URI, from the input XML `server_uri` or the alert payload (normally https://127.0.0.1:8089). */
+  /**
+   * splunkd's management URI, from the input XML `server_uri` or the alert payload (normally https://127.0.0.1:8089).
+   */
   serverUri: string;
   /** `session_key` from the same place; sent as `Authorization: Splunk <key>`, never logged. */
   sessionKey: string;
@@ -34,30 +42,48 @@ export interface SplunkdClientOptions {
 
 /** Where and how the client may connect, decided once from the options. */
 export type SplunkdConnectionDecision =
-  | { allowed: true; url: URL; verifyTls: boolean; reason: string }
-  | { allowed: false; reason: string };
+  { allowed: true; url: URL; verifyTls: boolean; reason: string } | { allowed: false; reason: string };
 
 /**
  * Decides whether a server URI may be used and whether its certificate is checked: loopback hosts are allowed (their
  * certificate is checked only against an explicit `ca`); any other host only with `allowNonLoopback`.
  */
-export function decideSplunkdConnection(serverUri: string, options: { allowNonLoopback?: boolean; ca?: string }): SplunkdConnectionDecision {
+export function decideSplunkdConnection(
+  serverUri: string,
+  options: { allowNonLoopback?: boolean; ca?: string },
+): SplunkdConnectionDecision {
   let url: URL;
   try {
     url = new URL(serverUri);
   } catch {
-    return { allowed: false, reason: `server_uri ${JSON.stringify(serverUri)} is not a URL; splunkd normally passes https://127.0.0.1:8089` };
+    return {
+      allowed: false,
+      reason: `server_uri ${JSON.stringify(serverUri)} is not a URL; splunkd normally passes https://127.0.0.1:8089`,
+    };
   }
   if (url.protocol !== 'https:' && url.protocol !== 'http:') {
-    return { allowed: false, reason: `server_uri ${url.origin} is not http(s); splunkd normally passes https://127.0.0.1:8089` };
+    return {
+      allowed: false,
+      reason: `server_uri ${url.origin} is not http(s); splunkd normally passes https://127.0.0.1:8089`,
+    };
   }
   const verifyTls = url.protocol === 'https:' && options.ca !== undefined;
-  const checks = url.protocol === 'http:' ? 'plain http' : verifyTls ? 'certificate checked against the configured CA' : 'certificate not checked';
+  const checks =
+    url.protocol === 'http:'
+      ? 'plain http'
+      : verifyTls
+        ? 'certificate checked against the configured CA'
+        : 'certificate not checked';
   if (isLoopbackHost(url.hostname)) {
     return { allowed: true, url, verifyTls, reason: `splunkd ${url.origin} is on this host (loopback): ${checks}` };
   }
   if (options.allowNonLoopback) {
-    return { allowed: true, url, verifyTls, reason: `splunkd ${url.origin} is not on this host, allowed explicitly: ${checks}` };
+    return {
+      allowed: true,
+      url,
+      verifyTls,
+      reason: `splunkd ${url.origin} is not on this host, allowed explicitly: ${checks}`,
+    };
   }
   return {
     allowed: false,
@@ -76,7 +102,13 @@ export function createSplunkdClient(options: SplunkdClientOptions): SplunkdClien
     verify_tls: decision.allowed ? decision.verifyTls : undefined,
   });
   const rest: SplunkdRest | undefined = decision.allowed
-    ? createSplunkSdkService({ serverUri: decision.url, sessionKey, timeoutMs, verifyTls: decision.verifyTls, ca: options.ca })
+    ? createSplunkSdkService({
+        serverUri: decision.url,
+        sessionKey,
+        timeoutMs,
+        verifyTls: decision.verifyTls,
+        ca: options.ca,
+      })
     : undefined;
   const origin = decision.allowed ? decision.url.origin : 'server_uri';
 
@@ -102,14 +134,21 @@ export function createSplunkdClient(options: SplunkdClientOptions): SplunkdClien
       const fix = /CERT|SIGNATURE|SELF_SIGNED|ISSUER|TLS|SSL/i.test(detail)
         ? "check that the CA given for splunkd's certificate is the one that signed it"
         : 'check that splunkd is running and that server_uri is its management port';
-      throw new SplunkdError('splunkd_unreachable', `Cannot reach splunkd at ${origin} to ${what.operation} (${detail}): ${fix}.`);
+      throw new SplunkdError(
+        'splunkd_unreachable',
+        `Cannot reach splunkd at ${origin} to ${what.operation} (${detail}): ${fix}.`,
+      );
     }
     log.debug('splunkd answered', { action: 'splunkd_request', operation: what.operation, status: response.status });
     return response;
   }
 
   /** The SplunkdError for an HTTP answer the operation does not expect. */
-  function toError(what: { operation: string; capability: string }, response: SplunkdRestResponse, secrets: string[] = []): SplunkdError {
+  function toError(
+    what: { operation: string; capability: string },
+    response: SplunkdRestResponse,
+    secrets: string[] = [],
+  ): SplunkdError {
     // Redact before shortening, so a cut can never leave part of a secret behind.
     const said = shorten(redact(messagesOf(response.data), [sessionKey, ...secrets]));
     const suffix = said ? `; splunkd said: ${said}` : '';
@@ -132,12 +171,16 @@ export function createSplunkdClient(options: SplunkdClientOptions): SplunkdClien
   const secretCapability = 'list_storage_passwords (read) or admin_all_objects (write)';
 
   /** A single-entry Atom answer's content as strings (splunkd's eai:* metadata left out), or undefined on 404. */
-  async function readStanza(what: { operation: string; capability: string }, path: string): Promise<Record<string, string> | undefined> {
+  async function readStanza(
+    what: { operation: string; capability: string },
+    path: string,
+  ): Promise<Record<string, string> | undefined> {
     const response = await call(what, (r) => r.get(path));
     if (response.status === 404) return undefined;
     if (response.status !== 200) throw toError(what, response);
     const content = firstEntryContent(response.data);
-    if (!content) throw new SplunkdError('splunkd_error', `splunkd answered without the stanza's content to ${what.operation}.`);
+    if (!content)
+      throw new SplunkdError('splunkd_error', `splunkd answered without the stanza's content to ${what.operation}.`);
     const params: Record<string, string> = {};
     for (const [key, value] of Object.entries(content)) {
       // eai:* are splunkd's own metadata (ACL, attributes), not stanza parameters.
@@ -156,7 +199,10 @@ export function createSplunkdClient(options: SplunkdClientOptions): SplunkdClien
       const content = firstEntryContent(response.data);
       const clear = content?.clear_password;
       if (typeof clear !== 'string') {
-        throw new SplunkdError('splunkd_error', `splunkd answered without clear_password to ${what.operation}: the session's user needs the list_storage_passwords capability.`);
+        throw new SplunkdError(
+          'splunkd_error',
+          `splunkd answered without clear_password to ${what.operation}: the session's user needs the list_storage_passwords capability.`,
+        );
       }
       return clear;
     },
@@ -167,7 +213,11 @@ export function createSplunkdClient(options: SplunkdClientOptions): SplunkdClien
       if (created.status === 200 || created.status === 201) return;
       if (created.status !== 409) throw toError(what, created, [secret]);
       // It exists (an earlier run, or the user typed a new secret): splunkd has no upsert, so update in place.
-      const updated = await call(what, (r) => r.postForm(`${passwords}/${toEntryName(realm, user)}`, { password: secret }), [secret]);
+      const updated = await call(
+        what,
+        (r) => r.postForm(`${passwords}/${toEntryName(realm, user)}`, { password: secret }),
+        [secret],
+      );
       if (updated.status !== 200 && updated.status !== 201) throw toError(what, updated, [secret]);
     },
 
@@ -209,7 +259,9 @@ export function createSplunkdClient(options: SplunkdClientOptions): SplunkdClien
       if (event.source !== undefined) query.source = event.source;
       if (event.index !== undefined) query.index = event.index;
       if (event.host !== undefined) query.host = event.host;
-      const response = await call(what, (r) => r.postRaw('/services/receivers/simple', query, event.data, 'text/plain; charset=utf-8'));
+      const response = await call(what, (r) =>
+        r.postRaw('/services/receivers/simple', query, event.data, 'text/plain; charset=utf-8'),
+      );
       if (response.status !== 200 && response.status !== 201) throw toError(what, response);
     },
   };
@@ -234,7 +286,9 @@ function isLoopbackHost(hostname: string): boolean {
 function firstEntryContent(data: unknown): Record<string, unknown> | undefined {
   const entries = (data as { entry?: unknown } | null)?.entry;
   const first = Array.isArray(entries) ? (entries[0] as { content?: unknown } | undefined) : undefined;
-  return typeof first?.content === 'object' && first.content !== null ? (first.content as Record<string, unknown>) : undefined;
+  return typeof first?.content === 'object' && first.content !== null
+    ? (first.content as Record<string, unknown>)
+    : undefined;
 }
 
 /** splunkd's own explanation (`messages[].text`) of a failed call. */
@@ -256,5 +310,8 @@ function shorten(text: string): string {
 /** Defence in depth: splunkd should never echo a secret, but if it does, it stops here. */
 function redact(text: string, secrets: string[]): string {
   // Shorter values (flags, "1") are not secrets and would shred the text.
-  return redactSecrets(text, secrets.filter((secret) => secret.length >= 4));
+  return redactSecrets(
+    text,
+    secrets.filter((secret) => secret.length >= 4),
+  );
 }

@@ -25,8 +25,17 @@ async function main(): Promise<number> {
   };
   onStopSignal(stop);
 
-  const handlers = createInputHandlers({ settings: inputSettingsFrom(settings), clock: systemClock, signal: controller.signal });
-  return runModularInput(process.argv.slice(2), { stdin: process.stdin, stdout: process.stdout, stderr: process.stderr }, handlers, { log });
+  const handlers = createInputHandlers({
+    settings: inputSettingsFrom(settings),
+    clock: systemClock,
+    signal: controller.signal,
+  });
+  return runModularInput(
+    process.argv.slice(2),
+    { stdin: process.stdin, stdout: process.stdout, stderr: process.stderr },
+    handlers,
+    { log },
+  );
 }
 
 exitWhenDone(main());

@@ -19,7 +19,12 @@ async function main(): Promise<number> {
   const log = createLogger(process.stderr, { level: loadAppSettings(appDir).settings.logLevel });
   const services = createConfigEndpointServices({ readSettings: () => loadAppSettings(appDir).settings, log });
   // splunkd ends the driver by closing its stdin; SIGTERM ends the process as usual.
-  await servePersistentRequests(process.stdin, process.stdout, (request) => handleConfigRequest(request, services), log);
+  await servePersistentRequests(
+    process.stdin,
+    process.stdout,
+    (request) => handleConfigRequest(request, services),
+    log,
+  );
   return 0;
 }
 

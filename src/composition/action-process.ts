@@ -33,5 +33,9 @@ export async function runActionProcess(action: AlertActionDefinition, proc: Acti
     controller.abort();
   });
   const services = createActionServices({ settings, log, clock: systemClock });
-  return runAlertAction(action, { argv: proc.argv, stdin: proc.stdin, log, clock: systemClock, signal: controller.signal }, services);
+  return runAlertAction(
+    action,
+    { argv: proc.argv, stdin: proc.stdin, log, clock: systemClock, signal: controller.signal },
+    services,
+  );
 }

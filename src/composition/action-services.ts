@@ -31,11 +31,20 @@ export function createActionServices(options: ActionServicesOptions): ActionServ
 
     createDefenderHttp: async ({ tenantId, clientId, secret, proxyUrl }, endpoints, family, splunkd) =>
       createMicrosoftClients({
-        endpoints, tenantId, clientId, clientSecret: secret, api: family,
-        proxyUrl: proxyUrl ?? (await appProxyUrl(settings, splunkd)), timeoutMs, maxRetries: settings.maxRetries, log, clock,
+        endpoints,
+        tenantId,
+        clientId,
+        clientSecret: secret,
+        api: family,
+        proxyUrl: proxyUrl ?? (await appProxyUrl(settings, splunkd)),
+        timeoutMs,
+        maxRetries: settings.maxRetries,
+        log,
+        clock,
       }).http,
 
-    readRows: (payload) => (payload.resultsFile !== undefined ? readResultRows(payload.resultsFile) : single(payload.result)),
+    readRows: (payload) =>
+      payload.resultsFile !== undefined ? readResultRows(payload.resultsFile) : single(payload.result),
   };
 }
 

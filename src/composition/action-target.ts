@@ -7,7 +7,8 @@
  * Hosts: a graph or incidents input updates alerts through Graph; incidents are updated through Graph whatever the
  * input's api (in the Graph cloud of its region). Everything else (MDE alert updates for mde and siem inputs,
  * indicators for every input) goes to the Defender for Endpoint API of the same cloud: graph `global`/`gcc`/
- * `gcc_high`/`dod` and siem `eu`/`us`/`uk`/`gcc`/`gcc_high` have an MDE region of the same name (https://learn.microsoft.com/defender-endpoint/gov).
+ * `gcc_high`/`dod` and siem `eu`/`us`/`uk`/`gcc`/`gcc_high` have an MDE region of the same name
+ * (https://learn.microsoft.com/defender-endpoint/gov).
  */
 import { INPUT_SCHEME, SECRET_REALM, secretUserFor } from './client-secret.js';
 import { resolveConfig } from '../config/resolve.js';
@@ -42,8 +43,15 @@ export type ActionPurpose = 'update_alerts' | 'submit_indicators' | 'update_inci
  * all in Graph's global cloud (https://learn.microsoft.com/graph/deployments).
  */
 const GRAPH_REGION_OF: Readonly<Record<string, string>> = {
-  global: 'global', us: 'global', eu: 'global', uk: 'global', au: 'global', swa: 'global',
-  gcc: 'gcc', gcc_high: 'gcc_high', dod: 'dod',
+  global: 'global',
+  us: 'global',
+  eu: 'global',
+  uk: 'global',
+  au: 'global',
+  swa: 'global',
+  gcc: 'gcc',
+  gcc_high: 'gcc_high',
+  dod: 'dod',
 };
 
 /** Accepts `prod` or `defender_alerts://prod` (how the input appears in Splunk Web and in events' `source`). */
@@ -58,7 +66,10 @@ export function parseInputName(text: string | undefined): string {
 }
 
 /** Reads the input's stanza and its secret from splunkd. Rejects with ConfigError when either is missing or invalid. */
-export async function loadInputCredentials(splunkd: Pick<SplunkdClient, 'getInput' | 'getSecret'>, name: string): Promise<InputCredentials> {
+export async function loadInputCredentials(
+  splunkd: Pick<SplunkdClient, 'getInput' | 'getSecret'>,
+  name: string,
+): Promise<InputCredentials> {
   const params = await splunkd.getInput(INPUT_SCHEME, name);
   if (params === undefined) {
     throw new ConfigError([
@@ -104,7 +115,12 @@ export function chooseActionEndpoints(config: DefenderInputConfig, purpose: Acti
   }
   return {
     family: 'mde',
-    endpoints: resolveEndpoints({ api: 'mde', region: config.region, tenantId: config.tenantId, loginUrl: config.loginUrl }),
+    endpoints: resolveEndpoints({
+      api: 'mde',
+      region: config.region,
+      tenantId: config.tenantId,
+      loginUrl: config.loginUrl,
+    }),
   };
 }
 
@@ -191,6 +207,12 @@ export function chooseAccountEndpoints(account: Account, purpose: ActionPurpose,
   const base = apiUrl === undefined ? undefined : normaliseBaseUrl(apiUrl);
   return {
     family,
-    endpoints: resolveEndpoints({ api: family, region: region.region, tenantId: account.tenantId, loginUrl: account.loginUrl, apiUrl: base }),
+    endpoints: resolveEndpoints({
+      api: family,
+      region: region.region,
+      tenantId: account.tenantId,
+      loginUrl: account.loginUrl,
+      apiUrl: base,
+    }),
   };
 }

@@ -1,5 +1,6 @@
 /**
- * The client secret's life cycle (https://docs.splunk.com/Documentation/Splunk/latest/RESTREF/RESTaccess, storage/passwords): a clear secret typed into the input is moved
+ * The client secret's life cycle (https://docs.splunk.com/Documentation/Splunk/latest/RESTREF/RESTaccess,
+ * storage/passwords): a clear secret typed into the input is moved
  * into splunkd's storage/passwords and the stanza's value replaced by the mask; a masked stanza reads it back.
  * If splunkd cannot be reached, the run goes on with the clear secret and says so once.
  */
@@ -19,7 +20,11 @@ export function secretUserFor(inputName: string): string {
   return inputName;
 }
 
-export async function resolveClientSecret(config: DefenderInputConfig, splunkd: SplunkdClient, log: Logger): Promise<string> {
+export async function resolveClientSecret(
+  config: DefenderInputConfig,
+  splunkd: SplunkdClient,
+  log: Logger,
+): Promise<string> {
   const user = secretUserFor(config.name);
   if (config.clientSecret.kind === 'masked') {
     const stored = await splunkd.getSecret(SECRET_REALM, user);
@@ -38,7 +43,10 @@ export async function resolveClientSecret(config: DefenderInputConfig, splunkd: 
   try {
     await splunkd.putSecret(SECRET_REALM, user, secret);
     await splunkd.updateInput(INPUT_SCHEME, config.name, config.app ?? APP_ID, { client_secret: SECRET_MASK });
-    log.info('Client secret moved to storage/passwords and masked in inputs.conf', { action: 'secret_stored', input: config.stanza });
+    log.info('Client secret moved to storage/passwords and masked in inputs.conf', {
+      action: 'secret_stored',
+      input: config.stanza,
+    });
   } catch (error) {
     log.warn(
       `Could not store the client secret in splunkd (${errorInfo(error).message}); it stays in clear text in inputs.conf until a run can reach splunkd.`,

@@ -55,13 +55,22 @@ export function createMicrosoftClients(options: MicrosoftClientOptions): Microso
     clock,
   });
   const http = createGotHttpClient({
-    tokenProvider, outbound, timeoutMs: options.timeoutMs, retry: { maxRetries: options.maxRetries }, api: options.api, log, clock,
+    tokenProvider,
+    outbound,
+    timeoutMs: options.timeoutMs,
+    retry: { maxRetries: options.maxRetries },
+    api: options.api,
+    log,
+    clock,
   });
   return { tokenProvider, http };
 }
 
 /** Options of {@link checkMicrosoftCredentials}. */
-export type CredentialCheckOptions = Pick<MicrosoftClientOptions, 'endpoints' | 'tenantId' | 'clientId' | 'clientSecret' | 'proxyUrl' | 'ca'> & {
+export type CredentialCheckOptions = Pick<
+  MicrosoftClientOptions,
+  'endpoints' | 'tenantId' | 'clientId' | 'clientSecret' | 'proxyUrl' | 'ca'
+> & {
   timeoutMs: number;
 };
 

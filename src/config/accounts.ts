@@ -100,7 +100,8 @@ export function accountNameProblem(name: string): string | undefined {
 
 /** tenant_id: a GUID or a verified domain; the sentences the inputs use for their own tenant_id. */
 export function tenantIdProblem(value: string | undefined): string | undefined {
-  const fix = 'copy the Directory (tenant) ID from the app registration\'s Overview page in Entra ID, or use a verified domain such as contoso.onmicrosoft.com.';
+  const fix =
+    "copy the Directory (tenant) ID from the app registration's Overview page in Entra ID, or use a verified domain such as contoso.onmicrosoft.com.";
   if (value === undefined) return `tenant_id is required: ${fix}`;
   if (GUID.test(value) || DOMAIN.test(value)) return undefined;
   return `tenant_id ${quote(value)} is not a GUID or a domain name: ${fix}`;
@@ -108,7 +109,7 @@ export function tenantIdProblem(value: string | undefined): string | undefined {
 
 /** client_id: a GUID; the sentences the inputs use for their own client_id. */
 export function clientIdProblem(value: string | undefined): string | undefined {
-  const fix = 'copy the Application (client) ID from the app registration\'s Overview page in Entra ID.';
+  const fix = "copy the Application (client) ID from the app registration's Overview page in Entra ID.";
   if (value === undefined) return `client_id is required: ${fix}`;
   if (GUID.test(value)) return undefined;
   return `client_id ${quote(value)} is not a GUID: ${fix}`;
@@ -124,7 +125,7 @@ export function regionProblem(value: string | undefined): string | undefined {
 /** client_secret as typed on the page: required when the account is created, optional (kept) when it is edited. */
 export function clientSecretProblem(value: string | undefined, required: boolean): string | undefined {
   if ((value === undefined || value === '') && required) {
-    return 'client_secret is required: paste the secret\'s Value (not its Secret ID) from the app\'s Certificates & secrets page in Entra ID.';
+    return "client_secret is required: paste the secret's Value (not its Secret ID) from the app's Certificates & secrets page in Entra ID.";
   }
   return undefined;
 }
@@ -132,7 +133,7 @@ export function clientSecretProblem(value: string | undefined, required: boolean
 /** A warning (not a problem) for a secret shaped like the Secret ID Entra ID shows beside the Value. */
 export function clientSecretWarning(value: string | undefined): string | undefined {
   if (value === undefined || !GUID.test(value.trim())) return undefined;
-  return 'client_secret has the shape of a GUID, like a Secret ID: if Entra ID refuses it, paste the secret\'s Value instead (shown once, when the secret is created).';
+  return "client_secret has the shape of a GUID, like a Secret ID: if Entra ID refuses it, paste the secret's Value instead (shown once, when the secret is created).";
 }
 
 /**
@@ -141,7 +142,8 @@ export function clientSecretWarning(value: string | undefined): string | undefin
  */
 export function baseUrlProblem(field: 'api_url' | 'login_url', value: string | undefined): string | undefined {
   if (value === undefined) return undefined;
-  const example = field === 'api_url' ? 'https://api-eu.securitycenter.microsoft.com' : 'https://login.microsoftonline.us';
+  const example =
+    field === 'api_url' ? 'https://api-eu.securitycenter.microsoft.com' : 'https://login.microsoftonline.us';
   let url: URL;
   try {
     url = new URL(value);
@@ -164,12 +166,18 @@ export function baseUrlProblem(field: 'api_url' | 'login_url', value: string | u
  * The region an input or action of `api` uses with this account: the account's own, or the api's default when the
  * account leaves it empty. A problem names the account and says what to change when the api lacks the region.
  */
-export function resolveAccountRegion(account: Account, api: Api): { ok: true; region: string } | { ok: false; problem: string } {
+export function resolveAccountRegion(
+  account: Account,
+  api: Api,
+): { ok: true; region: string } | { ok: false; problem: string } {
   const regions = listRegions(api).join(', ');
   if (account.region === undefined) {
     const fallback = DEFAULT_REGIONS[api];
     if (fallback !== undefined) return { ok: true, region: fallback };
-    return { ok: false, problem: `Account ${quote(account.name)} has no region, which api=${api} needs: set its region to one of ${regions} on the Configuration page.` };
+    return {
+      ok: false,
+      problem: `Account ${quote(account.name)} has no region, which api=${api} needs: set its region to one of ${regions} on the Configuration page.`,
+    };
   }
   if (findCloud(api, account.region)) return { ok: true, region: account.region };
   return {
@@ -185,7 +193,6 @@ function normaliseRegion(value: string | undefined): string | undefined {
 
 /** A value for a message: quoted, one line, and cut short so a pasted blob cannot flood a log line or the page. */
 function quote(value: string): string {
-   
   const oneLine = value.replace(/[\u0000-\u001f\u007f]/g, ' ');
   return JSON.stringify(oneLine.length > 120 ? `${oneLine.slice(0, 117)}...` : oneLine);
 }

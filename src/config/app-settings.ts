@@ -9,7 +9,6 @@ import { parseProxyUrl } from './proxy-url.js';
 /** The conf file name, without `.conf`: also the name in app.conf `[triggers] reload.<name>`. */
 export const SETTINGS_CONF = 'ta_microsoft_defender_settings';
 
-
 /** Typed app-wide settings; README/ta_microsoft_defender_settings.conf.spec documents each key. */
 export interface AppSettings {
   /** [logging] log_level. */
@@ -84,7 +83,9 @@ export function parseConf(source: ConfSource): Conf {
     const eq = line.indexOf('=');
     const key = eq > 0 ? line.slice(0, eq).trim() : '';
     if (key === '') {
-      problems.push(`${source.file} line ${lineNo}: expected "[stanza]", "key = value" or a "#" comment; fix or remove the line.`);
+      problems.push(
+        `${source.file} line ${lineNo}: expected "[stanza]", "key = value" or a "#" comment; fix or remove the line.`,
+      );
       continue;
     }
     stanza.set(key, { value: line.slice(eq + 1).trim(), file: source.file, line: lineNo });
@@ -152,8 +153,12 @@ export function readAppSettings(sources: readonly ConfSource[]): { settings: App
         // splunkd adds nothing to our own conf, but an empty [default] stanza is harmless: only keys count.
         const expected = known
           ? `known keys of [${stanzaName}]: ${Object.keys(known).join(', ')}`
-          : `known stanzas: ${Object.keys(SCHEMA).map((s) => `[${s}]`).join(', ')}`;
-        problems.push(`${where} is not a setting of ${SETTINGS_CONF}.conf (${expected}); fix the spelling or remove it.`);
+          : `known stanzas: ${Object.keys(SCHEMA)
+              .map((s) => `[${s}]`)
+              .join(', ')}`;
+        problems.push(
+          `${where} is not a setting of ${SETTINGS_CONF}.conf (${expected}); fix the spelling or remove it.`,
+        );
         continue;
       }
       const parsed = spec.read(value, where, problems);
@@ -204,7 +209,11 @@ export const PROXY_SECRET_USER = 'proxy#password';
  * The proxy URL the HTTP clients use: the configured URL with `user:password@` added (percent-encoded) when a
  * proxy_username is set and the URL has no user-info of its own. The result holds a password: never log it.
  */
-export function proxyUrlWithCredentials(proxyUrl: string, username: string | undefined, password: string | undefined): string {
+export function proxyUrlWithCredentials(
+  proxyUrl: string,
+  username: string | undefined,
+  password: string | undefined,
+): string {
   if (username === undefined || username === '') return proxyUrl;
   const url = new URL(proxyUrl);
   if (url.username !== '') return proxyUrl;
@@ -214,7 +223,6 @@ export function proxyUrlWithCredentials(proxyUrl: string, username: string | und
 
 /** The problem with a proxy user name (it goes into the proxy URL's user-info, percent-encoded), or undefined. */
 export function proxyUsernameProblem(value: string): string | undefined {
-   
   if (value.length > 256 || /[\u0000-\u001f\u007f]/.test(value)) {
     return 'proxy_username must be one line of at most 256 characters: use the user name the proxy expects.';
   }

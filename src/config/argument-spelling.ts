@@ -9,9 +9,10 @@ export function findUnknownParams(raw: Record<string, string | string[]>): strin
     // Leading `_` marks Splunk pipeline and routing keys (_TCP_ROUTING, _meta, …); splunkd owns those.
     if (ARGUMENT_NAMES.has(key) || SPLUNK_PARAMS.has(key) || key.startsWith('_')) continue;
     const guess = suggestArgument(key);
-    const hint = guess !== undefined
-      ? `did you mean ${guess}?`
-      : `check its spelling; the arguments are ${INPUT_ARGUMENTS.map((argument) => argument.name).join(', ')}.`;
+    const hint =
+      guess !== undefined
+        ? `did you mean ${guess}?`
+        : `check its spelling; the arguments are ${INPUT_ARGUMENTS.map((argument) => argument.name).join(', ')}.`;
     warnings.push(`Parameter ${quote(key)} is not an argument of ${INPUT_SCHEME} and is ignored: ${hint}`);
   }
   return warnings;

@@ -28,7 +28,9 @@ export type ArgumentName =
 /** One argument: what `--scheme` declares, plus the default applied when the stanza leaves it empty. */
 export interface InputArgument extends SchemeArgument {
   name: ArgumentName;
-  /** Used when the value is absent or empty; undefined when there is none. Documented in the spec file as `Default:`. */
+  /**
+   * Used when the value is absent or empty; undefined when there is none. Documented in the spec file as `Default:`.
+   */
   defaultValue?: string;
 }
 
@@ -51,9 +53,9 @@ export const INPUT_ARGUMENTS: readonly Readonly<InputArgument>[] = Object.freeze
     name: 'account',
     title: 'Account',
     description:
-      'Name of an account from the add-on\'s Configuration page (Apps → Microsoft Defender → Configuration → Accounts) ' +
+      "Name of an account from the add-on's Configuration page (Apps → Microsoft Defender → Configuration → Accounts) " +
       'that holds the tenant, client ID, secret and region. Use it instead of Tenant ID, Client ID, Client secret and ' +
-      'Region, which stay empty then. Empty: this input\'s own credentials below.',
+      "Region, which stay empty then. Empty: this input's own credentials below.",
     dataType: 'string',
     requiredOnCreate: false,
     requiredOnEdit: false,
@@ -62,7 +64,7 @@ export const INPUT_ARGUMENTS: readonly Readonly<InputArgument>[] = Object.freeze
     name: 'tenant_id',
     title: 'Tenant ID',
     description:
-      'Entra ID tenant of the Defender data: the Directory (tenant) ID from the app registration\'s Overview page, ' +
+      "Entra ID tenant of the Defender data: the Directory (tenant) ID from the app registration's Overview page, " +
       'e.g. 9a8b7c6d-1234-4e5f-8a9b-0c1d2e3f4a5b, or a verified domain name, e.g. contoso.onmicrosoft.com. ' +
       'Required unless Account is set.',
     dataType: 'string',
@@ -83,7 +85,7 @@ export const INPUT_ARGUMENTS: readonly Readonly<InputArgument>[] = Object.freeze
     name: 'client_secret',
     title: 'Client secret',
     description:
-      'Client secret Value (not the Secret ID) from the app\'s Certificates & secrets page. On its first run the input ' +
+      "Client secret Value (not the Secret ID) from the app's Certificates & secrets page. On its first run the input " +
       `moves it to Splunk's encrypted credential store and leaves only ${SECRET_MASK} in inputs.conf. ` +
       'Leave unchanged when editing; type a new value to replace it. Required unless Account is set.',
     dataType: 'string',
@@ -142,8 +144,8 @@ export const INPUT_ARGUMENTS: readonly Readonly<InputArgument>[] = Object.freeze
     title: 'Filter',
     description:
       'Optional OData $filter condition ANDed with the time condition (graph, mde and incidents; siem ignores it). ' +
-      'Write the condition only, without $filter= or &, e.g. severity eq \'high\' (graph, incidents) or ' +
-      'status ne \'Resolved\' (mde).',
+      "Write the condition only, without $filter= or &, e.g. severity eq 'high' (graph, incidents) or " +
+      "status ne 'Resolved' (mde).",
     dataType: 'string',
     requiredOnCreate: false,
     requiredOnEdit: false,
@@ -152,7 +154,7 @@ export const INPUT_ARGUMENTS: readonly Readonly<InputArgument>[] = Object.freeze
     name: 'api_url',
     title: 'API URL',
     description:
-      'Optional https base URL that replaces the region\'s API host; the API path is appended, ' +
+      "Optional https base URL that replaces the region's API host; the API path is appended, " +
       'e.g. https://api-eu.securitycenter.microsoft.com. For private endpoints, new clouds and tests. Leave empty normally.',
     dataType: 'string',
     requiredOnCreate: false,
@@ -162,7 +164,7 @@ export const INPUT_ARGUMENTS: readonly Readonly<InputArgument>[] = Object.freeze
     name: 'login_url',
     title: 'Login URL',
     description:
-      'Optional https base URL that replaces the region\'s Entra ID host; the authority becomes <login_url>/<tenant_id>, ' +
+      "Optional https base URL that replaces the region's Entra ID host; the authority becomes <login_url>/<tenant_id>, " +
       'e.g. https://login.microsoftonline.us. Leave empty normally.',
     dataType: 'string',
     requiredOnCreate: false,
@@ -197,7 +199,7 @@ export const INPUT_ARGUMENTS: readonly Readonly<InputArgument>[] = Object.freeze
     description:
       'api incidents only: also write each alert found inside the incidents, as ms:defender:graph:alerts events, ' +
       'each alert version once however often its incident changes. Set to false if another input with api graph ' +
-      'already collects the same tenant\'s alerts. true or false. Default: true.',
+      "already collects the same tenant's alerts. true or false. Default: true.",
     dataType: 'boolean',
     requiredOnCreate: false,
     requiredOnEdit: false,

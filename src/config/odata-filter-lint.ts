@@ -13,7 +13,7 @@ const MAX_FILTER_LENGTH = 2_000;
 /** The filter as given, or every problem with it in one sentence each. */
 export function parseFilter(value: string): Parsed<string> {
   const problems: string[] = [];
-  const example = 'e.g. severity eq \'high\'';
+  const example = "e.g. severity eq 'high'";
   if (value.length > MAX_FILTER_LENGTH) {
     problems.push(`filter is ${value.length} characters long: keep it under ${MAX_FILTER_LENGTH}.`);
   }
@@ -25,7 +25,9 @@ export function parseFilter(value: string): Parsed<string> {
   } else {
     const outside = stripStringLiterals(value);
     if (outside === undefined) {
-      problems.push(`filter ${quote(value)} leaves a quoted string open: close it with ' (write '' for a quote inside a string).`);
+      problems.push(
+        `filter ${quote(value)} leaves a quoted string open: close it with ' (write '' for a quote inside a string).`,
+      );
     } else {
       if (outside.includes('&') || /\$[a-z]+\s*=/i.test(outside)) {
         problems.push(
@@ -46,11 +48,11 @@ function stripStringLiterals(text: string): string | undefined {
   for (let i = 0; i < text.length; i++) {
     const char = text[i]!;
     if (!inside) {
-      if (char === '\'') inside = true;
-      out += char === '\'' ? ' ' : char;
-    } else if (char === '\'' && text[i + 1] === '\'') {
+      if (char === "'") inside = true;
+      out += char === "'" ? ' ' : char;
+    } else if (char === "'" && text[i + 1] === "'") {
       i++; // '' is an escaped quote inside the literal
-    } else if (char === '\'') {
+    } else if (char === "'") {
       inside = false;
       out += ' ';
     }

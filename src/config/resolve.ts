@@ -10,8 +10,14 @@ import { parseApiTime } from '../defender/api-time.js';
 import { DEFAULT_REGIONS, findCloud, listRegions, normaliseBaseUrl, resolveEndpoints } from '../defender/clouds.js';
 import { ConfigError } from '../errors.js';
 import {
-  accountNameProblem, baseUrlProblem, clientIdProblem, clientSecretProblem, clientSecretWarning, resolveAccountRegion,
-  tenantIdProblem, type Account,
+  accountNameProblem,
+  baseUrlProblem,
+  clientIdProblem,
+  clientSecretProblem,
+  clientSecretWarning,
+  resolveAccountRegion,
+  tenantIdProblem,
+  type Account,
 } from './accounts.js';
 import type { StanzaDefinition } from '../modinput/scheme-types.js';
 import { findUnknownParams } from './argument-spelling.js';
@@ -30,10 +36,19 @@ import { parseFilter } from './odata-filter-lint.js';
 import { parsed, problem, problemsOf, quote, type Parsed } from './parsed.js';
 import { parseProxyUrl } from './proxy-url.js';
 import {
-  SECRET_MASK, SOURCETYPES, type Api, type ClientSecret, type DefenderInputConfig, type ReplayFrom, type StartTime,
+  SECRET_MASK,
+  SOURCETYPES,
+  type Api,
+  type ClientSecret,
+  type DefenderInputConfig,
+  type ReplayFrom,
+  type StartTime,
 } from './types.js';
 
-/** How the stanza reached us: run mode (`<input>`, name `defender_alerts://x`) or `--validate-arguments` (item name `x`). */
+/**
+ * How the stanza reached us: run mode (`<input>`, name `defender_alerts://x`) or `--validate-arguments` (item name
+ * `x`).
+ */
 export interface ResolveOptions {
   mode: 'run' | 'validate';
   /** The account the stanza names in `account`, read by the caller from splunkd (see {@link accountNameOf}). */
@@ -60,7 +75,9 @@ const APIS: readonly Api[] = ['graph', 'mde', 'siem', 'incidents'];
 const RELATIVE_TIME = /^-(\d{1,7})([smhdw])$/;
 const DATE_ONLY = /^\d{4}-\d{2}-\d{2}$/;
 const UNIT_SECONDS: Record<string, number> = { s: 1, m: 60, h: 3_600, d: 86_400, w: 604_800 };
-/** `host` values that mean "let splunkd decide": sending them in events would name a host literally `$decideOnStartup`. */
+/**
+ * `host` values that mean "let splunkd decide": sending them in events would name a host literally `$decideOnStartup`.
+ */
 const SPLUNK_DEFAULT_HOST = '$decideOnStartup';
 
 /**
@@ -81,7 +98,8 @@ export function resolveConfig(stanza: StanzaDefinition, options: ResolveOptions 
   // With an account, its own fields stand for the stanza's credentials and region; a stanza that names an account
   // that could not be read has that one problem, not three more about the fields it rightly leaves empty.
   const ownCredentials = !params.has('account');
-  const own = <T>(result: () => Parsed<T> | undefined): Parsed<T> | undefined => (ownCredentials ? result() : undefined);
+  const own = <T>(result: () => Parsed<T> | undefined): Parsed<T> | undefined =>
+    ownCredentials ? result() : undefined;
   const tenantId = account ? parsed(account.tenantId) : own(() => field('tenant_id', readTenantId));
   const clientId = account ? parsed(account.clientId) : own(() => field('client_id', readClientId));
   const clientSecret: Parsed<ClientSecret> | undefined = account
@@ -102,9 +120,23 @@ export function resolveConfig(stanza: StanzaDefinition, options: ResolveOptions 
 
   const problems = [
     ...[...lists].map((key) => `${key} was given ${listLength(stanza.params[key])} values: give it one value.`),
-    ...problemsOf([name, accountName, tenantId, clientId, clientSecret, api, region, startTime, overlapSeconds, filter]),
+    ...problemsOf([
+      name,
+      accountName,
+      tenantId,
+      clientId,
+      clientSecret,
+      api,
+      region,
+      startTime,
+      overlapSeconds,
+      filter,
+    ]),
     ...problemsOf([apiUrl, loginUrl, proxyUrl, replayFrom, includeAlerts]),
-    ...doubled.map((key) => `${key} is set together with account ${quote(account!.name)}: leave ${key} empty to use the account's, or clear account.`),
+    ...doubled.map(
+      (key) =>
+        `${key} is set together with account ${quote(account!.name)}: leave ${key} empty to use the account's, or clear account.`,
+    ),
   ];
   if (problems.length > 0) throw new ConfigError(problems);
   const a = valueOf(api);
@@ -115,7 +147,11 @@ export function resolveConfig(stanza: StanzaDefinition, options: ResolveOptions 
   const index = params.get('index');
   const host = params.get('host');
   const resolved = {
-    tenantId: valueOf(tenantId), api: a, region: regionValue, apiUrl: valueOf(apiUrl), loginUrl: valueOf(loginUrl) ?? account?.loginUrl,
+    tenantId: valueOf(tenantId),
+    api: a,
+    region: regionValue,
+    apiUrl: valueOf(apiUrl),
+    loginUrl: valueOf(loginUrl) ?? account?.loginUrl,
   };
   return {
     config: {
@@ -181,7 +217,9 @@ function readStanzaName(raw: string, mode: ResolveOptions['mode']): Parsed<strin
     // splunkd sends the item's short name here (the SDK fixtures) and nothing else we could check it against.
     name = raw;
   } else {
-    return problem(`stanza ${quote(raw)} is not a ${prefix}<name> stanza: run this script only for ${INPUT_SCHEME} inputs.`);
+    return problem(
+      `stanza ${quote(raw)} is not a ${prefix}<name> stanza: run this script only for ${INPUT_SCHEME} inputs.`,
+    );
   }
   if (name === '') {
     return problem(`The input has no name: give the stanza a name, as in [${prefix}my_tenant].`);
@@ -218,7 +256,10 @@ function readAccount(value: string | undefined, account: Account | undefined): P
   if (value === undefined) return parsed(undefined);
   const nameProblem = accountNameProblem(value);
   if (nameProblem !== undefined) return problem(`account: ${nameProblem}`);
-  if (account?.name !== value) return problem(`account ${quote(value)} could not be read: check that it exists on the add-on's Configuration page.`);
+  if (account?.name !== value)
+    return problem(
+      `account ${quote(value)} could not be read: check that it exists on the add-on's Configuration page.`,
+    );
   return parsed(value);
 }
 
@@ -251,7 +292,9 @@ function readRegion(value: string | undefined, api: Api | undefined): Parsed<str
     // The api is wrong already; still catch a region no api has, so both problems come in one pass.
     if (region !== undefined && !APIS.some((candidate) => findCloud(candidate, region))) {
       const known = [...new Set(APIS.flatMap((candidate) => listRegions(candidate)))].join(', ');
-      return problem(`region ${quote(value!)} is not a region of any api: use one of ${known}, as the chosen api allows.`);
+      return problem(
+        `region ${quote(value!)} is not a region of any api: use one of ${known}, as the chosen api allows.`,
+      );
     }
     return parsed(undefined);
   }
@@ -259,7 +302,8 @@ function readRegion(value: string | undefined, api: Api | undefined): Parsed<str
   if (region === undefined) {
     const fallback = DEFAULT_REGIONS[api];
     if (fallback !== undefined) return parsed(fallback);
-    return problem(`region is required for api=${api}: use one of ${regions} (the data location of your Defender tenant).`,
+    return problem(
+      `region is required for api=${api}: use one of ${regions} (the data location of your Defender tenant).`,
     );
   }
   if (findCloud(api, region)) return parsed(region);

@@ -75,10 +75,14 @@ export function canonicalTime(t: ApiTime): string {
   const seconds = Number(inDay / TICKS_PER_SECOND);
   return [
     prefix,
-    String(Math.floor(seconds / 3600)).padStart(2, '0'), ':',
-    String(Math.floor(seconds / 60) % 60).padStart(2, '0'), ':',
-    String(seconds % 60).padStart(2, '0'), '.',
-    String(inDay % TICKS_PER_SECOND).padStart(7, '0'), 'Z',
+    String(Math.floor(seconds / 3600)).padStart(2, '0'),
+    ':',
+    String(Math.floor(seconds / 60) % 60).padStart(2, '0'),
+    ':',
+    String(seconds % 60).padStart(2, '0'),
+    '.',
+    String(inDay % TICKS_PER_SECOND).padStart(7, '0'),
+    'Z',
   ].join('');
 }
 

@@ -53,7 +53,11 @@ export function buildGraphIncidentsUrl(incidentsUrl: string, window: TimeWindow,
 }
 
 /** MDE /api/alerts: time filter, evidence expanded, `$top` ≤ 10000, `$skip` when past the first page. */
-export function buildMdeAlertsUrl(alertsUrl: string, window: TimeWindow, options: ODataQueryOptions & { skip?: number }): string {
+export function buildMdeAlertsUrl(
+  alertsUrl: string,
+  window: TimeWindow,
+  options: ODataQueryOptions & { skip?: number },
+): string {
   const params: [string, string][] = [
     ['$filter', timeFilter('lastUpdateTime', window, options.filter)],
     ['$expand', 'evidence'],

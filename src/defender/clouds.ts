@@ -7,7 +7,10 @@
 import { ConfigError } from '../errors.js';
 import type { Api, Endpoints } from '../config/types.js';
 
-/** Entra ID login hosts (https://learn.microsoft.com/graph/deployments). GCC tenants live in the commercial directory; GCC High and DoD do not. */
+/**
+ * Entra ID login hosts (https://learn.microsoft.com/graph/deployments). GCC tenants live in the commercial directory;
+ * GCC High and DoD do not.
+ */
 export const LOGIN_HOSTS = {
   commercial: 'https://login.microsoftonline.com',
   usGovernment: 'https://login.microsoftonline.us',
@@ -25,7 +28,10 @@ export interface Cloud {
 
 /** Path layout of one api: `apiBase` = host + basePath; the alerts collection = apiBase + alertsPath. */
 export interface ApiPaths {
-  /** Path between the host and every call of the family (`/v1.0` for Graph: actions PATCH `<apiBase>/security/alerts_v2/{id}`). */
+  /**
+   * Path between the host and every call of the family (`/v1.0` for Graph: actions PATCH
+   * `<apiBase>/security/alerts_v2/{id}`).
+   */
   basePath: string;
   /** The alerts collection, relative to apiBase. */
   alertsPath: string;
@@ -55,7 +61,10 @@ function mdeGeo(host: string): Cloud {
   return { apiHost: host, loginHost: LOGIN_HOSTS.commercial, scope: MDE_COMMERCIAL_SCOPE };
 }
 
-/** The SIEM exporter's resource for an app the customer registered (the v2 `.default` form of the exporter's documented resource). */
+/**
+ * The SIEM exporter's resource for an app the customer registered (the v2 `.default` form of the exporter's documented
+ * resource).
+ */
 const SIEM_SCOPE = 'https://WDATPAlertExport.Seville.onmicrosoft.com/.default';
 
 function siem(host: string, loginHost: string): Cloud {
@@ -160,7 +169,8 @@ export interface EndpointsRequest {
 }
 
 /**
- * Endpoints for one api, region and tenant. `api_url` replaces only the host (its own path, if any, is kept as a prefix)
+ * Endpoints for one api, region and tenant. `api_url` replaces only the host (its own path, if any, is kept as a
+ * prefix)
  * and `login_url` only the login host: the scope stays the region's, because a token's audience names the resource,
  * not the host that serves it. A custom login host goes into msal's knownAuthorities as host:port, which is how msal
  * matches it, so msal skips instance discovery (a call to login.microsoftonline.com) for it.

@@ -2,7 +2,8 @@
  * The checkpointed cursor: a watermark plus the alert versions already emitted near it.
  *
  * Peers lose alerts that share the boundary timestamp (strict `gt` on the max time) or skip unread pages after a crash
- * (a common failure of other collectors). Here, each run re-reads from `watermark − overlap` and emits only versions it has not emitted yet, so
+ * (a common failure of other collectors). Here, each run re-reads from `watermark − overlap` and emits only versions it
+ * has not emitted yet, so
  * ties, late arrivals within the overlap and updates (a new last-update time = a new version) all come through once.
  *
  * Invariants:

@@ -1,10 +1,12 @@
 /**
  * When to resend an HTTP request, and after how long. Pure: the adapter describes what happened, this file decides.
  *
- * Rules (https://learn.microsoft.com/graph/throttling-limits, https://learn.microsoft.com/defender-endpoint/api/common-errors):
+ * Rules (https://learn.microsoft.com/graph/throttling-limits,
+ * https://learn.microsoft.com/defender-endpoint/api/common-errors):
  * - 429: wait exactly what `Retry-After` says (seconds or HTTP-date; MDE/XDR bodies may say "in N seconds" instead).
  *   A wait longer than `maxRetryAfterMs` is not waited out: Microsoft answers 429 again to anyone who comes back sooner
- *   (Graph's throttling guidance says so), so sleeping a capped amount would only spend quota. The request fails as throttled and the
+ *   (Graph's throttling guidance says so), so sleeping a capped amount would only spend quota. The request fails as
+ * throttled and the
  *   next scheduled run tries again. Without any hint: exponential backoff with jitter.
  * - 408, 5xx (but 501/505, which will not change), connection resets and timeouts: bounded exponential backoff with
  *   jitter; a 503 with `Retry-After` waits as told.
@@ -79,10 +81,18 @@ export interface RetryInput {
 export type RetryReason = 'throttled' | 'server_error' | 'network' | 'timeout';
 
 export type RetryDecision =
-  | { retry: true; waitMs: number; reason: RetryReason; /** The wait came from the server, not our backoff. */ serverSaid: boolean }
+  | {
+      retry: true;
+      waitMs: number;
+      reason: RetryReason;
+      /** The wait came from the server, not our backoff. */ serverSaid: boolean;
+    }
   | {
       retry: false;
-      /** `not_retryable`: the status never gets better. `limit`/`budget`: we tried enough. `too_long`: Retry-After too far. */
+      /**
+       * `not_retryable`: the status never gets better. `limit`/`budget`: we tried enough. `too_long`: Retry-After too
+       * far.
+       */
       why: 'not_retryable' | 'not_idempotent' | 'limit' | 'budget' | 'too_long';
       /** The server's requested wait when it was the reason to stop. */
       retryAfterMs?: number;
@@ -94,7 +104,8 @@ export function decideRetry(input: RetryInput): RetryDecision {
   if (failure.kind === 'status' && failure.status === 429) {
     const hinted = readRetryAfterMs(failure.headers, input.nowMs) ?? readRetryHintFromMessage(failure.message);
     if (input.throttleRetries >= limits.maxThrottleRetries) return { retry: false, why: 'limit', retryAfterMs: hinted };
-    if (hinted !== undefined && hinted > limits.maxRetryAfterMs) return { retry: false, why: 'too_long', retryAfterMs: hinted };
+    if (hinted !== undefined && hinted > limits.maxRetryAfterMs)
+      return { retry: false, why: 'too_long', retryAfterMs: hinted };
     const waitMs = hinted ?? computeBackoffMs(input.throttleRetries, limits, input.random);
     return withinBudget(input, waitMs, { retry: true, waitMs, reason: 'throttled', serverSaid: hinted !== undefined });
   }
@@ -106,7 +117,8 @@ export function decideRetry(input: RetryInput): RetryDecision {
   if (input.otherRetries >= limits.maxRetries) return { retry: false, why: 'limit' };
 
   const hinted = failure.kind === 'status' ? readRetryAfterMs(failure.headers, input.nowMs) : undefined;
-  if (hinted !== undefined && hinted > limits.maxRetryAfterMs) return { retry: false, why: 'too_long', retryAfterMs: hinted };
+  if (hinted !== undefined && hinted > limits.maxRetryAfterMs)
+    return { retry: false, why: 'too_long', retryAfterMs: hinted };
   const waitMs = hinted ?? computeBackoffMs(input.otherRetries, limits, input.random);
   return withinBudget(input, waitMs, { retry: true, waitMs, reason, serverSaid: hinted !== undefined });
 }
@@ -127,7 +139,11 @@ function classifyRetryable(failure: AttemptFailure): RetryReason | undefined {
  * Exponential backoff with "equal jitter": half the step is fixed, half random. The fixed half keeps a floor under the
  * wait (so a retry storm cannot collapse to zero), the random half spreads inputs that share an app registration.
  */
-export function computeBackoffMs(retriesSoFar: number, limits: Pick<RetryLimits, 'baseDelayMs' | 'maxDelayMs'>, random: number): number {
+export function computeBackoffMs(
+  retriesSoFar: number,
+  limits: Pick<RetryLimits, 'baseDelayMs' | 'maxDelayMs'>,
+  random: number,
+): number {
   const step = Math.min(limits.maxDelayMs, limits.baseDelayMs * 2 ** Math.min(retriesSoFar, 30));
   return Math.round(step / 2 + (step / 2) * Math.min(Math.max(random, 0), 1));
 }
@@ -136,7 +152,10 @@ export function computeBackoffMs(retriesSoFar: number, limits: Pick<RetryLimits,
  * Reads `Retry-After` (RFC 9110 §10.2.3): delay-seconds or an HTTP-date. Returns undefined when absent or unreadable,
  * so the caller falls back to backoff instead of trusting garbage. A date in the past means "now" (0).
  */
-export function readRetryAfterMs(headers: Record<string, string | string[] | undefined>, nowMs: number): number | undefined {
+export function readRetryAfterMs(
+  headers: Record<string, string | string[] | undefined>,
+  nowMs: number,
+): number | undefined {
   const raw = headers['retry-after'];
   const text = (Array.isArray(raw) ? raw[0] : raw)?.trim();
   if (!text) return undefined;

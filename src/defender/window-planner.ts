@@ -51,9 +51,7 @@ export class WindowPlanner {
     this.span = options.initialSpan;
     const limit = floorToMs(options.now - options.settle);
     this.closedLimit =
-      options.end !== undefined ? options.end
-      : options.now - options.from <= options.maxOpenSpan ? this.next
-      : limit;
+      options.end !== undefined ? options.end : options.now - options.from <= options.maxOpenSpan ? this.next : limit;
   }
 
   /** The next window to read, or undefined when the range is covered. */

@@ -11,12 +11,20 @@ export interface DefinitionMetadata {
   checkpointDir: string;
 }
 
-const METADATA_TAGS = { server_host: 'serverHost', server_uri: 'serverUri', session_key: 'sessionKey', checkpoint_dir: 'checkpointDir' } as const;
+const METADATA_TAGS = {
+  server_host: 'serverHost',
+  server_uri: 'serverUri',
+  session_key: 'sessionKey',
+  checkpoint_dir: 'checkpointDir',
+} as const;
 
 /** Throws unless the document element is `<expected>`. */
 export function expectRoot(root: XmlElement, expected: string, what: string): void {
   if (root.name !== expected) {
-    throw new ModinputProtocolError('input_malformed', `The ${what} must be an <${expected}> document, but its root is ${describeElement(root)}.`);
+    throw new ModinputProtocolError(
+      'input_malformed',
+      `The ${what} must be an <${expected}> document, but its root is ${describeElement(root)}.`,
+    );
   }
 }
 
@@ -27,9 +35,14 @@ export function readMetadata(root: XmlElement, what: string): DefinitionMetadata
     const key = METADATA_TAGS[child.name as keyof typeof METADATA_TAGS];
     if (key) found[key] = child.text.trim();
   }
-  const missing = Object.entries(METADATA_TAGS).filter(([, key]) => found[key] === undefined).map(([tag]) => `<${tag}>`);
+  const missing = Object.entries(METADATA_TAGS)
+    .filter(([, key]) => found[key] === undefined)
+    .map(([tag]) => `<${tag}>`);
   if (missing.length > 0) {
-    throw new ModinputProtocolError('input_malformed', `The ${what} lacks ${missing.join(', ')} under <${root.name}>; splunkd always sends them (see \`splunk cmd splunkd print-modinput-config\`).`);
+    throw new ModinputProtocolError(
+      'input_malformed',
+      `The ${what} lacks ${missing.join(', ')} under <${root.name}>; splunkd always sends them (see \`splunk cmd splunkd print-modinput-config\`).`,
+    );
   }
   return found as DefinitionMetadata;
 }
@@ -60,11 +73,17 @@ export function readStanza(element: XmlElement): StanzaDefinition {
 function requireAttribute(element: XmlElement, attribute: string): string {
   const value = element.attributes[attribute];
   if (value === undefined) {
-    throw new ModinputProtocolError('input_malformed', `${describeElement(element)} has no ${attribute}= attribute; splunkd always names it.`);
+    throw new ModinputProtocolError(
+      'input_malformed',
+      `${describeElement(element)} has no ${attribute}= attribute; splunkd always names it.`,
+    );
   }
   return value;
 }
 
 function unexpected(child: XmlElement, parent: string, allowed: string): ModinputProtocolError {
-  return new ModinputProtocolError('input_malformed', `Unexpected element ${describeElement(child)} inside ${parent}: only ${allowed} are allowed there.`);
+  return new ModinputProtocolError(
+    'input_malformed',
+    `Unexpected element ${describeElement(child)} inside ${parent}: only ${allowed} are allowed there.`,
+  );
 }

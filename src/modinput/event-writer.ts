@@ -1,4 +1,8 @@
-/** The XML event stream on stdout (https://dev.splunk.com/enterprise/docs/developapps/manageknowledge/custominputs/modinputsscript/): framing, coalescing, backpressure, flush and EPIPE. */
+/**
+ * The XML event stream on stdout
+ * (https://dev.splunk.com/enterprise/docs/developapps/manageknowledge/custominputs/modinputsscript/): framing,
+ * coalescing, backpressure, flush and EPIPE.
+ */
 import type { Writable } from 'node:stream';
 import { StoppedError } from '../errors.js';
 import type { EventSink, SplunkEvent } from '../ports.js';
@@ -46,7 +50,9 @@ export class XmlEventWriter implements EventSink {
   constructor(stream: Writable, options: XmlEventWriterOptions = {}) {
     this.#stream = stream;
     this.#chunkChars = options.chunkChars ?? DEFAULT_CHUNK_CHARS;
-    stream.on('error', (error: NodeJS.ErrnoException) => this.#fail(`stdout failed (${error.code ?? error.message}): splunkd stopped reading the event stream`));
+    stream.on('error', (error: NodeJS.ErrnoException) =>
+      this.#fail(`stdout failed (${error.code ?? error.message}): splunkd stopped reading the event stream`),
+    );
     stream.on('close', () => this.#fail('stdout was closed: splunkd stopped reading the event stream'));
   }
 
@@ -63,7 +69,8 @@ export class XmlEventWriter implements EventSink {
   /** Queues one event. Returns a promise only when the stream is full (await it) or has failed (it rejects). */
   write(event: SplunkEvent): void | Promise<void> {
     if (this.#failure) return Promise.reject(this.#failure);
-    if (this.#closing) return Promise.reject(new StoppedError('The event stream is already closed; no event can follow </stream>.'));
+    if (this.#closing)
+      return Promise.reject(new StoppedError('The event stream is already closed; no event can follow </stream>.'));
     let xml = formatEvent(event);
     if (!this.#headerWritten) {
       xml = `<stream>${xml}`;
@@ -126,7 +133,9 @@ export class XmlEventWriter implements EventSink {
     const written = new Promise<void>((resolve, reject) => {
       this.#stream.write(chunk, (error) => {
         if (!error) return resolve();
-        this.#fail(`stdout failed (${errorInfo(error).code ?? error.message}): splunkd stopped reading the event stream`);
+        this.#fail(
+          `stdout failed (${errorInfo(error).code ?? error.message}): splunkd stopped reading the event stream`,
+        );
         reject(this.#failure ?? error);
       });
     });

@@ -11,8 +11,13 @@ import { escapeXmlAttribute, escapeXmlText } from './xml-text.js';
  * an empty stanza (splunkd needs it to apply the stanza's defaults).
  */
 export function formatEvent(e: SplunkEvent): string {
-  if (!e.data) throw new ModinputProtocolError('event_invalid', `An event for ${e.stanza || 'an unnamed stanza'} has empty data; every event needs data.`);
-  if (!e.stanza) throw new ModinputProtocolError('event_invalid', 'An event has no stanza; every event must name its input stanza.');
+  if (!e.data)
+    throw new ModinputProtocolError(
+      'event_invalid',
+      `An event for ${e.stanza || 'an unnamed stanza'} has empty data; every event needs data.`,
+    );
+  if (!e.stanza)
+    throw new ModinputProtocolError('event_invalid', 'An event has no stanza; every event must name its input stanza.');
   let xml = `<event stanza="${escapeXmlAttribute(e.stanza)}" unbroken="1">`;
   if (e.time) xml += `<time>${escapeXmlText(e.time)}</time>`;
   if (e.source) xml += `<source>${escapeXmlText(e.source)}</source>`;

@@ -17,11 +17,17 @@ export function parseInputDefinition(xml: string): InputDefinition {
   const metadata = readMetadata(root, WHAT);
   const configuration = root.children.find((child) => child.name === 'configuration');
   if (!configuration) {
-    throw new ModinputProtocolError('input_malformed', `The ${WHAT} has no <configuration> under <input>; splunkd always sends one (possibly empty).`);
+    throw new ModinputProtocolError(
+      'input_malformed',
+      `The ${WHAT} has no <configuration> under <input>; splunkd always sends one (possibly empty).`,
+    );
   }
   const stanzas = configuration.children.map((child) => {
     if (child.name !== 'stanza') {
-      throw new ModinputProtocolError('input_malformed', `Unexpected element ${describeElement(child)} inside <configuration>: only <stanza> is allowed there.`);
+      throw new ModinputProtocolError(
+        'input_malformed',
+        `Unexpected element ${describeElement(child)} inside <configuration>: only <stanza> is allowed there.`,
+      );
     }
     return readStanza(child);
   });

@@ -1,5 +1,6 @@
 /**
- * The stderr logger (https://dev.splunk.com/enterprise/docs/developapps/manageknowledge/custominputs/modinputsscript/): one line per message, `LEVEL message key=value …`. splunkd turns the leading level
+ * The stderr logger (https://dev.splunk.com/enterprise/docs/developapps/manageknowledge/custominputs/modinputsscript/):
+ * one line per message, `LEVEL message key=value …`. splunkd turns the leading level
  * word into the splunkd.log level and logs a line without one at ERROR, so every line starts with one and never
  * spans two lines. Registered secrets are masked in every line, whichever field they hide in.
  */
@@ -33,7 +34,10 @@ export interface ScriptLogger extends Logger {
 
 /** Creates the stderr logger. Secrets registered with redact() on it or any child are masked everywhere. */
 export function createLogger(out: LineOutput, options: LoggerOptions): ScriptLogger {
-  return buildLogger({ out, threshold: LOG_LEVELS.indexOf(options.level), redactor: new Redactor() }, options.context ?? {});
+  return buildLogger(
+    { out, threshold: LOG_LEVELS.indexOf(options.level), redactor: new Redactor() },
+    options.context ?? {},
+  );
 }
 
 interface SharedState {

@@ -83,16 +83,27 @@ async function printScheme(io: ModularInputIo, handlers: ModularInputHandlers, l
   return writeOut(io.stdout, xml, log);
 }
 
-async function validateArguments(io: ModularInputIo, handlers: ModularInputHandlers, log: ScriptLogger, timeoutMs: number): Promise<number> {
+async function validateArguments(
+  io: ModularInputIo,
+  handlers: ModularInputHandlers,
+  log: ScriptLogger,
+  timeoutMs: number,
+): Promise<number> {
   let message: string | undefined;
   try {
     const definition = parseValidationDefinition(decodeXmlBytes(await readDocument(io, 'items', timeoutMs)));
     log.redact(definition.sessionKey);
     message = await handlers.validate(definition);
   } catch (error) {
-    log.error(`Cannot validate the settings: ${describeError(error)}`, { action: 'validate', error: errorCodeOf(error) });
+    log.error(`Cannot validate the settings: ${describeError(error)}`, {
+      action: 'validate',
+      error: errorCodeOf(error),
+    });
     // An AddonError message is written for the admin and carries no secret; anything else is a bug: point to the log.
-    message = error instanceof AddonError ? error.message : 'The add-on failed while validating these settings; see splunkd.log (component ExecProcessor) for details.';
+    message =
+      error instanceof AddonError
+        ? error.message
+        : 'The add-on failed while validating these settings; see splunkd.log (component ExecProcessor) for details.';
   }
   if (message === undefined) return 0;
   // splunkd shows this text to the user and refuses the change. No trailing newline, as in the SDKs' fixture.
@@ -100,12 +111,20 @@ async function validateArguments(io: ModularInputIo, handlers: ModularInputHandl
   return written === 0 ? 1 : written;
 }
 
-async function streamEvents(io: ModularInputIo, handlers: ModularInputHandlers, log: ScriptLogger, timeoutMs: number): Promise<number> {
+async function streamEvents(
+  io: ModularInputIo,
+  handlers: ModularInputHandlers,
+  log: ScriptLogger,
+  timeoutMs: number,
+): Promise<number> {
   let definition: InputDefinition;
   try {
     definition = parseInputDefinition(decodeXmlBytes(await readDocument(io, 'input', timeoutMs)));
   } catch (error) {
-    log.error(`Cannot read the input definition from splunkd: ${describeError(error)}`, { action: 'read_input', error: errorCodeOf(error) });
+    log.error(`Cannot read the input definition from splunkd: ${describeError(error)}`, {
+      action: 'read_input',
+      error: errorCodeOf(error),
+    });
     return 1;
   }
   log.redact(definition.sessionKey);
@@ -114,16 +133,28 @@ async function streamEvents(io: ModularInputIo, handlers: ModularInputHandlers, 
   try {
     code = await handlers.stream(definition, writer, log);
   } catch (error) {
-    log.fatal(`The input failed unexpectedly: ${describeError(error)}`, { action: 'stream', error: errorCodeOf(error) });
+    log.fatal(`The input failed unexpectedly: ${describeError(error)}`, {
+      action: 'stream',
+      error: errorCodeOf(error),
+    });
     code = 1;
   }
   try {
     await writer.close();
   } catch (error) {
-    log.error(`The event stream could not be completed: ${describeError(error)}`, { action: 'close_stream', error: errorCodeOf(error), events: writer.eventCount });
+    log.error(`The event stream could not be completed: ${describeError(error)}`, {
+      action: 'close_stream',
+      error: errorCodeOf(error),
+      events: writer.eventCount,
+    });
     code = code || 1;
   }
-  log.debug('Event stream closed', { action: 'stream_closed', events: writer.eventCount, bytes: writer.byteCount, exit_code: code });
+  log.debug('Event stream closed', {
+    action: 'stream_closed',
+    events: writer.eventCount,
+    bytes: writer.byteCount,
+    exit_code: code,
+  });
   return code;
 }
 
@@ -133,7 +164,10 @@ async function readDocument(io: ModularInputIo, closingTag: string, timeoutMs: n
   // (splunklib reads to EOF); the tag may come in UTF-8 or in UTF-16 either way round.
   const tag = `</${closingTag}>`;
   const endings = [Buffer.from(tag, 'utf8'), Buffer.from(tag, 'utf16le'), Buffer.from(tag, 'utf16le').swap16()];
-  const result = await readUntilComplete(io.stdin, { timeoutMs, isComplete: (bytes) => endings.some((e) => bytes.includes(e)) });
+  const result = await readUntilComplete(io.stdin, {
+    timeoutMs,
+    isComplete: (bytes) => endings.some((e) => bytes.includes(e)),
+  });
   if (result.kind !== 'complete') {
     throw new AddonError(
       'input_timeout',

@@ -16,7 +16,10 @@ export function parseValidationDefinition(xml: string): ValidationDefinition {
   const metadata = readMetadata(root, WHAT);
   const items = root.children.filter((child) => child.name === 'item');
   if (items.length !== 1) {
-    throw new ModinputProtocolError('input_malformed', `The ${WHAT} must hold exactly one <item> under <items>, but holds ${items.length}.`);
+    throw new ModinputProtocolError(
+      'input_malformed',
+      `The ${WHAT} must hold exactly one <item> under <items>, but holds ${items.length}.`,
+    );
   }
   return { ...metadata, item: readStanza(items[0]!) };
 }

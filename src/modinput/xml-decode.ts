@@ -17,13 +17,20 @@ export function decodeXmlBytes(buf: Buffer): string {
   try {
     return UTF8.decode(buf); // strips a UTF-8 BOM
   } catch (error) {
-    throw new ModinputProtocolError('input_malformed', 'The XML on stdin is not valid UTF-8; splunkd sends UTF-8, so check what is piped into the script.', { cause: error });
+    throw new ModinputProtocolError(
+      'input_malformed',
+      'The XML on stdin is not valid UTF-8; splunkd sends UTF-8, so check what is piped into the script.',
+      { cause: error },
+    );
   }
 }
 
 function decodeUtf16(body: Buffer, order: 'be' | 'le'): string {
   if (body.length % 2 !== 0) {
-    throw new ModinputProtocolError('input_malformed', `The XML on stdin looks like UTF-16 ${order.toUpperCase()} but has an odd number of bytes (${body.length}); the input was cut off.`);
+    throw new ModinputProtocolError(
+      'input_malformed',
+      `The XML on stdin looks like UTF-16 ${order.toUpperCase()} but has an odd number of bytes (${body.length}); the input was cut off.`,
+    );
   }
   if (order === 'le') return body.toString('utf16le');
   // Node has no utf16be codec without full ICU; swapping into a copy is cheap for input this small.

@@ -7,7 +7,8 @@
  * Code units XML 1.0 forbids even as character references (§2.2): C0 controls other than tab, LF, CR; U+FFFE/U+FFFF;
  * surrogates that are not part of a pair. Tested on UTF-16 code units (no `u` flag) so lone surrogates are visible.
  */
-const FORBIDDEN = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
+const FORBIDDEN =
+  /[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
 
 /** Anything that may need work in text content. Surrogates are included so that lone ones are caught (pairs pass). */
 const TEXT_SUSPECT = /[&<>\r\u0000-\u0008\u000B\u000C\u000E-\u001F\uD800-\uDFFF\uFFFE\uFFFF]/;

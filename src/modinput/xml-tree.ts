@@ -18,12 +18,15 @@ export interface XmlElement {
  * Throws ModinputProtocolError with saxes' line:column message for anything not well-formed.
  */
 export function parseXmlTree(text: string, what: string): XmlElement {
-  if (text.trim() === '') throw new ModinputProtocolError('input_malformed', `The ${what} is empty: nothing arrived on stdin.`);
+  if (text.trim() === '')
+    throw new ModinputProtocolError('input_malformed', `The ${what} is empty: nothing arrived on stdin.`);
   const parser = new SaxesParser({ position: true });
   const stack: XmlElement[] = [];
   let root: XmlElement | undefined;
   parser.on('error', (error) => {
-    throw new ModinputProtocolError('input_malformed', `The ${what} is not well-formed XML: ${error.message}`, { cause: error });
+    throw new ModinputProtocolError('input_malformed', `The ${what} is not well-formed XML: ${error.message}`, {
+      cause: error,
+    });
   });
   parser.on('opentag', (tag) => {
     const element: XmlElement = {

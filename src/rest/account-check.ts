@@ -32,7 +32,10 @@ export interface AccountCheckServices {
   /** A stored secret read with the caller's session; undefined when there is none. Rejects with an AddonError. */
   readSecret(session: CallerSession, realm: string, user: string): Promise<string | undefined>;
   /** One token request with a short timeout and no retry: undefined when a token came, else the admin sentence. */
-  requestToken(request: { endpoints: Endpoints; account: Account; clientSecret: string }, session: CallerSession): Promise<string | undefined>;
+  requestToken(
+    request: { endpoints: Endpoints; account: Account; clientSecret: string },
+    session: CallerSession,
+  ): Promise<string | undefined>;
   log: Logger;
 }
 
@@ -40,12 +43,17 @@ const APIS: readonly Api[] = ['graph', 'mde', 'siem'];
 
 export async function checkAccount(request: PersistRequest, services: AccountCheckServices): Promise<PersistReply> {
   if ((request.method ?? '').toUpperCase() !== 'POST') {
-    return { status: 405, payload: { messages: [{ type: 'ERROR', text: 'Use POST with the account\'s fields.' }] } };
+    return { status: 405, payload: { messages: [{ type: 'ERROR', text: "Use POST with the account's fields." }] } };
   }
   const authtoken = request.session?.authtoken;
   const serverUri = request.server?.rest_uri;
   if (!authtoken || !serverUri) {
-    return { status: 401, payload: { messages: [{ type: 'ERROR', text: 'The check needs a logged-in session: sign in to Splunk Web again.' }] } };
+    return {
+      status: 401,
+      payload: {
+        messages: [{ type: 'ERROR', text: 'The check needs a logged-in session: sign in to Splunk Web again.' }],
+      },
+    };
   }
   const session: CallerSession = { serverUri, authtoken, user: request.session?.user };
   const form = new Map(request.form ?? []);
@@ -59,14 +67,20 @@ export async function checkAccount(request: PersistRequest, services: AccountChe
       secret = (await services.readSecret(session, ACCOUNT_SECRET_REALM, accountSecretUser(account.name))) ?? '';
     } catch (error) {
       if (!(error instanceof AddonError)) throw error;
-      services.log.warn('Account check could not read the stored secret', { action: 'account_check', account: account.name, error: error.code });
+      services.log.warn('Account check could not read the stored secret', {
+        action: 'account_check',
+        account: account.name,
+        error: error.code,
+      });
       return { status: 200, payload: { ok: false, message: error.message } };
     }
     if (secret === '') {
-      return invalid([{
-        field: 'client_secret',
-        message: `No client secret is stored for account "${account.name}": paste the secret's Value (not its Secret ID) in Client secret, then Check again.`,
-      }]);
+      return invalid([
+        {
+          field: 'client_secret',
+          message: `No client secret is stored for account "${account.name}": paste the secret's Value (not its Secret ID) in Client secret, then Check again.`,
+        },
+      ]);
     }
   }
 
@@ -76,14 +90,20 @@ export async function checkAccount(request: PersistRequest, services: AccountChe
   const region = account.region ?? 'global';
   const endpoints = resolveEndpoints({ api, region, tenantId: account.tenantId, loginUrl: account.loginUrl });
   const refusal = await services.requestToken({ endpoints, account, clientSecret: secret }, session);
-  services.log.info('Account checked', { action: 'account_check', account: account.name, user: session.user, status: refusal === undefined ? 'ok' : 'refused' });
+  services.log.info('Account checked', {
+    action: 'account_check',
+    account: account.name,
+    user: session.user,
+    status: refusal === undefined ? 'ok' : 'refused',
+  });
   if (refusal !== undefined) return { status: 200, payload: { ok: false, message: refusal } };
   return {
     status: 200,
     payload: {
       ok: true,
-      message: `Entra ID issued a token to client ${account.clientId} in tenant ${account.tenantId} (region ${region}). ` +
-        'Each input still needs its api\'s application permission with admin consent.',
+      message:
+        `Entra ID issued a token to client ${account.clientId} in tenant ${account.tenantId} (region ${region}). ` +
+        "Each input still needs its api's application permission with admin consent.",
     },
   };
 }

@@ -18,6 +18,9 @@ export function handleConfigRequest(request: PersistRequest, services: ConfigEnd
     case SECRET_MATCH:
       return handleSecretRequest(request, services);
     default:
-      return Promise.resolve({ status: 404, payload: { messages: [{ type: 'ERROR', text: `Unknown endpoint ${request.rest_path ?? ''}` }] } });
+      return Promise.resolve({
+        status: 404,
+        payload: { messages: [{ type: 'ERROR', text: `Unknown endpoint ${request.rest_path ?? ''}` }] },
+      });
   }
 }

@@ -81,7 +81,11 @@ export function encodeRequestPacket(packet: RequestPacket): Buffer {
   const parts: Buffer[] = [Buffer.from([packet.opcode])];
   if (packet.opcode & OPCODE_INIT) {
     const command = packet.command ?? [];
-    parts.push(Buffer.from(`${command.length}\n`, 'ascii'), ...command.map(encodeString), encodeString(packet.commandArg ?? ''));
+    parts.push(
+      Buffer.from(`${command.length}\n`, 'ascii'),
+      ...command.map(encodeString),
+      encodeString(packet.commandArg ?? ''),
+    );
   }
   if (packet.opcode & OPCODE_BLOCK) parts.push(encodeString(packet.block ?? ''));
   return Buffer.concat(parts);
@@ -144,13 +148,15 @@ function readNumber(buffer: Buffer, start: number): { value: number; end: number
   for (;;) {
     const newline = buffer.indexOf(0x0a, offset);
     if (newline < 0) {
-      if (buffer.length - offset > 20) throw new PersistProtocolError('expected a byte count, got a long line without a newline');
+      if (buffer.length - offset > 20)
+        throw new PersistProtocolError('expected a byte count, got a long line without a newline');
       return undefined;
     }
     const text = buffer.subarray(offset, newline).toString('ascii');
     offset = newline + 1;
     if (text === '') continue;
-    if (!/^\d{1,12}$/.test(text)) throw new PersistProtocolError(`expected a non-negative byte count, got ${JSON.stringify(text.slice(0, 20))}`);
+    if (!/^\d{1,12}$/.test(text))
+      throw new PersistProtocolError(`expected a non-negative byte count, got ${JSON.stringify(text.slice(0, 20))}`);
     return { value: Number(text), end: offset };
   }
 }

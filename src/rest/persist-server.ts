@@ -20,7 +20,12 @@ import { errorCodeOf } from '../toolkit/error-info.js';
 
 export type PersistHandler = (request: PersistRequest) => Promise<PersistReply>;
 
-export async function servePersistentRequests(input: Readable, output: Writable, handle: PersistHandler, log: Logger): Promise<void> {
+export async function servePersistentRequests(
+  input: Readable,
+  output: Writable,
+  handle: PersistHandler,
+  log: Logger,
+): Promise<void> {
   let pending = Buffer.alloc(0);
   for await (const chunk of input) {
     pending = Buffer.concat([pending, chunk as Buffer]);
@@ -29,10 +34,14 @@ export async function servePersistentRequests(input: Readable, output: Writable,
     // One request at a time, replies in order: splunkd sends the next request only after this one's reply.
     for (const packet of packets) {
       if (packet.opcode & OPCODE_INIT) await write(output, encodeString(''));
-      if (packet.opcode & OPCODE_BLOCK) await write(output, encodeString(JSON.stringify(await answer(packet.block ?? '', handle, log))));
+      if (packet.opcode & OPCODE_BLOCK)
+        await write(output, encodeString(JSON.stringify(await answer(packet.block ?? '', handle, log))));
     }
   }
-  if (pending.length > 0) throw new PersistProtocolError(`splunkd closed the connection in the middle of a packet (${pending.length} bytes left)`);
+  if (pending.length > 0)
+    throw new PersistProtocolError(
+      `splunkd closed the connection in the middle of a packet (${pending.length} bytes left)`,
+    );
 }
 
 async function answer(block: string, handle: PersistHandler, log: Logger): Promise<PersistReply> {
@@ -47,7 +56,17 @@ async function answer(block: string, handle: PersistHandler, log: Logger): Promi
   } catch (error) {
     // The message may hold anything the failing code saw; log only the error's class and code.
     log.error('The REST handler failed', { action: 'rest_failed', error: errorCodeOf(error) });
-    return { status: 500, payload: { messages: [{ type: 'ERROR', text: 'The add-on could not answer this request; see splunkd.log (component ExecProcessor or PersistentScript).' }] } };
+    return {
+      status: 500,
+      payload: {
+        messages: [
+          {
+            type: 'ERROR',
+            text: 'The add-on could not answer this request; see splunkd.log (component ExecProcessor or PersistentScript).',
+          },
+        ],
+      },
+    };
   }
 }
 

@@ -26,12 +26,19 @@ export function secretUserProblem(user: string): string | undefined {
   return `user must be account#<account name> or ${PROXY_SECRET_USER}: this endpoint writes only the add-on's own secrets.`;
 }
 
-export async function handleSecretRequest(request: PersistRequest, services: SecretEndpointServices): Promise<PersistReply> {
-  const refuse = (status: number, text: string): PersistReply => ({ status, payload: { ok: false, messages: [{ type: 'ERROR', text }] } });
+export async function handleSecretRequest(
+  request: PersistRequest,
+  services: SecretEndpointServices,
+): Promise<PersistReply> {
+  const refuse = (status: number, text: string): PersistReply => ({
+    status,
+    payload: { ok: false, messages: [{ type: 'ERROR', text }] },
+  });
   if ((request.method ?? '').toUpperCase() !== 'POST') return refuse(405, 'Use POST with action, user and password.');
   const authtoken = request.session?.authtoken;
   const serverUri = request.server?.rest_uri;
-  if (!authtoken || !serverUri) return refuse(401, 'The request needs a logged-in session: sign in to Splunk Web again.');
+  if (!authtoken || !serverUri)
+    return refuse(401, 'The request needs a logged-in session: sign in to Splunk Web again.');
   const form = new Map(request.form ?? []);
   const action = form.get('action') ?? '';
   const user = form.get('user') ?? '';
@@ -49,7 +56,12 @@ export async function handleSecretRequest(request: PersistRequest, services: Sec
       return { status: 200, payload: { ok: true } };
     }
     const deleted = await splunkd.deleteSecret(ACCOUNT_SECRET_REALM, user);
-    services.log.info('Secret deleted', { action: 'secret_deleted', user, by: request.session?.user, existed: deleted });
+    services.log.info('Secret deleted', {
+      action: 'secret_deleted',
+      user,
+      by: request.session?.user,
+      existed: deleted,
+    });
     return { status: 200, payload: { ok: true, deleted } };
   } catch (error) {
     if (!(error instanceof AddonError)) throw error;

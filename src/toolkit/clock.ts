@@ -1,7 +1,9 @@
 /** The real clock, for entry points and for adapters that were given none. */
 import type { Clock } from '../ports.js';
 
-/** `sleep` resolves after `ms`, or at once when `signal` aborts; it never rejects, so callers check the signal after. */
+/**
+ * `sleep` resolves after `ms`, or at once when `signal` aborts; it never rejects, so callers check the signal after.
+ */
 export const systemClock: Clock = {
   nowMs: () => Date.now(),
   sleep: (ms, signal) =>

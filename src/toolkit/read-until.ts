@@ -21,7 +21,10 @@ export interface ReadUntilOptions {
  * whichever comes first. Stops consuming the stream when done (a Readable is destroyed), so a still-open pipe or
  * terminal does not keep the process alive.
  */
-export async function readUntilComplete(stream: AsyncIterable<Buffer | string>, options: ReadUntilOptions): Promise<ReadResult> {
+export async function readUntilComplete(
+  stream: AsyncIterable<Buffer | string>,
+  options: ReadUntilOptions,
+): Promise<ReadResult> {
   const chunks: Buffer[] = [];
   let size = 0;
   const iterator = stream[Symbol.asyncIterator]();
@@ -37,7 +40,8 @@ export async function readUntilComplete(stream: AsyncIterable<Buffer | string>, 
       const chunk = typeof next.value === 'string' ? Buffer.from(next.value, 'utf8') : next.value;
       size += chunk.length;
       chunks.push(chunk);
-      if (options.maxBytes !== undefined && size > options.maxBytes) return { kind: 'too_large', bytes: Buffer.concat(chunks) };
+      if (options.maxBytes !== undefined && size > options.maxBytes)
+        return { kind: 'too_large', bytes: Buffer.concat(chunks) };
       const bytes = Buffer.concat(chunks);
       if (options.isComplete(bytes)) return { kind: 'complete', bytes };
     }

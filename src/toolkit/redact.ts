@@ -36,7 +36,12 @@ export function redactSecrets(text: string, secrets: Iterable<string>): string {
 }
 
 function spellings(secret: string): string[] {
-  return [secret, encodeURIComponent(secret), new URLSearchParams({ s: secret }).toString().slice(2), JSON.stringify(secret).slice(1, -1)];
+  return [
+    secret,
+    encodeURIComponent(secret),
+    new URLSearchParams({ s: secret }).toString().slice(2),
+    JSON.stringify(secret).slice(1, -1),
+  ];
 }
 
 function escapeRegExp(text: string): string {

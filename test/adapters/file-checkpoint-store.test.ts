@@ -2,7 +2,11 @@ import { expect } from 'chai';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createFileCheckpointStore, toCheckpointFileName, toTempFileName } from '../../src/adapters/file-checkpoint-store.js';
+import {
+  createFileCheckpointStore,
+  toCheckpointFileName,
+  toTempFileName,
+} from '../../src/adapters/file-checkpoint-store.js';
 import { CheckpointError } from '../../src/errors.js';
 
 const KEY = 'defender_alerts://prod';
@@ -57,17 +61,29 @@ describe('file checkpoint store', () => {
     const file = join(root, toCheckpointFileName(KEY));
     for (const broken of ['{"n": 1', '', 'not json']) {
       writeFileSync(file, broken);
-      const error = await store.load(KEY).then(() => undefined, (e: unknown) => e);
+      const error = await store.load(KEY).then(
+        () => undefined,
+        (e: unknown) => e,
+      );
       expect(error, JSON.stringify(broken)).to.be.instanceOf(CheckpointError);
       expect((error as CheckpointError).code).to.equal('checkpoint_corrupt');
-      expect((error as Error).message).to.include(file).and.include('move it aside').and.include('start_time').and.include('restore');
+      expect((error as Error).message)
+        .to.include(file)
+        .and.include('move it aside')
+        .and.include('start_time')
+        .and.include('restore');
     }
   });
 
   it('rejects an unreadable checkpoint (a directory where the file should be) naming the file', async () => {
     const file = join(root, toCheckpointFileName(KEY));
     mkdirSync(file);
-    const error = await createFileCheckpointStore(root).load(KEY).then(() => undefined, (e: unknown) => e);
+    const error = await createFileCheckpointStore(root)
+      .load(KEY)
+      .then(
+        () => undefined,
+        (e: unknown) => e,
+      );
     expect(error).to.be.instanceOf(CheckpointError);
     expect((error as CheckpointError).code).to.equal('checkpoint_unreadable');
     expect((error as Error).message).to.include(file);
@@ -75,10 +91,18 @@ describe('file checkpoint store', () => {
 
   it('rejects a save it cannot complete (a directory where the file goes, refused even to root), naming the directory', async () => {
     mkdirSync(join(root, toCheckpointFileName(KEY), 'occupied'), { recursive: true });
-    const error = await createFileCheckpointStore(root).save(KEY, { n: 1 }).then(() => undefined, (e: unknown) => e);
+    const error = await createFileCheckpointStore(root)
+      .save(KEY, { n: 1 })
+      .then(
+        () => undefined,
+        (e: unknown) => e,
+      );
     expect(error).to.be.instanceOf(CheckpointError);
     expect((error as CheckpointError).code).to.equal('checkpoint_unwritable');
-    expect((error as Error).message).to.include(root).and.include('permission').and.include('splunk');
+    expect((error as Error).message)
+      .to.include(root)
+      .and.include('permission')
+      .and.include('splunk');
     expect(readdirSync(root), 'the temp file is removed').to.deep.equal([toCheckpointFileName(KEY)]);
   });
 
@@ -86,7 +110,12 @@ describe('file checkpoint store', () => {
     const parent = join(root, 'a-file');
     writeFileSync(parent, 'x');
     const dir = join(parent, 'checkpoints');
-    const error = await createFileCheckpointStore(dir).save(KEY, { n: 1 }).then(() => undefined, (e: unknown) => e);
+    const error = await createFileCheckpointStore(dir)
+      .save(KEY, { n: 1 })
+      .then(
+        () => undefined,
+        (e: unknown) => e,
+      );
     expect(error).to.be.instanceOf(CheckpointError);
     expect((error as Error).message).to.include(dir);
     expect(readFileSync(parent, 'utf8')).to.equal('x');
@@ -122,4 +151,6 @@ describe('file checkpoint store', () => {
   });
 });
 
-/** A directory the test process cannot write into; chmod does not stop root, so then use a path under a regular file. */
+/**
+ * A directory the test process cannot write into; chmod does not stop root, so then use a path under a regular file.
+ */

@@ -10,12 +10,24 @@ import { testTls } from '../helpers/tls.js';
 const TOKEN = 'eyJ0eXAiOiJKV1QiLCJhbGciOiJub25lIn0.c2VjcmV0LXRva2VuLTE.sig1';
 const TOKEN2 = 'eyJ0eXAiOiJKV1QiLCJhbGciOiJub25lIn0.c2VjcmV0LXRva2VuLTI.sig2';
 
-interface Line { level: string; message: string; fields: LogFields }
+interface Line {
+  level: string;
+  message: string;
+  fields: LogFields;
+}
 function recordingLogger(): Logger & { lines: Line[]; text(): string } {
   const lines: Line[] = [];
-  const at = (level: string) => (message: string, fields: LogFields = {}) => { lines.push({ level, message, fields }); };
+  const at =
+    (level: string) =>
+    (message: string, fields: LogFields = {}) => {
+      lines.push({ level, message, fields });
+    };
   return {
-    lines, debug: at('DEBUG'), info: at('INFO'), warn: at('WARN'), error: at('ERROR'),
+    lines,
+    debug: at('DEBUG'),
+    info: at('INFO'),
+    warn: at('WARN'),
+    error: at('ERROR'),
     text: () => lines.map((l) => `${l.level} ${l.message} ${JSON.stringify(l.fields)}`).join('\n'),
   };
 }
@@ -23,7 +35,13 @@ function recordingLogger(): Logger & { lines: Line[]; text(): string } {
 /** A clock whose sleeps return at once and are recorded, so Retry-After: 7 costs no real time. */
 function instantClock(): Clock & { sleeps: number[] } {
   const sleeps: number[] = [];
-  return { sleeps, nowMs: () => Date.now(), sleep: async (ms) => { sleeps.push(ms); } };
+  return {
+    sleeps,
+    nowMs: () => Date.now(),
+    sleep: async (ms) => {
+      sleeps.push(ms);
+    },
+  };
 }
 
 function tokens(...values: string[]): TokenProvider & { calls: Array<{ forceRefresh?: boolean }> } {
@@ -53,7 +71,12 @@ async function failure(p: Promise<unknown>): Promise<ApiError> {
   throw new Error('expected a failure');
 }
 
-const json = (res: import('node:http').ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}) => {
+const json = (
+  res: import('node:http').ServerResponse,
+  status: number,
+  body: unknown,
+  headers: Record<string, string> = {},
+) => {
   res.writeHead(status, { 'content-type': 'application/json', ...headers }).end(JSON.stringify(body));
 };
 
@@ -79,9 +102,19 @@ describe('got-http-client', function () {
     const { proxyUrl, ca, ...rest } = over;
     const trusted = 'ca' in over ? ca : testTls().ca;
     const http = createGotHttpClient({
-      tokenProvider: provider, outbound: createOutbound({ proxyUrl, ca: trusted }), log, clock,
+      tokenProvider: provider,
+      outbound: createOutbound({ proxyUrl, ca: trusted }),
+      log,
+      clock,
       timeoutMs: { connectMs: 2_000, responseMs: 2_000, idleMs: 2_000 },
-      retry: { maxRetries: 2, maxThrottleRetries: 3, baseDelayMs: 10, maxDelayMs: 50, maxRetryAfterMs: 60_000, budgetMs: 120_000 },
+      retry: {
+        maxRetries: 2,
+        maxThrottleRetries: 3,
+        baseDelayMs: 10,
+        maxDelayMs: 50,
+        maxRetryAfterMs: 60_000,
+        budgetMs: 120_000,
+      },
       random: () => 0.5,
       ...rest,
     });
@@ -129,7 +162,12 @@ describe('got-http-client', function () {
     it('sends a JSON body for PATCH and passes extra headers', async () => {
       handler = (_req, res) => json(res, 200, { ok: true });
       const { http } = client();
-      const res = await http.send({ url: url('/api/alerts/1'), method: 'PATCH', json: { status: 'Resolved' }, headers: { Prefer: 'return=minimal' } });
+      const res = await http.send({
+        url: url('/api/alerts/1'),
+        method: 'PATCH',
+        json: { status: 'Resolved' },
+        headers: { Prefer: 'return=minimal' },
+      });
       await readAll(res);
       const seen = server!.requests[0]!;
       expect(seen.method).to.equal('PATCH');
@@ -144,7 +182,9 @@ describe('got-http-client', function () {
       const res = await http.send({ url: url() });
       expect(res.status).to.equal(206);
       await readAll(res);
-      expect(log.lines.some((l) => l.level === 'WARN' && String(l.fields.warning).includes('MDATP/504'))).to.equal(true);
+      expect(log.lines.some((l) => l.level === 'WARN' && String(l.fields.warning).includes('MDATP/504'))).to.equal(
+        true,
+      );
     });
 
     it('works without a token provider and sends no Authorization header', async () => {
@@ -157,9 +197,15 @@ describe('got-http-client', function () {
   describe('retries before the body starts', () => {
     it('waits exactly Retry-After on 429 and logs action=throttled wait_s=', async () => {
       let n = 0;
-      handler = (_req, res) => (n++ === 0
-        ? json(res, 429, { error: { code: 'TooManyRequests', message: 'Too many requests.' } }, { 'retry-after': '7' })
-        : json(res, 200, { value: [] }));
+      handler = (_req, res) =>
+        n++ === 0
+          ? json(
+              res,
+              429,
+              { error: { code: 'TooManyRequests', message: 'Too many requests.' } },
+              { 'retry-after': '7' },
+            )
+          : json(res, 200, { value: [] });
       const { http, clock, log } = client();
       await readAll(await http.send({ url: url() }));
       expect(clock.sleeps).to.deep.equal([7_000]);
@@ -171,7 +217,10 @@ describe('got-http-client', function () {
 
     it('retries a 500 then succeeds, logging status= attempt= wait_ms=', async () => {
       let n = 0;
-      handler = (_req, res) => (n++ === 0 ? json(res, 500, { error: { code: 'InternalServerError', message: 'oops' } }) : json(res, 200, { value: [] }));
+      handler = (_req, res) =>
+        n++ === 0
+          ? json(res, 500, { error: { code: 'InternalServerError', message: 'oops' } })
+          : json(res, 200, { value: [] });
       const { http, clock, log } = client();
       const res = await http.send({ url: url() });
       await readAll(res);
@@ -183,7 +232,10 @@ describe('got-http-client', function () {
 
     it('retries a connection reset of a GET', async () => {
       let n = 0;
-      handler = (_req, res, raw) => { if (n++ === 0) raw.socket.destroy(); else json(res, 200, { value: [] }); };
+      handler = (_req, res, raw) => {
+        if (n++ === 0) raw.socket.destroy();
+        else json(res, 200, { value: [] });
+      };
       const { http, log } = client();
       await readAll(await http.send({ url: url() }));
       expect(server!.requests).to.have.length(2);
@@ -191,16 +243,23 @@ describe('got-http-client', function () {
     });
 
     it('does not resend a POST after a reset, since the server may have applied it', async () => {
-      handler = (_req, _res, raw) => { raw.socket.destroy(); };
+      handler = (_req, _res, raw) => {
+        raw.socket.destroy();
+      };
       const { http } = client();
-      const err = await failure(http.send({ url: url('/api/alerts/batchUpdate'), method: 'POST', json: { ids: ['1'] } }));
+      const err = await failure(
+        http.send({ url: url('/api/alerts/batchUpdate'), method: 'POST', json: { ids: ['1'] } }),
+      );
       expect(err).to.be.instanceOf(ApiError);
       expect(err.code).to.equal('api_network');
       expect(server!.requests).to.have.length(1);
     });
 
     it('gives up after maxRetries with api_server_error, the status and the request id', async () => {
-      handler = (_req, res) => json(res, 503, { error: { code: 'ServiceUnavailable', message: 'Try later', innerError: { 'request-id': 'req-503' } } });
+      handler = (_req, res) =>
+        json(res, 503, {
+          error: { code: 'ServiceUnavailable', message: 'Try later', innerError: { 'request-id': 'req-503' } },
+        });
       const { http } = client();
       const err = await failure(http.send({ url: url() }));
       expect(err).to.include({ code: 'api_server_error', status: 503, requestId: 'req-503' });
@@ -209,7 +268,19 @@ describe('got-http-client', function () {
     });
 
     it('fails as throttled without waiting when Retry-After is beyond the cap', async () => {
-      handler = (_req, res) => json(res, 429, { error: { code: '429', message: 'API calls quota exceeded! maximum allowed 100 per 00:01:00', target: 'corr-xyz' } }, { 'retry-after': '3600' });
+      handler = (_req, res) =>
+        json(
+          res,
+          429,
+          {
+            error: {
+              code: '429',
+              message: 'API calls quota exceeded! maximum allowed 100 per 00:01:00',
+              target: 'corr-xyz',
+            },
+          },
+          { 'retry-after': '3600' },
+        );
       const { http, clock } = client();
       const err = await failure(http.send({ url: url('/api/alerts') }));
       expect(err).to.include({ code: 'api_throttled', status: 429, requestId: 'corr-xyz' });
@@ -218,8 +289,13 @@ describe('got-http-client', function () {
     });
 
     it('times out waiting for headers, retries, then fails with api_timeout', async () => {
-      handler = () => { /* never answers */ };
-      const { http } = client({ timeoutMs: { connectMs: 500, responseMs: 150, idleMs: 500 }, retry: { maxRetries: 1, baseDelayMs: 1, maxDelayMs: 1 } });
+      handler = () => {
+        /* never answers */
+      };
+      const { http } = client({
+        timeoutMs: { connectMs: 500, responseMs: 150, idleMs: 500 },
+        retry: { maxRetries: 1, baseDelayMs: 1, maxDelayMs: 1 },
+      });
       const err = await failure(http.send({ url: url() }));
       expect(err.code).to.equal('api_timeout');
       expect(server!.requests).to.have.length(2);
@@ -272,9 +348,12 @@ describe('got-http-client', function () {
 
   describe('401 and tokens', () => {
     it('gets a fresh token once on 401 and retries with it', async () => {
-      handler = (req, res) => (req.headers.authorization === `Bearer ${TOKEN2}`
-        ? json(res, 200, { value: [] })
-        : json(res, 401, { error: { code: 'InvalidAuthenticationToken', message: 'Access token has expired or is not yet valid.' } }));
+      handler = (req, res) =>
+        req.headers.authorization === `Bearer ${TOKEN2}`
+          ? json(res, 200, { value: [] })
+          : json(res, 401, {
+              error: { code: 'InvalidAuthenticationToken', message: 'Access token has expired or is not yet valid.' },
+            });
       const { http, provider } = client();
       const res = await http.send({ url: url() });
       await readAll(res);
@@ -290,7 +369,8 @@ describe('got-http-client', function () {
     });
 
     it('never puts the token in an error or a log line, even when the server echoes it', async () => {
-      handler = (req, res) => json(res, 400, { error: { code: 'BadRequest', message: `Bad header ${req.headers.authorization}` } });
+      handler = (req, res) =>
+        json(res, 400, { error: { code: 'BadRequest', message: `Bad header ${req.headers.authorization}` } });
       const { http, log } = client();
       const err = await failure(http.send({ url: url() }));
       expect(err.code).to.equal('api_bad_request');
@@ -304,11 +384,21 @@ describe('got-http-client', function () {
 
   describe('error mapping', () => {
     it('maps 403 to api_forbidden naming the permission to grant', async () => {
-      handler = (_req, res) => json(res, 403, { error: { code: 'Forbidden', message: 'Missing role permissions on the request.', innerError: { 'request-id': 'rid-403' } } });
+      handler = (_req, res) =>
+        json(res, 403, {
+          error: {
+            code: 'Forbidden',
+            message: 'Missing role permissions on the request.',
+            innerError: { 'request-id': 'rid-403' },
+          },
+        });
       const { http } = client();
       const err = await failure(http.send({ url: url() }));
       expect(err).to.include({ code: 'api_forbidden', status: 403, requestId: 'rid-403' });
-      expect(err.message).to.include('Missing role permissions').and.include('SecurityAlert.Read.All').and.include('Grant admin consent');
+      expect(err.message)
+        .to.include('Missing role permissions')
+        .and.include('SecurityAlert.Read.All')
+        .and.include('Grant admin consent');
       expect(err.url).to.equal(`${server!.origin}/v1.0/security/alerts_v2`);
     });
 
@@ -319,15 +409,19 @@ describe('got-http-client', function () {
     });
 
     it('maps 400 to api_bad_request with Microsoft message on one line', async () => {
-      handler = (_req, res) => json(res, 400, { error: { code: 'InvalidRequestBody', message: 'Bad\r\nfilter', target: 'tgt-1' } });
+      handler = (_req, res) =>
+        json(res, 400, { error: { code: 'InvalidRequestBody', message: 'Bad\r\nfilter', target: 'tgt-1' } });
       const { http } = client();
       const err = await failure(http.send({ url: url('/api/alerts') }));
       expect(err).to.include({ code: 'api_bad_request', status: 400, requestId: 'tgt-1' });
-      expect(err.message).to.include('Bad filter').and.not.match(/[\r\n]/);
+      expect(err.message)
+        .to.include('Bad filter')
+        .and.not.match(/[\r\n]/);
     });
 
     it('maps 404 to api_not_found, and takes the request-id header first', async () => {
-      handler = (_req, res) => json(res, 404, { error: { code: 'NotFound', message: 'Alert 9 was not found' } }, { 'request-id': 'hdr-rid' });
+      handler = (_req, res) =>
+        json(res, 404, { error: { code: 'NotFound', message: 'Alert 9 was not found' } }, { 'request-id': 'hdr-rid' });
       const err = await failure(client().http.send({ url: url('/api/alerts/9') }));
       expect(err).to.include({ code: 'api_not_found', requestId: 'hdr-rid' });
     });
@@ -353,7 +447,13 @@ describe('got-http-client', function () {
     it('stops with StoppedError when the signal is aborted during a wait', async () => {
       handler = (_req, res) => json(res, 503, {});
       const controller = new AbortController();
-      const clock: Clock = { nowMs: () => Date.now(), sleep: async () => { controller.abort(); throw new Error('aborted'); } };
+      const clock: Clock = {
+        nowMs: () => Date.now(),
+        sleep: async () => {
+          controller.abort();
+          throw new Error('aborted');
+        },
+      };
       const err = await failure(client({ clock }).http.send({ url: url(), signal: controller.signal }));
       expect(err).to.be.instanceOf(StoppedError);
     });

@@ -15,12 +15,13 @@ async function readAll(path: string) {
 }
 
 // As splunkd writes it: header, quoted cells with embedded quotes/newlines, __mv_ companions.
-const CSV = [
-  'id,severity,"__mv_id","__mv_severity",note',
-  'da1_1,high,,,"said ""hi"", twice"',
-  '"da2_2\nda3_3",low,"$da2_2$;$da3_3$",,"line1\nline2"',
-  ',medium,,,',
-].join('\n') + '\n';
+const CSV =
+  [
+    'id,severity,"__mv_id","__mv_severity",note',
+    'da1_1,high,,,"said ""hi"", twice"',
+    '"da2_2\nda3_3",low,"$da2_2$;$da3_3$",,"line1\nline2"',
+    ',medium,,,',
+  ].join('\n') + '\n';
 
 describe('results file: gzip CSV from splunkd', () => {
   it('streams every row of a gzip-compressed CSV with multi-valued fields decoded', async () => {
@@ -51,7 +52,10 @@ describe('results file: gzip CSV from splunkd', () => {
   });
 
   it('rejects a missing file with a ConfigError that says to re-run the search', async () => {
-    const error = await readAll(join(dir, 'gone.csv.gz')).then(() => undefined, (e: unknown) => e);
+    const error = await readAll(join(dir, 'gone.csv.gz')).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
     expect(error).to.be.instanceOf(ConfigError);
     expect((error as Error).message).to.match(/cannot be opened.*re-run the search/);
   });
@@ -60,7 +64,10 @@ describe('results file: gzip CSV from splunkd', () => {
     const path = join(dir, 'truncated.csv.gz');
     const full = gzipSync(CSV.repeat(50));
     writeFileSync(path, full.subarray(0, Math.floor(full.length / 2)));
-    const error = await readAll(path).then(() => undefined, (e: unknown) => e);
+    const error = await readAll(path).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
     expect(error).to.be.instanceOf(ConfigError);
     expect((error as Error).message).to.include('gzip-compressed');
   });

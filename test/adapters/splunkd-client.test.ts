@@ -23,7 +23,10 @@ const APP = 'TA-microsoft-defender';
 const REALM = 'TA-microsoft-defender';
 
 async function rejectionOf(promise: Promise<unknown>): Promise<SplunkdError> {
-  const error = await promise.then(() => undefined, (e: unknown) => e);
+  const error = await promise.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
   expect(error, 'the call should have failed').to.be.instanceOf(SplunkdError);
   return error as SplunkdError;
 }
@@ -43,7 +46,12 @@ describe('splunkd client', () => {
   describe('secrets in storage/passwords', () => {
     it('stores a new secret under the app namespace and reads it back', async () => {
       await client.putSecret(REALM, 'prod', SECRET);
-      expect(splunkd.passwords.get(`${REALM}:prod:`)).to.deep.equal({ realm: REALM, username: 'prod', password: SECRET, app: APP });
+      expect(splunkd.passwords.get(`${REALM}:prod:`)).to.deep.equal({
+        realm: REALM,
+        username: 'prod',
+        password: SECRET,
+        app: APP,
+      });
       expect(await client.getSecret(REALM, 'prod')).to.equal(SECRET);
       expect(splunkd.requests.every((r) => r.authorized)).to.equal(true);
     });
@@ -67,12 +75,14 @@ describe('splunkd client', () => {
       expect(toEntryName('my realm', user)).to.equal('my%20realm:eu%2Fprod%3A1%20%C3%BC:');
       await client.putSecret(REALM, user, SECRET);
       expect(await client.getSecret(REALM, user)).to.equal(SECRET);
-      expect(splunkd.requests.at(-1)?.path).to.equal(`/servicesNS/nobody/${APP}/storage/passwords/${REALM}:eu%2Fprod%3A1%20%C3%BC:`);
+      expect(splunkd.requests.at(-1)?.path).to.equal(
+        `/servicesNS/nobody/${APP}/storage/passwords/${REALM}:eu%2Fprod%3A1%20%C3%BC:`,
+      );
     });
   });
 
   describe('inputs and events', () => {
-    it('masks the client secret of an input stanza in the stanza\'s own app', async () => {
+    it("masks the client secret of an input stanza in the stanza's own app", async () => {
       await client.updateInput('defender_alerts', 'prod/eu', 'search', { client_secret: SECRET_MASK });
       expect(splunkd.inputUpdates).to.deep.equal([
         { scheme: 'defender_alerts', name: 'prod/eu', app: 'search', params: { client_secret: SECRET_MASK } },
@@ -84,17 +94,28 @@ describe('splunkd client', () => {
       await splunkd.close();
       splunkd = await startFakeSplunkd({ sessionKey: SESSION_KEY, inputs: ['defender_alerts://prod'] });
       client = createSplunkdClient({ serverUri: splunkd.uri, sessionKey: SESSION_KEY, app: APP, log });
-      const error = await rejectionOf(client.updateInput('defender_alerts', 'gone', APP, { client_secret: SECRET_MASK }));
+      const error = await rejectionOf(
+        client.updateInput('defender_alerts', 'gone', APP, { client_secret: SECRET_MASK }),
+      );
       expect(error.code).to.equal('splunkd_error');
       expect(error.message).to.include('defender_alerts://gone').and.include('404');
     });
 
     it('sends an event with its sourcetype, source, index and host as query and the data as body', async () => {
       const data = '{"action":"update_alert","outcome":"success","note":"ünï <&>"}';
-      await client.sendEvent({ data, sourcetype: 'ms:defender:action', source: 'defender_update_alert', index: 'security', host: 'sh1' });
+      await client.sendEvent({
+        data,
+        sourcetype: 'ms:defender:action',
+        source: 'defender_update_alert',
+        index: 'security',
+        host: 'sh1',
+      });
       await client.sendEvent({ data: 'second', sourcetype: 'ms:defender:action' });
       expect(splunkd.events).to.deep.equal([
-        { query: { sourcetype: 'ms:defender:action', source: 'defender_update_alert', index: 'security', host: 'sh1' }, body: data },
+        {
+          query: { sourcetype: 'ms:defender:action', source: 'defender_update_alert', index: 'security', host: 'sh1' },
+          body: data,
+        },
         { query: { sourcetype: 'ms:defender:action' }, body: 'second' },
       ]);
     });
@@ -136,7 +157,13 @@ describe('splunkd client', () => {
 
     it('gives up on a splunkd that never answers, with a timeout error', async () => {
       splunkd.setHanging(true);
-      const impatient = createSplunkdClient({ serverUri: splunkd.uri, sessionKey: SESSION_KEY, app: APP, log, timeoutMs: 300 });
+      const impatient = createSplunkdClient({
+        serverUri: splunkd.uri,
+        sessionKey: SESSION_KEY,
+        app: APP,
+        log,
+        timeoutMs: 300,
+      });
       const error = await rejectionOf(impatient.getSecret(REALM, 'prod'));
       expect(error.code).to.equal('splunkd_unreachable');
       expect(error.message).to.include('did not answer within 0.3 s');
@@ -188,12 +215,28 @@ describe('splunkd client', () => {
 
   describe('where it may connect', () => {
     it('allows loopback hosts only, unless non-loopback is allowed explicitly', () => {
-      for (const uri of ['https://127.0.0.1:8089', 'https://127.1.2.3:8089', 'https://localhost:8089', 'https://[::1]:8089', 'https://[::ffff:127.0.0.1]:8089', 'http://127.0.0.1:8089']) {
+      for (const uri of [
+        'https://127.0.0.1:8089',
+        'https://127.1.2.3:8089',
+        'https://localhost:8089',
+        'https://[::1]:8089',
+        'https://[::ffff:127.0.0.1]:8089',
+        'http://127.0.0.1:8089',
+      ]) {
         expect(decideSplunkdConnection(uri, {}).allowed, uri).to.equal(true);
       }
-      for (const uri of ['https://10.0.0.5:8089', 'https://splunk.example.com:8089', 'https://0.0.0.0:8089', 'https://[::]:8089', 'https://127.0.0.1.nip.io:8089', 'https://graph.microsoft.com']) {
+      for (const uri of [
+        'https://10.0.0.5:8089',
+        'https://splunk.example.com:8089',
+        'https://0.0.0.0:8089',
+        'https://[::]:8089',
+        'https://127.0.0.1.nip.io:8089',
+        'https://graph.microsoft.com',
+      ]) {
         expect(decideSplunkdConnection(uri, {}).allowed, uri).to.equal(false);
-        expect(decideSplunkdConnection(uri, { allowNonLoopback: true }).allowed, `${uri} allowed explicitly`).to.equal(true);
+        expect(decideSplunkdConnection(uri, { allowNonLoopback: true }).allowed, `${uri} allowed explicitly`).to.equal(
+          true,
+        );
       }
       for (const uri of ['ftp://127.0.0.1:8089', 'not a url', '']) {
         expect(decideSplunkdConnection(uri, { allowNonLoopback: true }).allowed, JSON.stringify(uri)).to.equal(false);
@@ -202,12 +245,20 @@ describe('splunkd client', () => {
 
     it('checks the certificate only when a CA is given', () => {
       expect(decideSplunkdConnection('https://127.0.0.1:8089', {})).to.include({ allowed: true, verifyTls: false });
-      expect(decideSplunkdConnection('https://127.0.0.1:8089', { ca: 'PEM' })).to.include({ allowed: true, verifyTls: true });
+      expect(decideSplunkdConnection('https://127.0.0.1:8089', { ca: 'PEM' })).to.include({
+        allowed: true,
+        verifyTls: true,
+      });
     });
 
     it('refuses a remote server_uri before any request, and logs the decision once at DEBUG', async () => {
       log = new MemoryLogger();
-      const remote = createSplunkdClient({ serverUri: 'https://splunk.example.com:8089', sessionKey: SESSION_KEY, app: APP, log });
+      const remote = createSplunkdClient({
+        serverUri: 'https://splunk.example.com:8089',
+        sessionKey: SESSION_KEY,
+        app: APP,
+        log,
+      });
       const error = await rejectionOf(remote.getSecret(REALM, 'prod'));
       expect(error.code).to.equal('splunkd_uri_refused');
       expect(error.message).to.include('https://splunk.example.com:8089').and.include('loopback');
@@ -228,12 +279,24 @@ describe('splunkd client', () => {
       expect(decisions[0]?.message).to.include('certificate not checked');
     });
 
-    it('verifies splunkd\'s certificate against a given CA and refuses one it does not sign', async () => {
+    it("verifies splunkd's certificate against a given CA and refuses one it does not sign", async () => {
       const tls = testTls();
-      const trusting = createSplunkdClient({ serverUri: splunkd.uri, sessionKey: SESSION_KEY, app: APP, log, ca: tls.ca });
+      const trusting = createSplunkdClient({
+        serverUri: splunkd.uri,
+        sessionKey: SESSION_KEY,
+        app: APP,
+        log,
+        ca: tls.ca,
+      });
       await trusting.putSecret(REALM, 'prod', SECRET);
       // The server certificate alone is not a CA: nothing signs the chain, so the handshake fails.
-      const distrusting = createSplunkdClient({ serverUri: splunkd.uri, sessionKey: SESSION_KEY, app: APP, log, ca: tls.cert });
+      const distrusting = createSplunkdClient({
+        serverUri: splunkd.uri,
+        sessionKey: SESSION_KEY,
+        app: APP,
+        log,
+        ca: tls.cert,
+      });
       const error = await rejectionOf(distrusting.getSecret(REALM, 'prod'));
       expect(error.code).to.equal('splunkd_unreachable');
       expect(error.message).to.include('CA given for splunkd');
@@ -250,7 +313,11 @@ describe('splunkd client', () => {
           const script = `${imports}\nprocess.stdout.write(String(process.env.TA_DOTENV_PROBE));`;
           const env = { ...process.env };
           delete env.TA_DOTENV_PROBE;
-          return execFileSync(process.execPath, ['--import', tsxLoader, '--input-type=module', '-e', script], { cwd, env, encoding: 'utf8' });
+          return execFileSync(process.execPath, ['--import', tsxLoader, '--input-type=module', '-e', script], {
+            cwd,
+            env,
+            encoding: 'utf8',
+          });
         };
         const tsxLoader = pathToFileURL(createRequire(join(repoRoot, 'package.json')).resolve('tsx')).href;
         const client = pathToFileURL(join(repoRoot, 'src', 'adapters', 'splunkd-client.ts')).href;
@@ -259,7 +326,9 @@ describe('splunkd client', () => {
           const log = { debug() {}, info() {}, warn() {}, error() {} };
           createSplunkdClient({ serverUri: 'https://127.0.0.1:1', sessionKey: 'k', app: 'a', log });`;
         expect(probe(ours)).to.equal('undefined');
-        expect(probe(`await import(${JSON.stringify(sdkIndex)});`), 'control: the package index does load it').to.equal('leaked');
+        expect(probe(`await import(${JSON.stringify(sdkIndex)});`), 'control: the package index does load it').to.equal(
+          'leaked',
+        );
       } finally {
         rmSync(cwd, { recursive: true, force: true });
       }
@@ -283,7 +352,9 @@ async function startPlainServer(status: number): Promise<{ uri: string; close():
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
       const text = `refused ${req.headers.authorization ?? ''} ${Buffer.concat(chunks).toString('utf8')} ${decodeURIComponent(Buffer.concat(chunks).toString('utf8'))}`;
-      res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify({ messages: [{ type: 'ERROR', text }] }));
+      res
+        .writeHead(status, { 'content-type': 'application/json' })
+        .end(JSON.stringify({ messages: [{ type: 'ERROR', text }] }));
     });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));

@@ -13,7 +13,9 @@ describe('the built app', function () {
   this.timeout(120_000);
 
   it('passes npm run check', () => {
-    const result = spawnSync(process.execPath, [join(REPO_ROOT, 'scripts', 'check-app.mjs'), builtAppDir()], { encoding: 'utf8' });
+    const result = spawnSync(process.execPath, [join(REPO_ROOT, 'scripts', 'check-app.mjs'), builtAppDir()], {
+      encoding: 'utf8',
+    });
     expect(result.stdout.split('\n').filter((l) => l.startsWith('FAIL'))).to.deep.equal([]);
     expect(result.status).to.equal(0);
   });
@@ -35,7 +37,11 @@ describe('the built app', function () {
     writeFileSync(join(parent, 'package.json'), '{"type":"module"}\n');
     const appDir = join(parent, 'TA-microsoft-defender');
     cpSync(builtAppDir(), appDir, { recursive: true });
-    const result = spawnSync('/bin/sh', [join(appDir, 'bin', 'defender_alerts.sh'), '--scheme'], { cwd: '/', env: { PATH: process.env.PATH ?? '' }, encoding: 'utf8' });
+    const result = spawnSync('/bin/sh', [join(appDir, 'bin', 'defender_alerts.sh'), '--scheme'], {
+      cwd: '/',
+      env: { PATH: process.env.PATH ?? '' },
+      encoding: 'utf8',
+    });
     rmSync(parent, { recursive: true, force: true });
     expect(result.stderr).to.equal('');
     expect(result.status).to.equal(0);

@@ -4,7 +4,19 @@
  */
 import { expect } from 'chai';
 import { execFileSync, spawnSync } from 'node:child_process';
-import { appendFileSync, chmodSync, cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import {
+  appendFileSync,
+  chmodSync,
+  cpSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -19,13 +31,24 @@ function assembleApp(): string {
   cpSync(join(repoRoot, 'default'), join(appDir, 'default'), { recursive: true });
   cpSync(join(repoRoot, 'README'), join(appDir, 'README'), { recursive: true });
   for (const entry of readdirSync(join(repoRoot, 'app'))) {
-    cpSync(join(repoRoot, 'app', entry), entry === 'static' ? join(appDir, 'appserver', 'static') : join(appDir, entry), { recursive: true });
+    cpSync(
+      join(repoRoot, 'app', entry),
+      entry === 'static' ? join(appDir, 'appserver', 'static') : join(appDir, entry),
+      { recursive: true },
+    );
   }
   cpSync(join(repoRoot, 'bin', 'defender_alerts.sh'), join(appDir, 'bin', 'defender_alerts.sh'));
-  writeFileSync(join(appDir, 'bin', 'lib', 'defender_alerts.cjs'), '"use strict";module.exports=function(){return 1};\n');
-  // The scheme must be declared for the launcher rule to have something to check, whatever the spec's state in the repo.
+  writeFileSync(
+    join(appDir, 'bin', 'lib', 'defender_alerts.cjs'),
+    '"use strict";module.exports=function(){return 1};\n',
+  );
+  // The scheme must be declared for the launcher rule to have something to check, whatever the spec's state in the
+  // repo.
   if (!existsSync(join(appDir, 'README', 'inputs.conf.spec'))) {
-    writeFileSync(join(appDir, 'README', 'inputs.conf.spec'), '[defender_alerts://<name>]\ntenant_id = <string>\n* Entra ID tenant.\n');
+    writeFileSync(
+      join(appDir, 'README', 'inputs.conf.spec'),
+      '[defender_alerts://<name>]\ntenant_id = <string>\n* Entra ID tenant.\n',
+    );
   }
   normaliseModes(appDir);
   return appDir;
@@ -42,7 +65,9 @@ function normaliseModes(dir: string): void {
 }
 
 function runCheck(target: string): { status: number | null; lines: string[] } {
-  const result = spawnSync(process.execPath, [join(repoRoot, 'scripts', 'check-app.mjs'), target], { encoding: 'utf8' });
+  const result = spawnSync(process.execPath, [join(repoRoot, 'scripts', 'check-app.mjs'), target], {
+    encoding: 'utf8',
+  });
   return { status: result.status, lines: result.stdout.split('\n').filter(Boolean) };
 }
 
@@ -92,17 +117,61 @@ describe('npm run check (scripts/check-app.mjs)', function () {
 
   describe('app.conf and app.manifest', () => {
     const cases: [string, (appDir: string) => void, string][] = [
-      ['a build that is not a positive integer', (d) => setConfKey(join(d, 'default', 'app.conf'), 'install', 'build', '0'), '[install] build must be a positive integer'],
-      ['a missing is_configured', (d) => setConfKey(join(d, 'default', 'app.conf'), 'install', 'is_configured', ''), '[install] is_configured must be set'],
-      ['a version that is not Major.Minor.Revision', (d) => setConfKey(join(d, 'default', 'app.conf'), 'launcher', 'version', '1.0'), '[launcher] version must be Major.Minor.Revision'],
-      ['a description over 200 characters', (d) => setConfKey(join(d, 'default', 'app.conf'), 'launcher', 'description', 'x'.repeat(201)), '[launcher] description must be 1 to 200 characters (has 201)'],
-      ['a package id that is not the folder name', (d) => setConfKey(join(d, 'default', 'app.conf'), 'package', 'id', 'TA-other'), '[package] id must equal the folder name "TA-microsoft-defender"'],
-      ['a missing [ui] label', (d) => setConfKey(join(d, 'default', 'app.conf'), 'ui', 'label', ''), '[ui] label must be set'],
-      ['a custom conf without a reload trigger', (d) => writeFileSync(join(d, 'default', 'my_custom.conf'), '[x]\n'), '[triggers] reload.my_custom is missing'],
-      ['a manifest with another schema version', (d) => editManifest(d, (m) => (m.schemaVersion = '1.0.0')), 'schemaVersion must be "2.0.0"'],
-      ['a manifest whose id is not the folder name', (d) => editManifest(d, (m) => (m.info.id.name = 'other')), 'info.id.name must equal the folder name'],
-      ['a manifest version other than app.conf', (d) => editManifest(d, (m) => (m.info.id.version = '9.9.9')), 'info.id.version must equal app.conf [launcher] version'],
-      ['a default.meta without exports', (d) => writeFileSync(join(d, 'metadata', 'default.meta'), '[]\naccess = read : [ * ]\n'), 'default.meta: no stanza sets export'],
+      [
+        'a build that is not a positive integer',
+        (d) => setConfKey(join(d, 'default', 'app.conf'), 'install', 'build', '0'),
+        '[install] build must be a positive integer',
+      ],
+      [
+        'a missing is_configured',
+        (d) => setConfKey(join(d, 'default', 'app.conf'), 'install', 'is_configured', ''),
+        '[install] is_configured must be set',
+      ],
+      [
+        'a version that is not Major.Minor.Revision',
+        (d) => setConfKey(join(d, 'default', 'app.conf'), 'launcher', 'version', '1.0'),
+        '[launcher] version must be Major.Minor.Revision',
+      ],
+      [
+        'a description over 200 characters',
+        (d) => setConfKey(join(d, 'default', 'app.conf'), 'launcher', 'description', 'x'.repeat(201)),
+        '[launcher] description must be 1 to 200 characters (has 201)',
+      ],
+      [
+        'a package id that is not the folder name',
+        (d) => setConfKey(join(d, 'default', 'app.conf'), 'package', 'id', 'TA-other'),
+        '[package] id must equal the folder name "TA-microsoft-defender"',
+      ],
+      [
+        'a missing [ui] label',
+        (d) => setConfKey(join(d, 'default', 'app.conf'), 'ui', 'label', ''),
+        '[ui] label must be set',
+      ],
+      [
+        'a custom conf without a reload trigger',
+        (d) => writeFileSync(join(d, 'default', 'my_custom.conf'), '[x]\n'),
+        '[triggers] reload.my_custom is missing',
+      ],
+      [
+        'a manifest with another schema version',
+        (d) => editManifest(d, (m) => (m.schemaVersion = '1.0.0')),
+        'schemaVersion must be "2.0.0"',
+      ],
+      [
+        'a manifest whose id is not the folder name',
+        (d) => editManifest(d, (m) => (m.info.id.name = 'other')),
+        'info.id.name must equal the folder name',
+      ],
+      [
+        'a manifest version other than app.conf',
+        (d) => editManifest(d, (m) => (m.info.id.version = '9.9.9')),
+        'info.id.version must equal app.conf [launcher] version',
+      ],
+      [
+        'a default.meta without exports',
+        (d) => writeFileSync(join(d, 'metadata', 'default.meta'), '[]\naccess = read : [ * ]\n'),
+        'default.meta: no stanza sets export',
+      ],
     ];
     for (const [what, breakIt, expected] of cases) {
       it(`rejects ${what}`, () => {
@@ -134,15 +203,19 @@ describe('npm run check (scripts/check-app.mjs)', function () {
   describe('launchers and file modes', () => {
     it('rejects a .cmd launcher in a package without the Windows runtime', () => {
       cpSync(join(repoRoot, 'bin', 'defender_alerts.cmd'), join(bad, 'bin', 'defender_alerts.cmd'));
-      expect(failLines(bad).join('\n')).to.contain('launchers: bin/defender_alerts.cmd ships in a package without the Windows runtime');
+      expect(failLines(bad).join('\n')).to.contain(
+        'launchers: bin/defender_alerts.cmd ships in a package without the Windows runtime',
+      );
     });
 
-    it('rejects a Windows package without the scheme\'s .cmd launcher, and accepts it with one', () => {
+    it("rejects a Windows package without the scheme's .cmd launcher, and accepts it with one", () => {
       mkdirSync(join(bad, 'windows_x86_64', 'bin'), { recursive: true });
       writeFileSync(join(bad, 'windows_x86_64', 'bin', 'node.exe'), 'MZ');
       appendFileSync(join(bad, 'README.txt'), '\nwindows_x86_64/bin/node.exe\n');
       normaliseModes(bad);
-      expect(failLines(bad).join('\n')).to.contain('launchers: bin/defender_alerts.cmd is missing for [defender_alerts://<name>]');
+      expect(failLines(bad).join('\n')).to.contain(
+        'launchers: bin/defender_alerts.cmd is missing for [defender_alerts://<name>]',
+      );
       cpSync(join(repoRoot, 'bin', 'defender_alerts.cmd'), join(bad, 'bin', 'defender_alerts.cmd'));
       normaliseModes(bad);
       expect(failLines(bad).filter((l) => l.includes('launchers'))).to.deep.equal([]);
@@ -184,7 +257,9 @@ describe('npm run check (scripts/check-app.mjs)', function () {
       writeFileSync(join(bad, 'linux_x86_64', 'bin', 'node'), 'x');
       chmodSync(join(bad, 'linux_x86_64', 'bin', 'node'), 0o755);
       writeFileSync(join(bad, 'README.txt'), 'no declaration here\n');
-      expect(failLines(bad).join('\n')).to.contain('binary-declaration: linux_x86_64/bin/node ships but README.txt has no "# Binary File Declaration"');
+      expect(failLines(bad).join('\n')).to.contain(
+        'binary-declaration: linux_x86_64/bin/node ships but README.txt has no "# Binary File Declaration"',
+      );
     });
   });
 
@@ -198,14 +273,23 @@ describe('npm run check (scripts/check-app.mjs)', function () {
 
     it('rejects a custom conf that has no spec', () => {
       writeFileSync(join(bad, 'default', 'extra_things.conf'), '[x]\na = 1\n');
-      setConfKey(join(bad, 'default', 'app.conf'), 'triggers', 'reload.ta_microsoft_defender_settings', 'simple\nreload.extra_things = simple');
-      expect(failLines(bad).join('\n')).to.contain('default/extra_things.conf is a custom conf without README/extra_things.conf.spec');
+      setConfKey(
+        join(bad, 'default', 'app.conf'),
+        'triggers',
+        'reload.ta_microsoft_defender_settings',
+        'simple\nreload.extra_things = simple',
+      );
+      expect(failLines(bad).join('\n')).to.contain(
+        'default/extra_things.conf is a custom conf without README/extra_things.conf.spec',
+      );
     });
 
-    it('rejects an input default the inputs spec does not declare, but not splunkd\'s own input keys', () => {
+    it("rejects an input default the inputs spec does not declare, but not splunkd's own input keys", () => {
       appendFileSync(join(bad, 'default', 'inputs.conf'), 'page_sise = 10\n');
       const fails = failLines(bad).join('\n');
-      expect(fails).to.contain('default/inputs.conf [defender_alerts] page_sise is not declared in README/inputs.conf.spec');
+      expect(fails).to.contain(
+        'default/inputs.conf [defender_alerts] page_sise is not declared in README/inputs.conf.spec',
+      );
       expect(fails).not.to.contain('] interval is not declared');
     });
 
@@ -213,8 +297,10 @@ describe('npm run check (scripts/check-app.mjs)', function () {
       writeFileSync(join(bad, 'README', 'alert_actions.conf.spec'), '[my_action]\nparam.known = <string>\n');
       writeFileSync(join(bad, 'appserver', 'static', 'my_action.png'), 'png');
       chmodSync(join(bad, 'appserver', 'static', 'my_action.png'), 0o644);
-      writeFileSync(join(bad, 'default', 'alert_actions.conf'),
-        '[my_action]\nlabel = My action\nicon_path = my_action.png\npayload_format = json\nparam.known = 1\nparam.unknown = 2\n');
+      writeFileSync(
+        join(bad, 'default', 'alert_actions.conf'),
+        '[my_action]\nlabel = My action\nicon_path = my_action.png\npayload_format = json\nparam.known = 1\nparam.unknown = 2\n',
+      );
       const fails = failLines(bad);
       expect(fails.join('\n')).to.contain('default/alert_actions.conf [my_action] param.unknown is not declared');
       expect(fails.join('\n')).not.to.contain('param.known');
@@ -224,7 +310,10 @@ describe('npm run check (scripts/check-app.mjs)', function () {
 
   describe('alert actions', () => {
     it('rejects a missing icon and a payload format other than json or xml', () => {
-      writeFileSync(join(bad, 'default', 'alert_actions.conf'), '[my_action]\nlabel = x\nicon_path = missing.png\npayload_format = csv\n');
+      writeFileSync(
+        join(bad, 'default', 'alert_actions.conf'),
+        '[my_action]\nlabel = x\nicon_path = missing.png\npayload_format = csv\n',
+      );
       const fails = failLines(bad).join('\n');
       expect(fails).to.contain('alert-actions: [my_action] icon_path appserver/static/missing.png does not exist');
       expect(fails).to.contain('alert-actions: [my_action] payload_format must be json or xml');
@@ -245,11 +334,21 @@ describe('npm run check (scripts/check-app.mjs)', function () {
     });
 
     it('fails on a clear-text http:// URL in a matched call, and only warns on other matches', () => {
-      writeFileSync(join(bad, 'bin', 'lib', 'defender_alerts.cjs'), 'got.get("http://example.com/api");this.http.get(this.urlify(s),h);');
+      writeFileSync(
+        join(bad, 'bin', 'lib', 'defender_alerts.cjs'),
+        'got.get("http://example.com/api");this.http.get(this.urlify(s),h);',
+      );
       const { status, lines } = runCheck(bad);
       expect(status).to.equal(1);
-      expect(lines.filter((l) => l.startsWith('FAIL') && l.includes('js-insecure-http: bin/lib/defender_alerts.cjs: clear-text http:// URL'))).to.have.length(1);
-      expect(lines.filter((l) => l.startsWith('WARN') && l.includes('review (no literal http:// URL)'))).to.have.length(1);
+      expect(
+        lines.filter(
+          (l) =>
+            l.startsWith('FAIL') && l.includes('js-insecure-http: bin/lib/defender_alerts.cjs: clear-text http:// URL'),
+        ),
+      ).to.have.length(1);
+      expect(lines.filter((l) => l.startsWith('WARN') && l.includes('review (no literal http:// URL)'))).to.have.length(
+        1,
+      );
     });
 
     it('passes (exit 0) when the only findings are warnings', () => {
@@ -261,7 +360,10 @@ describe('npm run check (scripts/check-app.mjs)', function () {
   });
 });
 
-function editManifest(appDir: string, edit: (manifest: { schemaVersion: string; info: { id: { name: string; version: string } } }) => void): void {
+function editManifest(
+  appDir: string,
+  edit: (manifest: { schemaVersion: string; info: { id: { name: string; version: string } } }) => void,
+): void {
   const file = join(appDir, 'app.manifest');
   const manifest = JSON.parse(readFileSync(file, 'utf8'));
   edit(manifest);

@@ -1,12 +1,20 @@
 /**
  * The CIM Alerts mapping in default/props.conf, run offline: every sample alert of every shape (the fixtures and
- * real-shaped generated alerts, large ones included) goes through the search-time evaluator (test/app/lib/search-time.ts:
+ * real-shaped generated alerts, large ones included) goes through the search-time evaluator
+ * (test/app/lib/search-time.ts:
  * KV_MODE=json with its 5,000-byte cutoff, FIELDALIAS, then independent EVALs) and its CIM fields must equal what the
  * oracle (test/app/lib/cim-oracle.ts) computes from the parsed alert. What only a real Splunk can confirm is listed in
  * README ("What is checked offline and what only a real Splunk can confirm").
  */
 import { expect } from 'chai';
-import { CIM_FIELDS, DETECTION_SOURCE_PRODUCTS, DETECTION_SOURCE_UNNAMED, expectedCim, SERVICE_SOURCE_PRODUCTS, SERVICE_SOURCE_UNNAMED } from './lib/cim-oracle.js';
+import {
+  CIM_FIELDS,
+  DETECTION_SOURCE_PRODUCTS,
+  DETECTION_SOURCE_UNNAMED,
+  expectedCim,
+  SERVICE_SOURCE_PRODUCTS,
+  SERVICE_SOURCE_UNNAMED,
+} from './lib/cim-oracle.js';
 import { ALERT_SOURCETYPES, readDefaultConf, readSamples, type Shape } from './lib/knowledge.js';
 import { allSamples, fixtureSamples, largeSample, type Sample } from './lib/samples.js';
 import { applySearchTime, valuesOf } from './lib/search-time.js';
@@ -35,15 +43,24 @@ function expected(sample: Sample, sourcetype: string): Record<string, string[]> 
 function differences(sample: Sample, sourcetype: string): string[] {
   const got = computed(sourcetype, sample.raw);
   const want = expected(sample, sourcetype);
-  return CIM_FIELDS.filter((f) => JSON.stringify(got[f]) !== JSON.stringify(want[f]))
-    .map((f) => `${sample.name} on ${sourcetype}: ${f} = ${JSON.stringify(got[f])}, expected ${JSON.stringify(want[f])}`);
+  return CIM_FIELDS.filter((f) => JSON.stringify(got[f]) !== JSON.stringify(want[f])).map(
+    (f) => `${sample.name} on ${sourcetype}: ${f} = ${JSON.stringify(got[f])}, expected ${JSON.stringify(want[f])}`,
+  );
 }
 
 /** The CIM fields an API cannot give, per shape. */
-const NOT_IN_API: Record<Shape, string[]> = { graph: [], mde: [], siem: ['vendor_account', 'mitre_technique_id', 'status', 'vendor_status'] };
+const NOT_IN_API: Record<Shape, string[]> = {
+  graph: [],
+  mde: [],
+  siem: ['vendor_account', 'mitre_technique_id', 'status', 'vendor_status'],
+};
 
 /** The field the input puts in <time>, per API. */
-const TIME_FIELD: Record<Shape, string> = { graph: 'lastUpdateDateTime', mde: 'lastUpdateTime', siem: 'LastProcessedTimeUtc' };
+const TIME_FIELD: Record<Shape, string> = {
+  graph: 'lastUpdateDateTime',
+  mde: 'lastUpdateTime',
+  siem: 'LastProcessedTimeUtc',
+};
 
 describe('CIM Alerts mapping (default/props.conf), evaluated offline on every sample alert', () => {
   for (const [sourcetype, shapes] of Object.entries(ALERT_SOURCETYPES)) {
@@ -53,7 +70,9 @@ describe('CIM Alerts mapping (default/props.conf), evaluated offline on every sa
       it('extracts JSON at search time, one event per alert, never truncating a large one', () => {
         expect(stanza?.get('KV_MODE')?.value).to.equal('json');
         expect(stanza?.get('SHOULD_LINEMERGE')?.value).to.equal('false');
-        expect(stanza?.has('INDEXED_EXTRACTIONS'), 'INDEXED_EXTRACTIONS would extract every field twice').to.equal(false);
+        expect(stanza?.has('INDEXED_EXTRACTIONS'), 'INDEXED_EXTRACTIONS would extract every field twice').to.equal(
+          false,
+        );
         const truncate = Number(stanza?.get('TRUNCATE')?.value);
         expect(truncate === 0 || truncate >= 1_000_000, `TRUNCATE ${truncate}`).to.equal(true);
       });
@@ -66,7 +85,8 @@ describe('CIM Alerts mapping (default/props.conf), evaluated offline on every sa
           const others = fieldsReferenced(value).filter((f) => f !== '_raw');
           if (others.length > 0) problems.push(`${key} reads ${others.join(', ')}`);
           const unknown = functionsCalled(value).filter((f) => !KNOWN_FUNCTIONS.has(f));
-          if (unknown.length > 0) problems.push(`${key} calls ${unknown.join(', ')}, which the offline evaluator does not model`);
+          if (unknown.length > 0)
+            problems.push(`${key} calls ${unknown.join(', ')}, which the offline evaluator does not model`);
         }
         expect(problems).to.deep.equal([]);
       });
@@ -78,20 +98,38 @@ describe('CIM Alerts mapping (default/props.conf), evaluated offline on every sa
             const raw = JSON.stringify(alert);
             const m = prefix.exec(raw);
             expect(m, `TIME_PREFIX must match ${shape} alert ${String(alert.id ?? alert.FullId)}`).to.not.equal(null);
-            expect(raw.slice((m?.index ?? 0) + (m?.[0].length ?? 0)).startsWith(String(alert[TIME_FIELD[shape]]))).to.equal(true);
-            expect(String(alert[TIME_FIELD[shape]]).length).to.be.at.most(Number(stanza?.get('MAX_TIMESTAMP_LOOKAHEAD')?.value));
+            expect(
+              raw.slice((m?.index ?? 0) + (m?.[0].length ?? 0)).startsWith(String(alert[TIME_FIELD[shape]])),
+            ).to.equal(true);
+            expect(String(alert[TIME_FIELD[shape]]).length).to.be.at.most(
+              Number(stanza?.get('MAX_TIMESTAMP_LOOKAHEAD')?.value),
+            );
           }
         });
 
         it(`computes every CIM field of every ${shape} sample (fixtures and real-shaped, large ones included) as the oracle does`, () => {
           const samples = allSamples(shape);
-          expect(samples.filter((s) => s.raw.length > 20_000).length, 'large samples').to.be.at.least(shape === 'siem' ? 0 : 4);
+          expect(samples.filter((s) => s.raw.length > 20_000).length, 'large samples').to.be.at.least(
+            shape === 'siem' ? 0 : 4,
+          );
           expect(samples.flatMap((s) => differences(s, sourcetype))).to.deep.equal([]);
         });
 
         it(`gives every CIM field the ${shape} API can give, on every fixture`, () => {
-          const always = ['app', 'type', 'vendor', 'id', 'product', 'vendor_product', 'signature', 'signature_id', 'severity', 'severity_id', 'alert_url', 'category']
-            .concat(shape === 'siem' ? [] : ['status', 'vendor_account']);
+          const always = [
+            'app',
+            'type',
+            'vendor',
+            'id',
+            'product',
+            'vendor_product',
+            'signature',
+            'signature_id',
+            'severity',
+            'severity_id',
+            'alert_url',
+            'category',
+          ].concat(shape === 'siem' ? [] : ['status', 'vendor_account']);
           const missing = fixtureSamples(shape).flatMap((s) => {
             const got = computed(sourcetype, s.raw);
             return always.filter((f) => !NOT_IN_API[shape].includes(f) && !got[f]).map((f) => `${s.name}: ${f}`);
@@ -104,7 +142,8 @@ describe('CIM Alerts mapping (default/props.conf), evaluated offline on every sa
         for (const shape of shapes) {
           for (const s of fixtureSamples(shape)) {
             const got = computed(sourcetype, s.raw);
-            for (const lacking of NOT_IN_API[shape]) expect(got[lacking], `${lacking} on ${s.name}`).to.equal(undefined);
+            for (const lacking of NOT_IN_API[shape])
+              expect(got[lacking], `${lacking} on ${s.name}`).to.equal(undefined);
           }
         }
       });
@@ -136,16 +175,81 @@ describe('CIM Alerts mapping (default/props.conf), evaluated offline on every sa
     const graph = readSamples('graph')[0] as Record<string, unknown>;
     const mde = readSamples('mde')[0] as Record<string, unknown>;
     const siem = readSamples('siem')[1] as Record<string, unknown>;
-    const cases: { name: string; sourcetype: string; alert: Record<string, unknown>; field: string; want: string[] | undefined }[] = [
-      { name: 'mde computerDnsName null, no device evidence', sourcetype: 'ms:defender:atp:alerts', alert: { ...mde, computerDnsName: null }, field: 'dest', want: undefined },
-      { name: 'mde relatedUser.userName null: the User evidence', sourcetype: 'ms:defender:atp:alerts', alert: { ...mde, relatedUser: { userName: null, domainName: 'DOMAIN' } }, field: 'user', want: ['name'] },
-      { name: 'mde alertWebUrl null: the portal link built from id', sourcetype: 'ms:defender:atp:alerts', alert: { ...mde, alertWebUrl: null }, field: 'alert_url', want: [`https://security.microsoft.com/alerts/${String(mde.id)}?tid=${String(mde.aadTenantId)}`] },
-      { name: 'siem LinkToMTP null: LinkToWDATP', sourcetype: 'ms:defender:siem:detections', alert: { ...siem, LinkToMTP: null }, field: 'alert_url', want: [String(siem.LinkToWDATP)] },
-      { name: 'siem UserName null', sourcetype: 'ms:defender:siem:detections', alert: { ...siem, UserName: null }, field: 'user', want: undefined },
-      { name: 'siem ComputerDnsName null: MachineName', sourcetype: 'ms:defender:siem:detections', alert: { ...siem, ComputerDnsName: null }, field: 'dest', want: [String(siem.MachineName)] },
-      { name: 'graph alertWebUrl null', sourcetype: 'ms:defender:graph:alerts', alert: { ...graph, alertWebUrl: null }, field: 'alert_url', want: undefined },
-      { name: 'graph productName null, serviceSource unknown', sourcetype: 'ms:defender:graph:alerts', alert: { ...graph, productName: null, serviceSource: 'unknown', detectionSource: 'manual' }, field: 'product', want: ['Microsoft Defender'] },
-      { name: 'graph device with deviceDnsName null: hostName', sourcetype: 'ms:defender:graph:alerts', alert: { ...graph, evidence: (graph.evidence as Record<string, unknown>[]).map((e) => ('deviceDnsName' in e ? { ...e, deviceDnsName: null } : e)) }, field: 'dest', want: ['tempDns'] },
+    const cases: {
+      name: string;
+      sourcetype: string;
+      alert: Record<string, unknown>;
+      field: string;
+      want: string[] | undefined;
+    }[] = [
+      {
+        name: 'mde computerDnsName null, no device evidence',
+        sourcetype: 'ms:defender:atp:alerts',
+        alert: { ...mde, computerDnsName: null },
+        field: 'dest',
+        want: undefined,
+      },
+      {
+        name: 'mde relatedUser.userName null: the User evidence',
+        sourcetype: 'ms:defender:atp:alerts',
+        alert: { ...mde, relatedUser: { userName: null, domainName: 'DOMAIN' } },
+        field: 'user',
+        want: ['name'],
+      },
+      {
+        name: 'mde alertWebUrl null: the portal link built from id',
+        sourcetype: 'ms:defender:atp:alerts',
+        alert: { ...mde, alertWebUrl: null },
+        field: 'alert_url',
+        want: [`https://security.microsoft.com/alerts/${String(mde.id)}?tid=${String(mde.aadTenantId)}`],
+      },
+      {
+        name: 'siem LinkToMTP null: LinkToWDATP',
+        sourcetype: 'ms:defender:siem:detections',
+        alert: { ...siem, LinkToMTP: null },
+        field: 'alert_url',
+        want: [String(siem.LinkToWDATP)],
+      },
+      {
+        name: 'siem UserName null',
+        sourcetype: 'ms:defender:siem:detections',
+        alert: { ...siem, UserName: null },
+        field: 'user',
+        want: undefined,
+      },
+      {
+        name: 'siem ComputerDnsName null: MachineName',
+        sourcetype: 'ms:defender:siem:detections',
+        alert: { ...siem, ComputerDnsName: null },
+        field: 'dest',
+        want: [String(siem.MachineName)],
+      },
+      {
+        name: 'graph alertWebUrl null',
+        sourcetype: 'ms:defender:graph:alerts',
+        alert: { ...graph, alertWebUrl: null },
+        field: 'alert_url',
+        want: undefined,
+      },
+      {
+        name: 'graph productName null, serviceSource unknown',
+        sourcetype: 'ms:defender:graph:alerts',
+        alert: { ...graph, productName: null, serviceSource: 'unknown', detectionSource: 'manual' },
+        field: 'product',
+        want: ['Microsoft Defender'],
+      },
+      {
+        name: 'graph device with deviceDnsName null: hostName',
+        sourcetype: 'ms:defender:graph:alerts',
+        alert: {
+          ...graph,
+          evidence: (graph.evidence as Record<string, unknown>[]).map((e) =>
+            'deviceDnsName' in e ? { ...e, deviceDnsName: null } : e,
+          ),
+        },
+        field: 'dest',
+        want: ['tempDns'],
+      },
     ];
     for (const c of cases) {
       it(`treats null as absent: ${c.name}`, () => {
@@ -173,15 +277,25 @@ describe('CIM Alerts mapping (default/props.conf), evaluated offline on every sa
         const { '@odata.type': type, ...rest } = e;
         return { ...rest, '@odata.type': type };
       });
-      const decoy = { '@odata.type': '#microsoft.graph.security.processEvidence', processCommandLine: '{"@odata.type":"#microsoft.graph.security.userEvidence","userAccount":{"accountName":"evil"}}' };
+      const decoy = {
+        '@odata.type': '#microsoft.graph.security.processEvidence',
+        processCommandLine:
+          '{"@odata.type":"#microsoft.graph.security.userEvidence","userAccount":{"accountName":"evil"}}',
+      };
       const got = computed('ms:defender:graph:alerts', JSON.stringify({ ...alert, evidence: [decoy, ...evidence] }));
       expect(got.user).to.deep.equal(['temp123']);
     });
 
-    it('takes mde users from the alert\'s relatedUser, else from User evidence, never from a Process\'s account', () => {
+    it("takes mde users from the alert's relatedUser, else from User evidence, never from a Process's account", () => {
       const mde = readSamples('mde')[0] as Record<string, unknown>;
-      expect(computed('ms:defender:atp:alerts', JSON.stringify({ ...mde, relatedUser: null })).user).to.deep.equal(['name']);
-      const processOnly = { ...mde, relatedUser: null, evidence: [{ ...(mde.evidence as Record<string, unknown>[])[1], accountName: 'SYSTEM' }] };
+      expect(computed('ms:defender:atp:alerts', JSON.stringify({ ...mde, relatedUser: null })).user).to.deep.equal([
+        'name',
+      ]);
+      const processOnly = {
+        ...mde,
+        relatedUser: null,
+        evidence: [{ ...(mde.evidence as Record<string, unknown>[])[1], accountName: 'SYSTEM' }],
+      };
       expect(computed('ms:defender:atp:alerts', JSON.stringify(processOnly)).user).to.equal(undefined);
     });
   });
@@ -196,7 +310,8 @@ describe('CIM Alerts mapping (default/props.conf), evaluated offline on every sa
             const alert: Record<string, unknown> = { ...base, serviceSource, detectionSource: 'manual', productName };
             if (productName === undefined) delete alert.productName;
             const got = computed(sourcetype, JSON.stringify(alert)).product;
-            if (JSON.stringify(got) !== JSON.stringify([name])) wrong.push(`${serviceSource} (productName ${String(productName)}): ${JSON.stringify(got)}`);
+            if (JSON.stringify(got) !== JSON.stringify([name]))
+              wrong.push(`${serviceSource} (productName ${String(productName)}): ${JSON.stringify(got)}`);
           }
         }
         expect(wrong).to.deep.equal([]);
@@ -209,7 +324,8 @@ describe('CIM Alerts mapping (default/props.conf), evaluated offline on every sa
             const alert: Record<string, unknown> = { ...base, serviceSource, detectionSource };
             delete alert.productName;
             const got = computed(sourcetype, JSON.stringify(alert)).product;
-            if (JSON.stringify(got) !== JSON.stringify([name])) wrong.push(`${serviceSource}/${detectionSource}: ${JSON.stringify(got)}`);
+            if (JSON.stringify(got) !== JSON.stringify([name]))
+              wrong.push(`${serviceSource}/${detectionSource}: ${JSON.stringify(got)}`);
           }
           for (const detectionSource of DETECTION_SOURCE_UNNAMED) {
             const alert = { ...base, serviceSource, detectionSource, productName: 'Some Future Product' };
@@ -228,9 +344,12 @@ describe('CIM Alerts mapping (default/props.conf), evaluated offline on every sa
         for (const shape of shapes) {
           for (const s of allSamples(shape)) {
             const got = computed(sourcetype, s.raw);
-            if (!got.vendor_product || JSON.stringify(got.vendor_product) !== JSON.stringify(got.product)) problems.push(`${s.name}: vendor_product ${JSON.stringify(got.vendor_product)}`);
-            if (JSON.stringify(got.dest_type) !== JSON.stringify(got.dest ? ['host'] : undefined)) problems.push(`${s.name}: dest_type ${JSON.stringify(got.dest_type)}`);
-            if (JSON.stringify(got.src_type) !== JSON.stringify(got.src ? ['host'] : undefined)) problems.push(`${s.name}: src_type ${JSON.stringify(got.src_type)}`);
+            if (!got.vendor_product || JSON.stringify(got.vendor_product) !== JSON.stringify(got.product))
+              problems.push(`${s.name}: vendor_product ${JSON.stringify(got.vendor_product)}`);
+            if (JSON.stringify(got.dest_type) !== JSON.stringify(got.dest ? ['host'] : undefined))
+              problems.push(`${s.name}: dest_type ${JSON.stringify(got.dest_type)}`);
+            if (JSON.stringify(got.src_type) !== JSON.stringify(got.src ? ['host'] : undefined))
+              problems.push(`${s.name}: src_type ${JSON.stringify(got.src_type)}`);
           }
         }
         expect(problems).to.deep.equal([]);
@@ -239,7 +358,8 @@ describe('CIM Alerts mapping (default/props.conf), evaluated offline on every sa
   });
 
   it('gives ES Content Update every field its Defender ATP detection reads, on mde alerts', () => {
-    // "Microsoft Defender ATP Alerts" reads id, description, src, dest, user, signature, severity and mitreTechniques{}.
+    // "Microsoft Defender ATP Alerts" reads id, description, src, dest, user, signature, severity and
+    // mitreTechniques{}.
     for (const s of fixtureSamples('mde').slice(0, 1)) {
       const fields = applySearchTime(props, 'ms:defender:atp:alerts', s.raw);
       for (const f of ['id', 'description', 'src', 'dest', 'user', 'signature', 'severity', 'mitreTechniques{}']) {

@@ -12,8 +12,14 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { SaxesParser } from 'saxes';
 import {
-  ALERT_SOURCETYPES, alertSearchFields, COLLECTOR_LOG_FIELDS, INCIDENT_SOURCETYPE, incidentSearchFields, knowledgeRoot,
-  readDefaultConf, readSamples,
+  ALERT_SOURCETYPES,
+  alertSearchFields,
+  COLLECTOR_LOG_FIELDS,
+  INCIDENT_SOURCETYPE,
+  incidentSearchFields,
+  knowledgeRoot,
+  readDefaultConf,
+  readSamples,
 } from './lib/knowledge.js';
 import { applySearchTime } from './lib/search-time.js';
 import { runSearch, type Row } from './lib/spl-run.js';
@@ -36,7 +42,14 @@ interface View {
 interface DashboardDefinition {
   title?: string;
   dataSources: Record<string, { type: string; options: { query: string } }>;
-  visualizations: Record<string, { type: string; dataSources?: Record<string, string>; eventHandlers?: { type: string; options: { url?: string } }[] }>;
+  visualizations: Record<
+    string,
+    {
+      type: string;
+      dataSources?: Record<string, string>;
+      eventHandlers?: { type: string; options: { url?: string } }[];
+    }
+  >;
   inputs?: Record<string, unknown>;
   layout: unknown;
 }
@@ -60,11 +73,18 @@ function readView(file: string): View {
   parser.on('cdata', collect);
   parser.write(readFileSync(join(viewsDir, file), 'utf8')).close();
   if (!root) throw new Error(`${file}: empty`);
-  return { name: file.replace(/\.xml$/, ''), root, label: (texts.label ?? '').trim(), definition: JSON.parse(texts.definition ?? '') };
+  return {
+    name: file.replace(/\.xml$/, ''),
+    root,
+    label: (texts.label ?? '').trim(),
+    definition: JSON.parse(texts.definition ?? ''),
+  };
 }
 
 // configuration.xml is the Configuration page (an HTML view, not a dashboard): test/web checks it.
-const views = readdirSync(viewsDir).filter((f) => f.endsWith('.xml') && f !== 'configuration.xml').map(readView);
+const views = readdirSync(viewsDir)
+  .filter((f) => f.endsWith('.xml') && f !== 'configuration.xml')
+  .map(readView);
 
 /**
  * Which fields a query may read: collector-log queries see _internal's fields, incident queries the incidents' fields,
@@ -78,13 +98,18 @@ function allowedFields(query: string): Set<string> {
 function checkQuery(query: string, where: string): string[] {
   const problems: string[] = [];
   const refs = analyseSpl(query);
-  if (refs.macros.length === 0 && refs.sourcetypes.length === 0 && refs.eventtypes.length === 0) problems.push(`${where}: does not start from our macros`);
+  if (refs.macros.length === 0 && refs.sourcetypes.length === 0 && refs.eventtypes.length === 0)
+    problems.push(`${where}: does not start from our macros`);
   for (const macro of refs.macros) if (!macros.has(macro)) problems.push(`${where}: unknown macro \`${macro}\``);
-  for (const st of refs.sourcetypes) if (!OUR_SOURCETYPES.includes(st)) problems.push(`${where}: sourcetype ${st} is not ours`);
+  for (const st of refs.sourcetypes)
+    if (!OUR_SOURCETYPES.includes(st)) problems.push(`${where}: sourcetype ${st} is not ours`);
   for (const et of refs.eventtypes) if (!eventtypes.has(et)) problems.push(`${where}: unknown eventtype ${et}`);
-  if (refs.indexes.length > 0) problems.push(`${where}: names an index (${refs.indexes.join(', ')}); use the ta_msdefender_index macro`);
+  if (refs.indexes.length > 0)
+    problems.push(`${where}: names an index (${refs.indexes.join(', ')}); use the ta_msdefender_index macro`);
   const allowed = allowedFields(query);
-  for (const field of refs.fields) if (!allowed.has(field)) problems.push(`${where}: reads ${field}, which no sample alert, props.conf or log line provides`);
+  for (const field of refs.fields)
+    if (!allowed.has(field))
+      problems.push(`${where}: reads ${field}, which no sample alert, props.conf or log line provides`);
   return problems;
 }
 
@@ -123,7 +148,9 @@ describe('dashboards, navigation and saved searches', () => {
       });
 
       it('queries only our macros, sourcetypes and eventtypes, and only fields that exist', () => {
-        const problems = Object.entries(view.definition.dataSources).flatMap(([id, ds]) => checkQuery(ds.options.query, `${view.name}/${id}`));
+        const problems = Object.entries(view.definition.dataSources).flatMap(([id, ds]) =>
+          checkQuery(ds.options.query, `${view.name}/${id}`),
+        );
         expect(problems).to.deep.equal([]);
       });
     });
@@ -141,19 +168,32 @@ describe('dashboards, navigation and saved searches', () => {
   describe('what the panels show, run offline (test/app/lib/spl-run.ts)', () => {
     const props = readDefaultConf('props');
     const context = { macros, eventtypes, now: Date.UTC(2024, 4, 2) / 1000 };
-    const query = (view: string, ds: string): string => views.find((v) => v.name === view)?.definition.dataSources[ds]?.options.query ?? '';
+    const query = (view: string, ds: string): string =>
+      views.find((v) => v.name === view)?.definition.dataSources[ds]?.options.query ?? '';
     const template = readSamples('graph')[1] as Record<string, unknown>;
     const alert = (id: string, time: number, severity: string, status: string): Row => {
-      const raw = JSON.stringify({ ...template, id, severity, status, lastUpdateDateTime: new Date(time * 1000).toISOString() });
+      const raw = JSON.stringify({
+        ...template,
+        id,
+        severity,
+        status,
+        lastUpdateDateTime: new Date(time * 1000).toISOString(),
+      });
       const row = applySearchTime(props, 'ms:defender:graph:alerts', raw);
-      row.set('_time', time).set('_indextime', time + 300).set('index', 'defender');
+      row
+        .set('_time', time)
+        .set('_indextime', time + 300)
+        .set('index', 'defender');
       return row;
     };
     const t = context.now - 3600;
     const events = [
-      alert('downgraded', t, 'high', 'new'), alert('downgraded', t + 60, 'low', 'new'),
-      alert('resolved', t, 'high', 'new'), alert('resolved', t + 60, 'high', 'resolved'),
-      alert('raised', t, 'low', 'new'), alert('raised', t + 60, 'high', 'new'),
+      alert('downgraded', t, 'high', 'new'),
+      alert('downgraded', t + 60, 'low', 'new'),
+      alert('resolved', t, 'high', 'new'),
+      alert('resolved', t + 60, 'high', 'resolved'),
+      alert('raised', t, 'low', 'new'),
+      alert('raised', t + 60, 'high', 'new'),
       alert('open', t, 'medium', 'new'),
     ];
 
@@ -161,16 +201,29 @@ describe('dashboards, navigation and saved searches', () => {
       const listed = runSearch(query('defender_alerts', 'ds_new_high'), events, context).map((r) => r.get('id'));
       expect(listed).to.deep.equal(['raised']);
       const high = runSearch(query('defender_alerts', 'ds_high'), events, context);
-      expect(high.map((r) => r.get('alerts')), 'raised, and resolved (high, resolved)').to.deep.equal([2]);
+      expect(
+        high.map((r) => r.get('alerts')),
+        'raised, and resolved (high, resolved)',
+      ).to.deep.equal([2]);
       const open = runSearch(query('defender_alerts', 'ds_open'), events, context);
       expect(open.map((r) => r.get('alerts'))).to.deep.equal([3]);
     });
 
-    const run = (time: number, status: string, extra: Record<string, string>): Row => new Map<string, string | number>([
-      ['_time', time], ['_indextime', time + 2], ['index', '_internal'], ['sourcetype', 'splunkd'], ['component', 'ExecProcessor'],
-      ['_raw', `INFO defender_alerts action=run_end input=defender_alerts://prod status=${status}`],
-      ['action', 'run_end'], ['input', 'defender_alerts://prod'], ['api', 'graph'], ['status', status], ['duration_s', '1.2'], ...Object.entries(extra),
-    ]);
+    const run = (time: number, status: string, extra: Record<string, string>): Row =>
+      new Map<string, string | number>([
+        ['_time', time],
+        ['_indextime', time + 2],
+        ['index', '_internal'],
+        ['sourcetype', 'splunkd'],
+        ['component', 'ExecProcessor'],
+        ['_raw', `INFO defender_alerts action=run_end input=defender_alerts://prod status=${status}`],
+        ['action', 'run_end'],
+        ['input', 'defender_alerts://prod'],
+        ['api', 'graph'],
+        ['status', status],
+        ['duration_s', '1.2'],
+        ...Object.entries(extra),
+      ]);
     const logs = [
       run(t, 'ok', { lag_s: '2.5', n_events: '3', pages: '1' }),
       run(t + 300, 'error', { error: 'api_timeout', lag_s: '1800.0' }),
@@ -182,7 +235,11 @@ describe('dashboards, navigation and saved searches', () => {
       expect(row?.get('last_status')).to.equal('error');
       expect(row?.get('last_error')).to.equal('auth_bad_secret');
       expect(row?.get('lag_s')).to.equal('failing');
-      const recovered = runSearch(query('collector_health', 'ds_inputs'), [...logs, run(t + 900, 'ok', { lag_s: '3.0' })], context);
+      const recovered = runSearch(
+        query('collector_health', 'ds_inputs'),
+        [...logs, run(t + 900, 'ok', { lag_s: '3.0' })],
+        context,
+      );
       expect(recovered[0]?.get('lag_s')).to.equal('3.0');
       expect(recovered[0]?.get('last_error')).to.equal('');
     });

@@ -17,18 +17,24 @@ const FOREIGN_MACROS = ['defender_index', 'defender_atp_index', 'ms_defender_atp
 
 describe('eventtypes, tags, macros and server.conf', () => {
   it('tags one eventtype per alert sourcetype with alert, so | datamodel Alerts finds every alert once', () => {
-    const tagged = [...tags].filter(([, keys]) => keys.get('alert')?.value === 'enabled').map(([name]) => name.replace(/^eventtype=/, ''));
+    const tagged = [...tags]
+      .filter(([, keys]) => keys.get('alert')?.value === 'enabled')
+      .map(([name]) => name.replace(/^eventtype=/, ''));
     const covered = tagged.flatMap((name) => sourcetypesIn(eventtypes.get(name)?.get('search')?.value ?? ''));
     expect(covered.sort()).to.deep.equal(Object.keys(ALERT_SOURCETYPES).sort());
   });
 
   it('has one eventtype and one macro covering all three alert sourcetypes, with an index macro admins can narrow', () => {
-    expect(sourcetypesIn(eventtypes.get('defender_alerts')?.get('search')?.value ?? '').sort()).to.deep.equal(Object.keys(ALERT_SOURCETYPES).sort());
-    expect(macros.get('ta_msdefender_alerts')?.get('definition')?.value).to.equal('`ta_msdefender_index` eventtype=defender_alerts');
+    expect(sourcetypesIn(eventtypes.get('defender_alerts')?.get('search')?.value ?? '').sort()).to.deep.equal(
+      Object.keys(ALERT_SOURCETYPES).sort(),
+    );
+    expect(macros.get('ta_msdefender_alerts')?.get('definition')?.value).to.equal(
+      '`ta_msdefender_index` eventtype=defender_alerts',
+    );
     expect(macros.get('ta_msdefender_index')?.get('definition')?.value).to.match(/^index=/);
   });
 
-  it('names every macro ta_msdefender_*, so none collides with Splunk_TA_MS_Security\'s or ES Content Update\'s (defect 10)', () => {
+  it("names every macro ta_msdefender_*, so none collides with Splunk_TA_MS_Security's or ES Content Update's (defect 10)", () => {
     const names = [...macros.keys()].filter((n) => n !== 'default');
     expect(names.filter((n) => !n.startsWith('ta_msdefender_'))).to.deep.equal([]);
     expect(names.filter((n) => FOREIGN_MACROS.includes(n))).to.deep.equal([]);
@@ -36,12 +42,26 @@ describe('eventtypes, tags, macros and server.conf', () => {
 
   it('replicates every conf of its own across a search-head cluster (server.conf [shclustering], defect 11)', () => {
     const splunkConfs = new Set([
-      'alert_actions', 'app', 'eventtypes', 'inputs', 'macros', 'props', 'restmap', 'savedsearches', 'server', 'tags',
-      'transforms', 'web',
+      'alert_actions',
+      'app',
+      'eventtypes',
+      'inputs',
+      'macros',
+      'props',
+      'restmap',
+      'savedsearches',
+      'server',
+      'tags',
+      'transforms',
+      'web',
     ]);
-    const own = readdirSync(join(knowledgeRoot, 'default')).filter((f) => f.endsWith('.conf')).map((f) => f.slice(0, -5)).filter((c) => !splunkConfs.has(c));
+    const own = readdirSync(join(knowledgeRoot, 'default'))
+      .filter((f) => f.endsWith('.conf'))
+      .map((f) => f.slice(0, -5))
+      .filter((c) => !splunkConfs.has(c));
     expect(own.sort()).to.deep.equal(['ta_microsoft_defender_account', 'ta_microsoft_defender_settings']);
     const server = readDefaultConf('server');
-    for (const conf of own) expect(server.get('shclustering')?.get(`conf_replication_include.${conf}`)?.value, conf).to.equal('true');
+    for (const conf of own)
+      expect(server.get('shclustering')?.get(`conf_replication_include.${conf}`)?.value, conf).to.equal('true');
   });
 });

@@ -61,7 +61,10 @@ describe('bundled Node.js runtime (scripts/node-runtime.mjs)', function () {
     } catch (e) {
       error = e as Error;
     }
-    expect(error?.message).to.contain(tampered).and.contain('does not match the pin').and.contain('delete the file and rebuild');
+    expect(error?.message)
+      .to.contain(tampered)
+      .and.contain('does not match the pin')
+      .and.contain('delete the file and rebuild');
     expect(existsSync(join(work, 'app', 'linux_x86_64', 'bin', 'node')), 'nothing copied').to.equal(false);
   });
 
@@ -85,7 +88,10 @@ describe('bundled Node.js runtime (scripts/node-runtime.mjs)', function () {
       mkdirSync(join(appDir, 'bin', 'lib'), { recursive: true });
       cpSync(join(repoRoot, 'bin', 'defender_alerts.sh'), join(appDir, 'bin', 'defender_alerts.sh'));
       chmodSync(join(appDir, 'bin', 'defender_alerts.sh'), 0o755);
-      writeFileSync(join(appDir, 'bin', 'lib', 'defender_alerts.cjs'), 'process.stdout.write(process.version + " " + process.argv.slice(2).join(","))');
+      writeFileSync(
+        join(appDir, 'bin', 'lib', 'defender_alerts.cjs'),
+        'process.stdout.write(process.version + " " + process.argv.slice(2).join(","))',
+      );
       const written = await addNodeRuntime(appDir, ['linux-x64'], realCache);
       expect(written).to.deep.equal(['linux_x86_64/bin/node', 'licenses/nodejs-LICENSE.txt']);
       expect(statSync(join(appDir, 'linux_x86_64', 'bin', 'node')).mode & 0o777).to.equal(0o755);
@@ -105,7 +111,11 @@ describe('bundled Node.js runtime (scripts/node-runtime.mjs)', function () {
       if (!sizes) this.skip();
       expect(sizes?.after).to.be.below((sizes?.before ?? 0) * 0.9);
       expect(statSync(node).size).to.equal(sizes?.after);
-      expect(spawnSync(node, ['-e', 'process.stdout.write(String(require("zlib").gzipSync("x").length))'], { encoding: 'utf8' }).stdout).to.match(/^\d+$/);
+      expect(
+        spawnSync(node, ['-e', 'process.stdout.write(String(require("zlib").gzipSync("x").length))'], {
+          encoding: 'utf8',
+        }).stdout,
+      ).to.match(/^\d+$/);
       expect(() => stripBinary(node, 'v0.0.0')).to.throw('prints v' + linux.version + ', not v0.0.0');
     });
   });

@@ -42,7 +42,14 @@ const template = readSamples('graph')[1] as Record<string, unknown>;
 
 function toEvent(v: Version): Row {
   const iso = new Date(v.time * 1000).toISOString();
-  const raw = JSON.stringify({ ...template, id: v.id, providerAlertId: v.id, severity: v.severity, status: v.status, lastUpdateDateTime: iso });
+  const raw = JSON.stringify({
+    ...template,
+    id: v.id,
+    providerAlertId: v.id,
+    severity: v.severity,
+    status: v.status,
+    lastUpdateDateTime: iso,
+  });
   const fields = applySearchTime(props, 'ms:defender:graph:alerts', raw);
   fields.set('_time', v.time);
   fields.set('_indextime', v.indexTime);
@@ -64,13 +71,20 @@ function simulatedDay(seed: number): Version[] {
   for (let a = 0; a < 250; a++) {
     const id = `da${seed}-${String(a).padStart(4, '0')}_1`;
     let time = START + Math.floor(rand() * (DAY - 4 * 3600));
-    let severity: Version['severity'] = (['informational', 'low', 'medium', 'high', 'high'] as const)[Math.floor(rand() * 5)] ?? 'high';
+    let severity: Version['severity'] =
+      (['informational', 'low', 'medium', 'high', 'high'] as const)[Math.floor(rand() * 5)] ?? 'high';
     let status: Version['status'] = 'new';
     const count = 1 + Math.floor(rand() * 3);
     for (let k = 0; k < count; k++) {
       const apiDelay = Math.floor(rand() * 360);
       const skew = rand() < 0.05 ? -Math.floor(rand() * 60) : 0;
-      versions.push({ id, time: time - skew, severity, status, indexTime: indexTimeOf(time + apiDelay, firstPoll, 1 + Math.floor(rand() * 20)) });
+      versions.push({
+        id,
+        time: time - skew,
+        severity,
+        status,
+        indexTime: indexTimeOf(time + apiDelay, firstPoll, 1 + Math.floor(rand() * 20)),
+      });
       // The next update: seconds (same poll) to hours later; it may resolve, downgrade, or only touch the alert.
       time += rand() < 0.3 ? 5 + Math.floor(rand() * 60) : Math.floor(rand() * 3 * 3600);
       const change = rand();
@@ -100,7 +114,11 @@ function fire(versions: Version[], runs: number[]): Map<string, number[]> {
   const lastFired = new Map<string, number>();
   for (const now of runs) {
     const rows = runSearch(setting('search'), events, {
-      macros, eventtypes, now, earliest: setting('dispatch.earliest_time'), latest: setting('dispatch.latest_time'),
+      macros,
+      eventtypes,
+      now,
+      earliest: setting('dispatch.earliest_time'),
+      latest: setting('dispatch.latest_time'),
       searchableUntil: now - SEARCH_LATENCY_S,
     });
     for (const row of rows) {
@@ -143,7 +161,13 @@ describe(`saved search "${NAME}" on its 5-minute schedule (defects 1 and 2)`, ()
       const missed = [...want].filter((id) => !fired.has(id));
       const twice = [...fired].filter(([, times]) => times.length > 1).map(([id]) => id);
       const wrong = [...fired.keys()].filter((id) => !want.has(id));
-      expect({ seed, qualifying: want.size, missed, twice, wrong }).to.deep.equal({ seed, qualifying: want.size, missed: [], twice: [], wrong: [] });
+      expect({ seed, qualifying: want.size, missed, twice, wrong }).to.deep.equal({
+        seed,
+        qualifying: want.size,
+        missed: [],
+        twice: [],
+        wrong: [],
+      });
       expect(want.size, 'the day must have alerts to fire').to.be.above(50);
     }
   });

@@ -13,7 +13,12 @@ describe('offline search-time evaluator', () => {
   describe('KV_MODE = json', () => {
     it('names fields a.b, a{} and a{}.b, makes a multivalue of repeated ones, and gives JSON null as the text "null"', () => {
       const got = extractJsonFields('{"a":{"b":1},"c":[{"d":"x"},{"d":null}],"e":[true,false],"f":null,"g":[]}');
-      expect(Object.fromEntries(got)).to.deep.equal({ 'a.b': ['1'], 'c{}.d': ['x', 'null'], 'e{}': ['true', 'false'], f: ['null'] });
+      expect(Object.fromEntries(got)).to.deep.equal({
+        'a.b': ['1'],
+        'c{}.d': ['x', 'null'],
+        'e{}': ['true', 'false'],
+        f: ['null'],
+      });
     });
 
     it(`extracts nothing that ends past the first ${EXTRACTION_CUTOFF} bytes (counted in UTF-8)`, () => {

@@ -33,7 +33,12 @@ describe('accounts end to end (built input and actions, emulator, fake splunkd)'
 
   before(async () => {
     emu = await startEmulator({ rateLimits: false });
-    emu.addApp({ tenantId: TENANT, clientId: CLIENT, secret: SECRET, roles: ['SecurityAlert.Read.All', 'SecurityAlert.ReadWrite.All', 'Ti.ReadWrite.All'] });
+    emu.addApp({
+      tenantId: TENANT,
+      clientId: CLIENT,
+      secret: SECRET,
+      roles: ['SecurityAlert.Read.All', 'SecurityAlert.ReadWrite.All', 'Ti.ReadWrite.All'],
+    });
     splunkHome = mkdtempSync(join(tmpdir(), 'ta-defender-accounts-'));
     appDir = join(splunkHome, 'etc', 'apps', APP);
     mkdirSync(join(splunkHome, 'etc', 'apps'), { recursive: true });
@@ -48,7 +53,12 @@ describe('accounts end to end (built input and actions, emulator, fake splunkd)'
     config = createConfigRoutes({ splunkHome, serverUri: () => uri });
     splunkd = await startFakeSplunkd({ sessionKey: SESSION_KEY, routes: config.routes });
     uri = splunkd.uri;
-    splunkd.passwords.set(`${APP}:account#contoso:`, { realm: APP, username: 'account#contoso', password: SECRET, app: APP });
+    splunkd.passwords.set(`${APP}:account#contoso:`, {
+      realm: APP,
+      username: 'account#contoso',
+      password: SECRET,
+      app: APP,
+    });
   });
   after(async () => {
     await config?.close();
@@ -60,13 +70,21 @@ describe('accounts end to end (built input and actions, emulator, fake splunkd)'
     for (const text of stderr) expect(text.includes(SECRET), 'the secret leaked into stderr').to.equal(false);
   });
 
-  it('collects with account = contoso: the account\'s tenant, client and secret, the stanza\'s api_url', async () => {
-    emu.store.addAlerts('graph', generateAlerts('graph', { count: 25, seed: 31, from: Date.now() - 3_600_000, to: Date.now() - 60_000 }));
+  it("collects with account = contoso: the account's tenant, client and secret, the stanza's api_url", async () => {
+    emu.store.addAlerts(
+      'graph',
+      generateAlerts('graph', { count: 25, seed: 31, from: Date.now() - 3_600_000, to: Date.now() - 60_000 }),
+    );
     const stdin = buildInputXml({
       serverUri: splunkd.uri,
       sessionKey: SESSION_KEY,
       checkpointDir: mkdtempSync(join(tmpdir(), 'ta-defender-cp-')),
-      stanzas: [{ name: 'defender_alerts://via_account', params: { account: 'contoso', api: 'graph', api_url: emu.urls.graph, start_time: '-1d' } }],
+      stanzas: [
+        {
+          name: 'defender_alerts://via_account',
+          params: { account: 'contoso', api: 'graph', api_url: emu.urls.graph, start_time: '-1d' },
+        },
+      ],
     });
     const run = await runInput({ appDir, stdin, env: { NODE_EXTRA_CA_CERTS: emu.caFile }, timeoutMs: 60_000 });
     stderr.push(run.stderrLines.join('\n'));
@@ -79,19 +97,28 @@ describe('accounts end to end (built input and actions, emulator, fake splunkd)'
 
   it('fails an input whose account does not exist, naming it and where to create it', async () => {
     const stdin = buildInputXml({
-      serverUri: splunkd.uri, sessionKey: SESSION_KEY, checkpointDir: mkdtempSync(join(tmpdir(), 'ta-defender-cp-')),
+      serverUri: splunkd.uri,
+      sessionKey: SESSION_KEY,
+      checkpointDir: mkdtempSync(join(tmpdir(), 'ta-defender-cp-')),
       stanzas: [{ name: 'defender_alerts://ghost', params: { account: 'fabrikam', api_url: emu.urls.graph } }],
     });
     const run = await runInput({ appDir, stdin, env: { NODE_EXTRA_CA_CERTS: emu.caFile }, timeoutMs: 60_000 });
     expect(run.exitCode).to.equal(1);
-    expect(run.stderrLines.find((l) => l.includes('action=run_end'))).to.match(/account "fabrikam" does not exist: create it on the add-on's Configuration page.*error=config_invalid/);
+    expect(run.stderrLines.find((l) => l.includes('action=run_end'))).to.match(
+      /account "fabrikam" does not exist: create it on the add-on's Configuration page.*error=config_invalid/,
+    );
   });
 
   it('validates a stanza with an account through the launcher: the account is read and its credentials checked', async () => {
     const validate = (params: Record<string, string>) =>
       runScript(appDir, 'defender_alerts', {
         args: ['--validate-arguments'],
-        stdin: buildValidationXml({ serverUri: splunkd.uri, sessionKey: SESSION_KEY, checkpointDir: splunkHome, item: { name: 'v', params } }),
+        stdin: buildValidationXml({
+          serverUri: splunkd.uri,
+          sessionKey: SESSION_KEY,
+          checkpointDir: splunkHome,
+          item: { name: 'v', params },
+        }),
         env: { NODE_EXTRA_CA_CERTS: emu.caFile },
       });
     const ok = await validate({ account: 'contoso' });
@@ -110,22 +137,48 @@ describe('accounts end to end (built input and actions, emulator, fake splunkd)'
   async function execute(action: string, results: string, configuration: Record<string, string>) {
     const before = splunkd.events.length;
     const payload = {
-      app: 'search', owner: 'admin', results_file: results, server_uri: splunkd.uri, session_key: SESSION_KEY,
-      sid: `accounts_${action}`, search_name: 'Accounts', configuration, result: {},
+      app: 'search',
+      owner: 'admin',
+      results_file: results,
+      server_uri: splunkd.uri,
+      session_key: SESSION_KEY,
+      sid: `accounts_${action}`,
+      search_name: 'Accounts',
+      configuration,
+      result: {},
     };
     const result = await runScript(appDir, action, {
-      args: ['--execute'], stdin: JSON.stringify(payload), env: { NODE_EXTRA_CA_CERTS: emu.caFile }, timeoutMs: 120_000,
+      args: ['--execute'],
+      stdin: JSON.stringify(payload),
+      env: { NODE_EXTRA_CA_CERTS: emu.caFile },
+      timeoutMs: 120_000,
     });
     stderr.push(result.stderrLines.join('\n'));
-    const outcomes = splunkd.events.slice(before).flatMap((e) => e.body.split('\n')).map((l) => JSON.parse(l) as Record<string, unknown>);
+    const outcomes = splunkd.events
+      .slice(before)
+      .flatMap((e) => e.body.split('\n'))
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
     return { result, outcomes };
   }
 
   it('updates alerts through Graph with param.account', async () => {
-    const ids = emu.store.all('graph').slice(0, 3).map((a) => String(a.id));
-    const { result, outcomes } = await execute('defender_update_alert', resultsFile(['id'], ids.map((id) => [id])), {
-      account: 'contoso', api_url: emu.urls.graph, status: 'resolved', classification: 'falsePositive',
-    });
+    const ids = emu.store
+      .all('graph')
+      .slice(0, 3)
+      .map((a) => String(a.id));
+    const { result, outcomes } = await execute(
+      'defender_update_alert',
+      resultsFile(
+        ['id'],
+        ids.map((id) => [id]),
+      ),
+      {
+        account: 'contoso',
+        api_url: emu.urls.graph,
+        status: 'resolved',
+        classification: 'falsePositive',
+      },
+    );
     expect(result.exitCode, result.stderrLines.join('\n')).to.equal(0);
     expect(outcomes.map((o) => o.outcome)).to.deep.equal(['success', 'success', 'success']);
     expect(outcomes[0]).to.include({ account: 'contoso', input: null, api: 'graph' });
@@ -135,7 +188,9 @@ describe('accounts end to end (built input and actions, emulator, fake splunkd)'
   it('submits indicators to Defender for Endpoint with param.account', async () => {
     const hash = 'c'.repeat(64);
     const { result, outcomes } = await execute('defender_submit_indicator', resultsFile(['indicator'], [[hash]]), {
-      account: 'contoso', api_url: emu.urls.mde, action: 'Block',
+      account: 'contoso',
+      api_url: emu.urls.mde,
+      action: 'Block',
     });
     expect(result.exitCode, result.stderrLines.join('\n')).to.equal(0);
     expect(outcomes[0]).to.include({ outcome: 'success', account: 'contoso', indicator_type: 'FileSha256' });

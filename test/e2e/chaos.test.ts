@@ -15,8 +15,20 @@ import { floorToMs, formatApiTime, fromEpochMs, parseApiTime } from '../../src/d
 import { generateAlerts, prng } from '../emulator/generator.js';
 import type { InputResult } from '../harness/splunkd-harness.js';
 import {
-  assertNoSecrets, countBy, currentVersions, emittedAlertVersions, emittedVersions, KEY_FIELDS, newCheckpointDir,
-  readCheckpoints, runStanza, seenVersions, servedVersions, startE2e, type Api, type E2e,
+  assertNoSecrets,
+  countBy,
+  currentVersions,
+  emittedAlertVersions,
+  emittedVersions,
+  KEY_FIELDS,
+  newCheckpointDir,
+  readCheckpoints,
+  runStanza,
+  seenVersions,
+  servedVersions,
+  startE2e,
+  type Api,
+  type E2e,
 } from './context.js';
 
 const APIS: Api[] = ['graph', 'mde', 'siem', 'incidents'];
@@ -96,7 +108,12 @@ describe('defender_alerts under chaos and on SIGTERM (built app, emulator, splun
         // Kill instants, shuffled: left to finish, killed at spawn (before node even starts), during start-up and
         // token fetch or the first pages (a delay), after N complete events.
         const kinds: KillPlan['kind'][] = shuffle(
-          [...Array<'none'>(6).fill('none'), ...Array<'spawn'>(3).fill('spawn'), ...Array<'startup'>(7).fill('startup'), ...Array<'events'>(14).fill('events')],
+          [
+            ...Array<'none'>(6).fill('none'),
+            ...Array<'spawn'>(3).fill('spawn'),
+            ...Array<'startup'>(7).fill('startup'),
+            ...Array<'events'>(14).fill('events'),
+          ],
           random,
         );
 
@@ -117,9 +134,12 @@ describe('defender_alerts under chaos and on SIGTERM (built app, emulator, splun
         const doRun = async (round: number, plan: KillPlan) => {
           const before = servedCounts(e2e, api);
           const alertsBefore = servedAlertCounts(e2e);
-          const kill = plan.kind === 'none' ? undefined
-            : plan.kind === 'events' ? { signal: 'SIGKILL' as const, afterEvents: plan.afterEvents }
-            : { signal: 'SIGKILL' as const, afterMs: plan.afterMs };
+          const kill =
+            plan.kind === 'none'
+              ? undefined
+              : plan.kind === 'events'
+                ? { signal: 'SIGKILL' as const, afterEvents: plan.afterEvents }
+                : { signal: 'SIGKILL' as const, afterMs: plan.afterMs };
           const run = await runStanza(e2e, { name, api, checkpointDir, kill });
           assertNoSecrets(run.stderrLines.join('\n') + run.stdout.toString());
           const index = runs.length;
@@ -138,15 +158,18 @@ describe('defender_alerts under chaos and on SIGTERM (built app, emulator, splun
             if (inRun.has(v)) violations.push(`${label}: emitted ${v} twice in the same run`);
             inRun.add(v);
             // Once a checkpoint held a version, no run may emit it again: it was flushed and saved.
-            if (checkpointed.has(v)) violations.push(`${label}: re-emitted ${v}, which a saved checkpoint already held`);
+            if (checkpointed.has(v))
+              violations.push(`${label}: re-emitted ${v}, which a saved checkpoint already held`);
             // Once a run that finished emitted a version, no later run may emit it again: only a crash re-emits.
-            if (emittedByClean.has(v)) violations.push(`${label}: re-emitted ${v}, which a run that finished had emitted`);
+            if (emittedByClean.has(v))
+              violations.push(`${label}: re-emitted ${v}, which a run that finished had emitted`);
             emitted.set(v, [...(emitted.get(v) ?? []), index]);
             emittedSoFar.add(v);
             if (!killed) emittedByClean.add(v);
           }
           if (!killed) {
-            // A run that finished read every page it was served to the end: each version served is emitted now or was before.
+            // A run that finished read every page it was served to the end: each version served is emitted now or was
+            // before.
             for (const [v, count] of servedCounts(e2e, api)) {
               if (count === (before.get(v) ?? 0)) continue;
               servedToClean.add(v);
@@ -178,7 +201,8 @@ describe('defender_alerts under chaos and on SIGTERM (built app, emulator, splun
           // The checkpoint on disk (old or new, whatever the kill left) holds only versions already out on stdout.
           const checkpoint = checkpointOf(checkpointDir);
           for (const v of checkpoint?.seen ?? []) {
-            if (!emittedSoFar.has(v)) violations.push(`${label}: checkpoint holds ${v}, which no run emitted (saved before flushing?)`);
+            if (!emittedSoFar.has(v))
+              violations.push(`${label}: checkpoint holds ${v}, which no run emitted (saved before flushing?)`);
             checkpointed.add(v);
           }
           return run;
@@ -194,13 +218,17 @@ describe('defender_alerts under chaos and on SIGTERM (built app, emulator, splun
           const count = round === 0 ? 40 : 5 + Math.floor(random() * 20);
           const from = round === 0 ? now - 86_400_000 : now - 200_000;
           const tieGroups = round === 0 ? 8 : random() < 0.5 ? 1 + Math.floor(random() * 3) : undefined;
-          store.addAlerts(api, generateAlerts(api, { count, seed: 1000 + round, from, to: now - 1_000, tieGroups, approxBytes: 800 }));
+          store.addAlerts(
+            api,
+            generateAlerts(api, { count, seed: 1000 + round, from, to: now - 1_000, tieGroups, approxBytes: 800 }),
+          );
 
           const visible = store.all(api);
           // Updates: new versions of existing alerts; in half the rounds they all share one new timestamp.
           const nUpdates = round === 0 ? 0 : Math.floor(random() * 6);
           const chosen = new Set<string>();
-          while (chosen.size < Math.min(nUpdates, visible.length)) chosen.add(String(visible[Math.floor(random() * visible.length)]![idField]));
+          while (chosen.size < Math.min(nUpdates, visible.length))
+            chosen.add(String(visible[Math.floor(random() * visible.length)]![idField]));
           let sharedTime: string | undefined;
           if (random() < 0.5 && chosen.size > 0) {
             let t = fromEpochMs(now);
@@ -231,19 +259,38 @@ describe('defender_alerts under chaos and on SIGTERM (built app, emulator, splun
           if (random() < 0.5) {
             const newest = store.all(api).at(-1)!;
             const nTies = 1 + Math.floor(random() * 3);
-            store.addAlerts(api, Array.from({ length: nTies }, (_, n) => ({ ...newest, [idField]: `${String(newest[idField])}-r${round}t${n}`, [timeField]: newest[timeField] })));
+            store.addAlerts(
+              api,
+              Array.from({ length: nTies }, (_, n) => ({
+                ...newest,
+                [idField]: `${String(newest[idField])}-r${round}t${n}`,
+                [timeField]: newest[timeField],
+              })),
+            );
           }
 
           // Late arrivals: indexed late by the service, hidden during this round's run.
           if (round > 0 && random() < 0.5) {
-            hidden = generateAlerts(api, { count: 1 + Math.floor(random() * 5), seed: 2000 + round, from: now - 120_000, to: now - 30_000, approxBytes: 800 });
+            hidden = generateAlerts(api, {
+              count: 1 + Math.floor(random() * 5),
+              seed: 2000 + round,
+              from: now - 120_000,
+              to: now - 30_000,
+              approxBytes: 800,
+            });
             store.addHidden(api, hidden);
           }
 
           // The read floor is watermark − overlap rounded down to the millisecond: a version just below the exact
           // bound but inside that millisecond is read again every run, so `seen` must keep it (it once did not).
           if (round > 0 && random() < 0.3) {
-            const pair = generateAlerts(api, { count: 2, seed: 3000 + round, from: now - 100_000, to: now - 1_000, approxBytes: 800 });
+            const pair = generateAlerts(api, {
+              count: 2,
+              seed: 3000 + round,
+              from: now - 100_000,
+              to: now - 1_000,
+              approxBytes: 800,
+            });
             const onMs = floorToMs(fromEpochMs(now) - 2995n * 1_000_000n); // now − 299.5 s, on a whole millisecond
             pair[0]![timeField] = formatApiTime(onMs);
             pair[1]![timeField] = formatApiTime(onMs + OVERLAP_TICKS + 500n); // 300 s + 50 µs later: the next watermark
@@ -252,10 +299,13 @@ describe('defender_alerts under chaos and on SIGTERM (built app, emulator, splun
 
           const kind = kinds[round]!;
           const plan: KillPlan =
-            kind === 'none' ? { kind }
-            : kind === 'spawn' ? { kind, afterMs: Math.floor(random() * 5) }
-            : kind === 'startup' ? { kind, afterMs: 40 + Math.floor(random() * 360) }
-            : { kind, afterEvents: 1 + Math.floor(random() * (count + chosen.size + 4)) };
+            kind === 'none'
+              ? { kind }
+              : kind === 'spawn'
+                ? { kind, afterMs: Math.floor(random() * 5) }
+                : kind === 'startup'
+                  ? { kind, afterMs: 40 + Math.floor(random() * 360) }
+                  : { kind, afterEvents: 1 + Math.floor(random() * (count + chosen.size + 4)) };
           await doRun(round, plan);
         }
 
@@ -263,7 +313,9 @@ describe('defender_alerts under chaos and on SIGTERM (built app, emulator, splun
         for (const item of hidden) store.setVisible(api, String(item[idField]), true);
         // The boundary pair's B is up to 0.5 s in the future, and the SIEM exporter serves nothing newer than its now:
         // let every stored version be in the past first, or B would reach only the idle run.
-        const newest = Math.max(...store.all(api).map((item) => Number(parseApiTime(String(item[timeField]))! / 10_000n)));
+        const newest = Math.max(
+          ...store.all(api).map((item) => Number(parseApiTime(String(item[timeField]))! / 10_000n)),
+        );
         if (newest >= Date.now()) await new Promise((resolve) => setTimeout(resolve, newest - Date.now() + 50));
         const clean = await doRun(ROUNDS, { kind: 'none' });
         const idle = await doRun(ROUNDS + 1, { kind: 'none' });
@@ -274,7 +326,8 @@ describe('defender_alerts under chaos and on SIGTERM (built app, emulator, splun
         const duplicated = [...emitted].filter(([, list]) => list.length > 1);
         const duplicates = totalEmissions - emitted.size;
         const killedRuns = runs.filter((r) => r.killed);
-        const summary = `api=${api} rounds=${ROUNDS} runs=${runs.length} killed=${killedRuns.length} ` +
+        const summary =
+          `api=${api} rounds=${ROUNDS} runs=${runs.length} killed=${killedRuns.length} ` +
           `killed_before_first_event=${killedRuns.filter((r) => r.events === 0).length} versions=${emitted.size} ` +
           `emissions=${totalEmissions} duplicates=${duplicates} duplicated_versions=${duplicated.length}`;
         process.stderr.write(`      chaos ${summary}\n`);
@@ -283,7 +336,11 @@ describe('defender_alerts under chaos and on SIGTERM (built app, emulator, splun
         expect(idle.events, `${summary}: a run with nothing new emitted events`).to.have.length(0);
         // A duplicate needs a crash: every emission but the last of a version came from a killed run.
         for (const [v, list] of duplicated) {
-          for (const i of list.slice(0, -1)) expect(runs[i]!.killed, `${summary}: ${v} emitted by runs ${list.join(', ')}; run ${i} was not killed`).to.equal(true);
+          for (const i of list.slice(0, -1))
+            expect(
+              runs[i]!.killed,
+              `${summary}: ${v} emitted by runs ${list.join(', ')}; run ${i} was not killed`,
+            ).to.equal(true);
         }
 
         // Nothing lost. A version served only to killed runs and updated before any run emitted it exists nowhere any
@@ -325,8 +382,14 @@ describe('defender_alerts under chaos and on SIGTERM (built app, emulator, splun
         }
 
         // The chaos did happen: kills before any event and kills after some.
-        expect(killedRuns.some((r) => r.events === 0), summary).to.equal(true);
-        expect(killedRuns.some((r) => r.events > 0), summary).to.equal(true);
+        expect(
+          killedRuns.some((r) => r.events === 0),
+          summary,
+        ).to.equal(true);
+        expect(
+          killedRuns.some((r) => r.events > 0),
+          summary,
+        ).to.equal(true);
       });
 
       it('stops cleanly on SIGTERM (exit 0, </stream>, progress saved) and the next run emits exactly the rest', async () => {
@@ -346,11 +409,17 @@ describe('defender_alerts under chaos and on SIGTERM (built app, emulator, splun
           expect(run.closed, '</stream> written').to.equal(true);
           expect(run.events.length).to.be.at.least(afterEvents);
           expect(emittedVersions(api, run.events).length, 'stopped before the end').to.be.below(total);
-          expect(run.stderrLines.some((l) => /^INFO .*action=stop .*signal=SIGTERM/.test(l)), stderr).to.equal(true);
+          expect(
+            run.stderrLines.some((l) => /^INFO .*action=stop .*signal=SIGTERM/.test(l)),
+            stderr,
+          ).to.equal(true);
           const end = runEnd(run);
           expect(end, stderr).to.match(/^INFO .*action=run_end .*status=stopped /);
           expect(end, 'n_events of run_end is what went out on stdout').to.include(` n_events=${run.events.length} `);
-          expect(run.stderrLines.filter((l) => /^(ERROR|FATAL) /.test(l)), stderr).to.deep.equal([]);
+          expect(
+            run.stderrLines.filter((l) => /^(ERROR|FATAL) /.test(l)),
+            stderr,
+          ).to.deep.equal([]);
           // Progress saved for everything flushed: each version emitted is in the checkpoint's seen set, or below where
           // the next run reads from (watermark − overlap, floored to the ms as the window planner does); and seen holds
           // nothing unflushed.
@@ -358,9 +427,14 @@ describe('defender_alerts under chaos and on SIGTERM (built app, emulator, splun
           expect(checkpoint, 'a checkpoint was saved').to.not.equal(undefined);
           const emittedSoFar = new Set(runs.flatMap((r) => emittedVersions(api, r.events)));
           const nextReadFrom = floorToMs(checkpoint!.watermark - OVERLAP_TICKS);
-          const uncovered = emittedVersions(api, run.events).filter((v) => !checkpoint!.seen.has(v) && ticksOf(v) >= nextReadFrom);
+          const uncovered = emittedVersions(api, run.events).filter(
+            (v) => !checkpoint!.seen.has(v) && ticksOf(v) >= nextReadFrom,
+          );
           expect(uncovered, 'emitted before the stop but not in the checkpoint').to.deep.equal([]);
-          expect([...checkpoint!.seen].filter((v) => !emittedSoFar.has(v)), 'checkpoint holds versions never emitted').to.deep.equal([]);
+          expect(
+            [...checkpoint!.seen].filter((v) => !emittedSoFar.has(v)),
+            'checkpoint holds versions never emitted',
+          ).to.deep.equal([]);
           return run;
         };
         const cleanRun = async () => {
@@ -374,7 +448,17 @@ describe('defender_alerts under chaos and on SIGTERM (built app, emulator, splun
 
         // Phase 1, a backfill: a day of alerts read in closed windows, stopped in the middle of one.
         const now = Date.now();
-        store.addAlerts(api, generateAlerts(api, { count: 3000, seed: 31, from: now - 86_400_000, to: now - 60_000, tieGroups: 40, approxBytes: 600 }));
+        store.addAlerts(
+          api,
+          generateAlerts(api, {
+            count: 3000,
+            seed: 31,
+            from: now - 86_400_000,
+            to: now - 60_000,
+            tieGroups: 40,
+            approxBytes: 600,
+          }),
+        );
         const first = await stoppedRun(800, 3000);
         const second = await cleanRun();
         const ownCount = (run: InputResult) => emittedVersions(api, run.events).length;
@@ -384,7 +468,17 @@ describe('defender_alerts under chaos and on SIGTERM (built app, emulator, splun
         // (late, within the overlap), and updates; stopped again, then a clean run.
         const later = Date.now();
         const phase1Ids = new Set(store.all(api).map((i) => String(i[idField])));
-        store.addAlerts(api, generateAlerts(api, { count: 1500, seed: 32, from: later - 240_000, to: later - 1_000, tieGroups: 20, approxBytes: 600 }));
+        store.addAlerts(
+          api,
+          generateAlerts(api, {
+            count: 1500,
+            seed: 32,
+            from: later - 240_000,
+            to: later - 1_000,
+            tieGroups: 20,
+            approxBytes: 600,
+          }),
+        );
         // Every 60th alert gets a new version; of a new alert, only the updated version is ever served.
         const ids = store.all(api).map((i) => String(i[idField]));
         for (let i = 0; i < ids.length; i += 60) store.updateAlert(api, ids[i]!);
@@ -404,7 +498,8 @@ describe('defender_alerts under chaos and on SIGTERM (built app, emulator, splun
         expect(all.length).to.equal(3000 + 1500 + updates);
         // The union of the runs is exactly what the API served, every current version included.
         expect(new Set(all)).to.deep.equal(servedVersions(e2e, api));
-        for (const v of currentVersions(e2e, api)) expect(counts.has(v), `current version ${v} not emitted`).to.equal(true);
+        for (const v of currentVersions(e2e, api))
+          expect(counts.has(v), `current version ${v} not emitted`).to.equal(true);
         if (api === 'incidents') {
           // Every alert version served inside an incident, once across the stopped and clean runs.
           const alerts = runs.flatMap((r) => emittedAlertVersions(r.events));

@@ -64,10 +64,21 @@ export async function startE2e(options: Parameters<typeof startEmulator>[0] = {}
   }
   const emu = await startEmulator({ rateLimits: false, ...options });
   emu.addApp({
-    tenantId: TENANT, clientId: CLIENT, secret: SECRET, roles: [...ROLES.graph, ...ROLES.mde, ...ROLES.incidents],
+    tenantId: TENANT,
+    clientId: CLIENT,
+    secret: SECRET,
+    roles: [...ROLES.graph, ...ROLES.mde, ...ROLES.incidents],
   });
   const splunkd = await startFakeSplunkd({ sessionKey: SESSION_KEY });
-  return { emu, splunkd, appDir, close: async () => { await emu.close(); await splunkd.close(); } };
+  return {
+    emu,
+    splunkd,
+    appDir,
+    close: async () => {
+      await emu.close();
+      await splunkd.close();
+    },
+  };
 }
 
 export function stanzaParams(e2e: E2e, api: Api, extra: Record<string, string> = {}): Record<string, string> {
@@ -92,7 +103,15 @@ export function newCheckpointDir(): string {
 /** Runs the built input for one stanza, as splunkd would. */
 export function runStanza(
   e2e: E2e,
-  options: { name: string; api: Api; checkpointDir: string; params?: Record<string, string>; kill?: ScriptOptions['kill']; env?: Record<string, string>; serverUri?: string },
+  options: {
+    name: string;
+    api: Api;
+    checkpointDir: string;
+    params?: Record<string, string>;
+    kill?: ScriptOptions['kill'];
+    env?: Record<string, string>;
+    serverUri?: string;
+  },
 ) {
   const stdin = buildInputXml({
     serverUri: options.serverUri ?? e2e.splunkd.uri,
@@ -144,7 +163,8 @@ export function currentVersions(e2e: E2e, api: Api): Set<string> {
 /** The checkpoint documents in a checkpoint dir (name → parsed JSON). */
 export function readCheckpoints(dir: string): Record<string, unknown> {
   const out: Record<string, unknown> = {};
-  for (const file of readdirSync(dir).filter((f) => f.endsWith('.json'))) out[file] = JSON.parse(readFileSync(join(dir, file), 'utf8'));
+  for (const file of readdirSync(dir).filter((f) => f.endsWith('.json')))
+    out[file] = JSON.parse(readFileSync(join(dir, file), 'utf8'));
   return out;
 }
 
@@ -163,6 +183,9 @@ export function countBy(keys: string[]): Map<string, number> {
 /** Every stderr line, joined, must not contain any secret. */
 export function assertNoSecrets(text: string): void {
   for (const secret of [SECRET, SESSION_KEY, encodeURIComponent(SECRET)]) {
-    if (text.includes(secret)) throw new Error(`a secret leaked into output: …${text.slice(Math.max(0, text.indexOf(secret) - 80), text.indexOf(secret))}…`);
+    if (text.includes(secret))
+      throw new Error(
+        `a secret leaked into output: …${text.slice(Math.max(0, text.indexOf(secret) - 80), text.indexOf(secret))}…`,
+      );
   }
 }

@@ -20,8 +20,22 @@ import { join } from 'node:path';
 import { serviceOf, type FaultSpec } from '../emulator/emulator.js';
 import { generateAlerts } from '../emulator/generator.js';
 import {
-  assertNoSecrets, CLIENT, countBy, currentVersions, emittedAlertVersions, emittedVersions, newCheckpointDir, runStanza,
-  SECRET, servedIncidentAlertVersions, servedVersions, seenVersions, startE2e, TENANT, type Api, type E2e,
+  assertNoSecrets,
+  CLIENT,
+  countBy,
+  currentVersions,
+  emittedAlertVersions,
+  emittedVersions,
+  newCheckpointDir,
+  runStanza,
+  SECRET,
+  servedIncidentAlertVersions,
+  servedVersions,
+  seenVersions,
+  startE2e,
+  TENANT,
+  type Api,
+  type E2e,
 } from './context.js';
 
 const APIS: Api[] = ['graph', 'mde', 'siem', 'incidents'];
@@ -77,7 +91,9 @@ function describeRun(run: Run): string {
 
 /** The `field=value` pairs a line must carry (values without spaces or quotes). */
 function hasFields(line: string, fields: Record<string, string | number | boolean>): boolean {
-  return Object.entries(fields).every(([k, v]) => new RegExp(` ${k}=${String(v).replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}(?= |$)`).test(line));
+  return Object.entries(fields).every(([k, v]) =>
+    new RegExp(` ${k}=${String(v).replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}(?= |$)`).test(line),
+  );
 }
 
 function checkpointText(dir: string): string {
@@ -186,7 +202,9 @@ const TRANSIENT: TransientCase[] = [
 
 const NEXT_RUN = /next run/i;
 /** A body that breaks off on every attempt ends in one ERROR line that says what to do. */
-const BODY_BROKE_ADVICE = new RegExp(`broke off or stalled mid-body ${PAGE_ATTEMPTS} times in a row .*next run reads this window again.*check the network path`);
+const BODY_BROKE_ADVICE = new RegExp(
+  `broke off or stalled mid-body ${PAGE_ATTEMPTS} times in a row .*next run reads this window again.*check the network path`,
+);
 
 const PERSISTENT: PersistentCase[] = [
   {
@@ -253,9 +271,17 @@ const PERSISTENT: PersistentCase[] = [
       return () => e2e.emu.directory.updateApp(TENANT, CLIENT, { secret: SECRET });
     },
     requests: (e2e, from) => {
-      const tokenCalls = e2e.emu.requests.slice(from).filter((r) => r.service === 'login' && r.method === 'POST' && r.path.endsWith(TOKEN_PATH));
-      expect(tokenCalls.map((r) => r.status), 'token requests of the failed run').to.deep.equal([401]);
-      expect(e2e.emu.requests.slice(from).filter((r) => r.service !== 'login'), 'API requests without a token').to.deep.equal([]);
+      const tokenCalls = e2e.emu.requests
+        .slice(from)
+        .filter((r) => r.service === 'login' && r.method === 'POST' && r.path.endsWith(TOKEN_PATH));
+      expect(
+        tokenCalls.map((r) => r.status),
+        'token requests of the failed run',
+      ).to.deep.equal([401]);
+      expect(
+        e2e.emu.requests.slice(from).filter((r) => r.service !== 'login'),
+        'API requests without a token',
+      ).to.deep.equal([]);
     },
     error: 'auth_bad_secret',
     advice: /Paste the secret's Value, not the Secret ID.*AADSTS7000215/,
@@ -268,7 +294,10 @@ const PERSISTENT: PersistentCase[] = [
     faults: (api) => [passFirst(api), onAlerts(api, { status: 500 }, 1 + MAX_RETRIES)],
     requests: (e2e, from) => {
       const api = e2e.emu.requests.slice(from).filter((r) => r.service !== 'login');
-      expect(api.map((r) => r.status), 'alerts requests of the failed run').to.deep.equal([200, 500, 500]);
+      expect(
+        api.map((r) => r.status),
+        'alerts requests of the failed run',
+      ).to.deep.equal([200, 500, 500]);
     },
     error: 'api_server_error',
     advice: NEXT_RUN,
@@ -328,12 +357,18 @@ describe('defender_alerts fault matrix (built app, emulator faults, splunkd harn
       async function arrange(name: string, fresh: number) {
         const now = Date.now();
         const checkpointDir = newCheckpointDir();
-        e2e.emu.store.addAlerts(api, generateAlerts(api, { count: 15, seed: seed++, from: now - 2 * 3_600_000, to: now - 3_600_000 }));
+        e2e.emu.store.addAlerts(
+          api,
+          generateAlerts(api, { count: 15, seed: seed++, from: now - 2 * 3_600_000, to: now - 3_600_000 }),
+        );
         const first = await runStanza(e2e, { name, api, checkpointDir });
         expect(first.exitCode, describeRun(first)).to.equal(0);
         expect(own(first)).to.have.length(15);
         const before = currentVersions(e2e, api);
-        e2e.emu.store.addAlerts(api, generateAlerts(api, { count: fresh, seed: seed++, from: now - 200_000, to: now - 1_000 }));
+        e2e.emu.store.addAlerts(
+          api,
+          generateAlerts(api, { count: fresh, seed: seed++, from: now - 200_000, to: now - 1_000 }),
+        );
         const expected = new Set([...currentVersions(e2e, api)].filter((v) => !before.has(v)));
         expect(expected.size).to.equal(fresh);
         return { checkpointDir, first, expected, checkpoint: checkpointText(checkpointDir) };
@@ -343,7 +378,10 @@ describe('defender_alerts fault matrix (built app, emulator faults, splunkd harn
         if (!c.warn) return;
         const matching = levelLines(run, /^WARN /).filter((l) => hasFields(l, c.warn!));
         if (c.warnCount === undefined) expect(matching.length, describeRun(run)).to.be.greaterThan(0);
-        else expect(matching, `WARN lines with ${JSON.stringify(c.warn)}\n${describeRun(run)}`).to.have.length(c.warnCount);
+        else
+          expect(matching, `WARN lines with ${JSON.stringify(c.warn)}\n${describeRun(run)}`).to.have.length(
+            c.warnCount,
+          );
       }
 
       /** The run's events of the api's own kind (api incidents: the incidents, not the alerts inside them). */
@@ -355,16 +393,23 @@ describe('defender_alerts fault matrix (built app, emulator faults, splunkd harn
         const emitted = runs.flatMap((r) => emittedVersions(api, r.events));
         const duplicates = [...countBy(emitted)].filter(([, n]) => n > 1);
         expect(duplicates, 'versions emitted more than once').to.deep.equal([]);
-        expect(new Set(emitted), 'emitted versions = every version the emulator served').to.deep.equal(servedVersions(e2e, api));
+        expect(new Set(emitted), 'emitted versions = every version the emulator served').to.deep.equal(
+          servedVersions(e2e, api),
+        );
         expect(new Set(emitted), 'emitted versions = every version in the store').to.deep.equal(expectedAll);
         if (api !== 'incidents') return;
         // Every alert version served inside an incident once, whatever the faults did to the pages around it.
         const alerts = runs.flatMap((r) => emittedAlertVersions(r.events));
-        expect([...countBy(alerts)].filter(([, n]) => n > 1), 'alert versions emitted more than once').to.deep.equal([]);
+        expect(
+          [...countBy(alerts)].filter(([, n]) => n > 1),
+          'alert versions emitted more than once',
+        ).to.deep.equal([]);
         expect(new Set(alerts), 'alert versions = every one served inside an incident').to.deep.equal(
           servedIncidentAlertVersions(e2e),
         );
-        expect(new Set(alerts), 'alert versions = every alert of the store').to.deep.equal(currentVersions(e2e, 'graph'));
+        expect(new Set(alerts), 'alert versions = every alert of the store').to.deep.equal(
+          currentVersions(e2e, 'graph'),
+        );
       }
 
       for (const c of TRANSIENT) {
@@ -393,7 +438,7 @@ describe('defender_alerts fault matrix (built app, emulator faults, splunkd harn
           const undo = c.arrange?.(e2e);
           const from = e2e.emu.requests.length;
           let failed: Run;
-              try {
+          try {
             failed = await runStanza(e2e, { name, api, checkpointDir });
           } finally {
             undo?.();
@@ -405,7 +450,16 @@ describe('defender_alerts fault matrix (built app, emulator faults, splunkd harn
           const errors = errorLines(failed);
           expect(errors, describeRun(failed)).to.have.length(1);
           const [line] = errors as [string];
-          expect(hasFields(line, { action: 'run_end', input: `defender_alerts://${name}`, api, status: 'error', error: c.error }), line).to.equal(true);
+          expect(
+            hasFields(line, {
+              action: 'run_end',
+              input: `defender_alerts://${name}`,
+              api,
+              status: 'error',
+              error: c.error,
+            }),
+            line,
+          ).to.equal(true);
           expect(line).to.match(/^ERROR /);
           checkWarnings(failed, c);
           c.requests?.(e2e, from);
@@ -417,18 +471,22 @@ describe('defender_alerts fault matrix (built app, emulator faults, splunkd harn
             expect(own(failed)).to.have.length(0);
             expect(withoutSavedAt(after), 'checkpoint after the failed run').to.equal(withoutSavedAt(checkpoint));
           } else {
-            // The alerts read before the failure were emitted and flushed: the watermark stays, `seen` gains exactly them.
+            // The alerts read before the failure were emitted and flushed: the watermark stays, `seen` gains exactly
+            // them.
             expect(own(failed).length, describeRun(failed)).to.be.greaterThan(0);
             if (c.partialEvents !== undefined) expect(own(failed), describeRun(failed)).to.have.length(c.partialEvents);
             expect(own(failed).length).to.be.lessThan(expected.size);
-            for (const v of failedVersions) expect(expected.has(v), `failed run emitted ${v}, not a new alert`).to.equal(true);
+            for (const v of failedVersions)
+              expect(expected.has(v), `failed run emitted ${v}, not a new alert`).to.equal(true);
             const beforeDoc = JSON.parse(checkpoint) as { watermark: string };
             const afterDoc = JSON.parse(after) as { watermark: string };
             expect(afterDoc.watermark, 'watermark after the failed run').to.equal(beforeDoc.watermark);
             const seenBefore = seenOf(checkpoint);
             const seenAfter = seenOf(after);
             const gained = [...seenAfter].filter((v) => !seenBefore.has(v));
-            expect(new Set(gained), 'versions the checkpoint gained = versions the failed run emitted').to.deep.equal(new Set(failedVersions));
+            expect(new Set(gained), 'versions the checkpoint gained = versions the failed run emitted').to.deep.equal(
+              new Set(failedVersions),
+            );
             for (const v of seenBefore) expect(seenAfter.has(v), `checkpoint forgot ${v}`).to.equal(true);
           }
 
@@ -438,18 +496,24 @@ describe('defender_alerts fault matrix (built app, emulator faults, splunkd harn
           expect(recovery.exitCode, describeRun(recovery)).to.equal(0);
           expect(errorLines(recovery)).to.deep.equal([]);
           const recovered = emittedVersions(api, recovery.events);
-          expect(new Set([...failedVersions, ...recovered]), 'failed + recovery runs = every new alert').to.deep.equal(expected);
+          expect(new Set([...failedVersions, ...recovered]), 'failed + recovery runs = every new alert').to.deep.equal(
+            expected,
+          );
           expect(own(recovery)).to.have.length(expected.size - own(failed).length);
           checkOnce([first, failed, recovery], currentVersions(e2e, api));
           // The recovery run moved the checkpoint on.
-          expect((JSON.parse(checkpointText(checkpointDir)) as { watermark: string }).watermark > (JSON.parse(checkpoint) as { watermark: string }).watermark).to.equal(true);
+          expect(
+            (JSON.parse(checkpointText(checkpointDir)) as { watermark: string }).watermark >
+              (JSON.parse(checkpoint) as { watermark: string }).watermark,
+          ).to.equal(true);
           // Last, so that a message without advice does not hide the checks above.
           expect(line, `the ERROR line says what to do: ${line}\n`).to.match(c.advice);
         });
       }
 
       if (api === 'graph') {
-        // README/ta_microsoft_defender_settings.conf.spec: max_retries counts 5xx, resets and timeouts; throttling (429)
+        // README/ta_microsoft_defender_settings.conf.spec: max_retries counts 5xx, resets and timeouts; throttling
+        // (429)
         // is the API asking to come back later and is waited out as Retry-After says, up to 5 times, apart from it.
         it(`waits out more 429s (Retry-After: 1) than max_retries = ${MAX_RETRIES}, as the settings spec documents`, async () => {
           const name = `max_retries_429_${api}`;
@@ -459,7 +523,10 @@ describe('defender_alerts fault matrix (built app, emulator faults, splunkd harn
           assertNoSecrets(run.stderrLines.join('\n') + run.stdout.toString());
           expect(e2e.emu.faults.pending(), 'faults not hit').to.deep.equal([]);
           const throttled = levelLines(run, /^WARN /).filter((l) => hasFields(l, { action: 'throttled', status: 429 }));
-          expect(throttled, `waits on 429 with [http] max_retries = ${MAX_RETRIES}\n${describeRun(run)}`).to.have.length(1 + MAX_RETRIES);
+          expect(
+            throttled,
+            `waits on 429 with [http] max_retries = ${MAX_RETRIES}\n${describeRun(run)}`,
+          ).to.have.length(1 + MAX_RETRIES);
           expect(run.exitCode, describeRun(run)).to.equal(0);
           expect(errorLines(run), describeRun(run)).to.deep.equal([]);
           expect(own(run)).to.have.length(25);

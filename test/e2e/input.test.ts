@@ -5,8 +5,19 @@
 import { expect } from 'chai';
 import { generateAlerts } from '../emulator/generator.js';
 import {
-  assertNoSecrets, countBy, currentVersions, emittedVersions, KEY_FIELDS, newCheckpointDir, readCheckpoints, runStanza,
-  servedVersions, SOURCETYPES, startE2e, type Api, type E2e,
+  assertNoSecrets,
+  countBy,
+  currentVersions,
+  emittedVersions,
+  KEY_FIELDS,
+  newCheckpointDir,
+  readCheckpoints,
+  runStanza,
+  servedVersions,
+  SOURCETYPES,
+  startE2e,
+  type Api,
+  type E2e,
 } from './context.js';
 
 const APIS: Api[] = ['graph', 'mde', 'siem'];
@@ -30,16 +41,34 @@ describe('defender_alerts end to end (built app, emulator, splunkd harness)', fu
         const checkpointDir = newCheckpointDir();
         const name = `backfill_${api}`;
         // 3 days of alerts, many sharing timestamps (more ties than fit in a page for small pages).
-        e2e.emu.store.addAlerts(api, generateAlerts(api, { count: 400, seed: 7, from: now - 3 * 86_400_000, to: now - 60_000, tieGroups: 6, hostileEvery: 25 }));
+        e2e.emu.store.addAlerts(
+          api,
+          generateAlerts(api, {
+            count: 400,
+            seed: 7,
+            from: now - 3 * 86_400_000,
+            to: now - 60_000,
+            tieGroups: 6,
+            hostileEvery: 25,
+          }),
+        );
         const runs = [];
         runs.push(await runStanza(e2e, { name, api, checkpointDir }));
         expect(runs[0]!.exitCode, runs[0]!.stderrLines.join('\n')).to.equal(0);
         expect(runs[0]!.events).to.have.length(400);
-        if (api !== 'siem') expect(e2e.emu.requests.filter((r) => r.service === api && /alerts(_v2)?$/.test(r.path)).length).to.be.greaterThan(400 / 37);
+        if (api !== 'siem')
+          expect(
+            e2e.emu.requests.filter((r) => r.service === api && /alerts(_v2)?$/.test(r.path)).length,
+          ).to.be.greaterThan(400 / 37);
 
         // Updates: new versions of old alerts.
         const stored = e2e.emu.store.all(api);
-        for (const item of stored.slice(0, 25)) e2e.emu.store.updateAlert(api, String(item[idField]), api === 'siem' ? {} : { status: api === 'graph' ? 'inProgress' : 'InProgress' });
+        for (const item of stored.slice(0, 25))
+          e2e.emu.store.updateAlert(
+            api,
+            String(item[idField]),
+            api === 'siem' ? {} : { status: api === 'graph' ? 'inProgress' : 'InProgress' },
+          );
         // Late arrivals: indexed late by the service, timed within the overlap; hidden during run 2.
         const late = generateAlerts(api, { count: 12, seed: 8, from: Date.now() - 200_000, to: Date.now() - 100_000 });
         e2e.emu.store.addHidden(api, late);
@@ -49,8 +78,18 @@ describe('defender_alerts end to end (built app, emulator, splunkd harness)', fu
 
         for (const item of late) e2e.emu.store.setVisible(api, String(item[idField]), true);
         // Ties with the newest version already emitted: same timestamp, new ids.
-        const newest = e2e.emu.store.all(api).filter((i) => !late.includes(i)).at(-1)!;
-        e2e.emu.store.addAlerts(api, [1, 2, 3].map((n) => ({ ...newest, [idField]: `${String(newest[idField])}-tie${n}`, [timeField]: newest[timeField] })));
+        const newest = e2e.emu.store
+          .all(api)
+          .filter((i) => !late.includes(i))
+          .at(-1)!;
+        e2e.emu.store.addAlerts(
+          api,
+          [1, 2, 3].map((n) => ({
+            ...newest,
+            [idField]: `${String(newest[idField])}-tie${n}`,
+            [timeField]: newest[timeField],
+          })),
+        );
         runs.push(await runStanza(e2e, { name, api, checkpointDir }));
         expect(runs[2]!.exitCode, runs[2]!.stderrLines.join('\n')).to.equal(0);
         expect(runs[2]!.events).to.have.length(12 + 3);
@@ -65,7 +104,8 @@ describe('defender_alerts end to end (built app, emulator, splunkd harness)', fu
         const served = servedVersions(e2e, api);
         expect(served.size).to.equal(400 + 25 + 12 + 3);
         expect(new Set(emitted)).to.deep.equal(served);
-        for (const v of currentVersions(e2e, api)) expect(counts.has(v), `current version ${v} not emitted`).to.equal(true);
+        for (const v of currentVersions(e2e, api))
+          expect(counts.has(v), `current version ${v} not emitted`).to.equal(true);
 
         // Events carry the contract's sourcetype and time, and the checkpoint is the versioned document.
         const first = runs[0]!.events[0]!;
@@ -86,7 +126,7 @@ describe('defender_alerts end to end (built app, emulator, splunkd harness)', fu
         const checkpointDir = newCheckpointDir();
         const name = `kill_${api}`;
         let seed = 11;
-        const random = () => ((seed = (seed * 48271) % 2147483647) / 2147483647);
+        const random = () => (seed = (seed * 48271) % 2147483647) / 2147483647;
         const emitted: string[] = [];
         let killed = 0;
         for (let round = 0; round < 6; round++) {
@@ -94,7 +134,10 @@ describe('defender_alerts end to end (built app, emulator, splunkd harness)', fu
           // Round 0 is a day of backlog; later rounds bring alerts timed up to 200 s in the past: late arrivals
           // within the 300 s overlap, which the contract promises to catch (older ones are out of its reach).
           const from = round === 0 ? now - 86_400_000 : now - 200_000;
-          e2e.emu.store.addAlerts(api, generateAlerts(api, { count: 40, seed: 100 + round, from, to: now - 1_000, tieGroups: 8 }));
+          e2e.emu.store.addAlerts(
+            api,
+            generateAlerts(api, { count: 40, seed: 100 + round, from, to: now - 1_000, tieGroups: 8 }),
+          );
           const ids = e2e.emu.store.all(api).map((i) => String(i[idField]));
           for (let i = 0; i < 5; i++) e2e.emu.store.updateAlert(api, ids[Math.floor(random() * ids.length)]!);
           const afterEvents = 1 + Math.floor(random() * 60);
@@ -112,7 +155,9 @@ describe('defender_alerts end to end (built app, emulator, splunkd harness)', fu
         // A version served to a run that was then killed before writing it, and updated before the next run, no
         // longer exists anywhere: its newer version stands for it. Every other served version must be there.
         const current = currentVersions(e2e, api);
-        const currentById = new Map([...current].map((v) => [v.slice(0, v.lastIndexOf('@')), BigInt(v.slice(v.lastIndexOf('@') + 1))]));
+        const currentById = new Map(
+          [...current].map((v) => [v.slice(0, v.lastIndexOf('@')), BigInt(v.slice(v.lastIndexOf('@') + 1))]),
+        );
         for (const v of servedVersions(e2e, api)) {
           const id = v.slice(0, v.lastIndexOf('@'));
           const superseded = currentById.get(id)! > BigInt(v.slice(v.lastIndexOf('@') + 1));
@@ -133,7 +178,12 @@ describe('defender_alerts end to end (built app, emulator, splunkd harness)', fu
     const update = e2e.splunkd.inputUpdates.find((u) => u.name === 'secret_flow');
     expect(update?.scheme).to.equal('defender_alerts');
     expect(update?.params.client_secret).to.equal('<encrypted>');
-    const second = await runStanza(e2e, { name: 'secret_flow', api: 'graph', checkpointDir, params: { client_secret: '<encrypted>' } });
+    const second = await runStanza(e2e, {
+      name: 'secret_flow',
+      api: 'graph',
+      checkpointDir,
+      params: { client_secret: '<encrypted>' },
+    });
     expect(second.exitCode, second.stderrLines.join('\n')).to.equal(0);
     expect(second.stderrLines.filter((l) => /^(ERROR|WARN)/.test(l))).to.deep.equal([]);
     assertNoSecrets([...first.stderrLines, ...second.stderrLines].join('\n'));

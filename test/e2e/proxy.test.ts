@@ -25,8 +25,16 @@ describe('defender_alerts through a proxy (built app, production wiring)', funct
   });
 
   it('tunnels the token and the API calls through proxy_url and never logs its password', async () => {
-    e2e.emu.store.addAlerts('graph', generateAlerts('graph', { count: 20, seed: 3, from: Date.now() - 3_600_000, to: Date.now() - 60_000 }));
-    const run = await runStanza(e2e, { name: 'via_proxy', api: 'graph', checkpointDir: newCheckpointDir(), params: { proxy_url: proxy.url } });
+    e2e.emu.store.addAlerts(
+      'graph',
+      generateAlerts('graph', { count: 20, seed: 3, from: Date.now() - 3_600_000, to: Date.now() - 60_000 }),
+    );
+    const run = await runStanza(e2e, {
+      name: 'via_proxy',
+      api: 'graph',
+      checkpointDir: newCheckpointDir(),
+      params: { proxy_url: proxy.url },
+    });
     expect(run.exitCode, run.stderrLines.join('\n')).to.equal(0);
     expect(run.events).to.have.length(20);
     const hosts = [new URL(e2e.emu.urls.login).host, new URL(e2e.emu.urls.graph).host];
@@ -39,7 +47,12 @@ describe('defender_alerts through a proxy (built app, production wiring)', funct
   it('names the proxy credentials when the proxy answers 407, at once and without the password', async () => {
     const refusedBefore = proxy.refused;
     const wrong = proxy.url.replace(encodeURIComponent(PROXY_PASSWORD), encodeURIComponent(WRONG_PASSWORD));
-    const run = await runStanza(e2e, { name: 'wrong_proxy_pass', api: 'graph', checkpointDir: newCheckpointDir(), params: { proxy_url: wrong } });
+    const run = await runStanza(e2e, {
+      name: 'wrong_proxy_pass',
+      api: 'graph',
+      checkpointDir: newCheckpointDir(),
+      params: { proxy_url: wrong },
+    });
     const stderr = run.stderrLines.join('\n');
     expect(run.exitCode, stderr).to.equal(1);
     const runEnd = run.stderrLines.find((l) => l.includes('action=run_end'));

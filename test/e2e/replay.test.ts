@@ -65,9 +65,7 @@ describe('defender_alerts replay_from (built app, emulator, splunkd harness)', f
       const alertsOfLastTwoDays = (): Set<string> => {
         if (api !== 'incidents') return new Set();
         const ids = new Set([...lastTwoDays()].map((v) => v.slice(0, v.lastIndexOf('@'))));
-        return new Set(
-          [...ids].flatMap((id) => e2e.emu.store.alertsOfIncident(id).map((a) => `${a.key}@${a.time}`)),
-        );
+        return new Set([...ids].flatMap((id) => e2e.emu.store.alertsOfIncident(id).map((a) => `${a.key}@${a.time}`)));
       };
 
       it('writes the last two days again, exactly once, and never again for the same value', async () => {
@@ -89,7 +87,10 @@ describe('defender_alerts replay_from (built app, emulator, splunkd harness)', f
         expect(new Set(written)).to.deep.equal(expected);
         const alerts = api === 'incidents' ? emittedAlertVersions(replay.events) : [];
         const expectedAlerts = alertsOfLastTwoDays();
-        expect([...countBy(alerts)].filter(([, n]) => n > 1), 'alerts written twice').to.deep.equal([]);
+        expect(
+          [...countBy(alerts)].filter(([, n]) => n > 1),
+          'alerts written twice',
+        ).to.deep.equal([]);
         expect(new Set(alerts), 'the alerts inside the replayed incidents').to.deep.equal(expectedAlerts);
         const total = expected.size + expectedAlerts.size;
         expect(runEnd(replay)).to.match(
@@ -157,7 +158,10 @@ describe('defender_alerts replay_from (built app, emulator, splunkd harness)', f
           expect(alertsLost, 'alerts of the range lost').to.deep.equal([]);
           const alertsOutside = [...alertsKilled, ...alertsClean].filter((v) => !expectedAlerts.has(v));
           expect(alertsOutside, 'alerts outside the range written again').to.deep.equal([]);
-          expect([...countBy(alertsClean)].filter(([, n]) => n > 1), 'alerts twice in the clean run').to.deep.equal([]);
+          expect(
+            [...countBy(alertsClean)].filter(([, n]) => n > 1),
+            'alerts twice in the clean run',
+          ).to.deep.equal([]);
         }
 
         const idle = await runStanza(e2e, { name, api, checkpointDir, params });

@@ -21,9 +21,16 @@ describe('defender_alerts validation and multi-stanza runs (built app)', functio
 
   function validate(params: Record<string, string>) {
     const stdin = buildValidationXml({
-      serverUri: e2e.splunkd.uri, sessionKey: SESSION_KEY, checkpointDir: newCheckpointDir(), item: { name: 'prod', params },
+      serverUri: e2e.splunkd.uri,
+      sessionKey: SESSION_KEY,
+      checkpointDir: newCheckpointDir(),
+      item: { name: 'prod', params },
     });
-    return runScript(e2e.appDir, 'defender_alerts', { args: ['--validate-arguments'], stdin, env: { NODE_EXTRA_CA_CERTS: e2e.emu.caFile } });
+    return runScript(e2e.appDir, 'defender_alerts', {
+      args: ['--validate-arguments'],
+      stdin,
+      env: { NODE_EXTRA_CA_CERTS: e2e.emu.caFile },
+    });
   }
 
   describe('--validate-arguments through the launcher', () => {
@@ -48,7 +55,9 @@ describe('defender_alerts validation and multi-stanza runs (built app)', functio
     it('lists every configuration problem in one message, naming each field, without calling Entra ID', async () => {
       const tokenCalls = () => e2e.emu.requests.filter((r) => r.service === 'login').length;
       const before = tokenCalls();
-      const result = await validate(stanzaParams(e2e, 'graph', { tenant_id: 'not a tenant', api: 'graphs', overlap_seconds: '-5' }));
+      const result = await validate(
+        stanzaParams(e2e, 'graph', { tenant_id: 'not a tenant', api: 'graphs', overlap_seconds: '-5' }),
+      );
       expect(result.exitCode).to.equal(1);
       const out = result.stdout.toString();
       for (const field of ['tenant_id', 'api ', 'overlap_seconds']) expect(out).to.include(field);
@@ -57,7 +66,10 @@ describe('defender_alerts validation and multi-stanza runs (built app)', functio
   });
 
   it('runs every stanza of one run: a stanza that fails (refused secret, bad config) does not stop the others', async () => {
-    e2e.emu.store.addAlerts('graph', generateAlerts('graph', { count: 30, seed: 21, from: Date.now() - 3_600_000, to: Date.now() - 60_000 }));
+    e2e.emu.store.addAlerts(
+      'graph',
+      generateAlerts('graph', { count: 30, seed: 21, from: Date.now() - 3_600_000, to: Date.now() - 60_000 }),
+    );
     const good = stanzaParams(e2e, 'graph');
     const stdin = buildInputXml({
       serverUri: e2e.splunkd.uri,
@@ -69,15 +81,24 @@ describe('defender_alerts validation and multi-stanza runs (built app)', functio
         { name: 'defender_alerts://good', params: good },
       ],
     });
-    const run = await runInput({ appDir: e2e.appDir, stdin, env: { NODE_EXTRA_CA_CERTS: e2e.emu.caFile }, timeoutMs: 60_000 });
+    const run = await runInput({
+      appDir: e2e.appDir,
+      stdin,
+      env: { NODE_EXTRA_CA_CERTS: e2e.emu.caFile },
+      timeoutMs: 60_000,
+    });
     const stderr = run.stderrLines.join('\n');
     expect(run.exitCode, 'a failed stanza makes the run fail').to.equal(1);
     expect(run.closed, '</stream> is written').to.equal(true);
     expect(run.events).to.have.length(30);
     expect(new Set(run.events.map((e) => e.stanza))).to.deep.equal(new Set(['defender_alerts://good']));
     const runEnds = run.stderrLines.filter((l) => l.includes('action=run_end'));
-    expect(runEnds.find((l) => l.includes('input=defender_alerts://refused '))).to.match(/^ERROR .*status=error error=auth_bad_secret/);
-    expect(runEnds.find((l) => l.includes('input=defender_alerts://broken '))).to.match(/^ERROR region .*status=error error=config_invalid/);
+    expect(runEnds.find((l) => l.includes('input=defender_alerts://refused '))).to.match(
+      /^ERROR .*status=error error=auth_bad_secret/,
+    );
+    expect(runEnds.find((l) => l.includes('input=defender_alerts://broken '))).to.match(
+      /^ERROR region .*status=error error=config_invalid/,
+    );
     expect(runEnds.find((l) => l.includes('input=defender_alerts://good '))).to.match(/^INFO .*status=ok n_events=30/);
     for (const secret of [WRONG_SECRET, SECRET]) expect(stderr).not.to.include(secret);
   });

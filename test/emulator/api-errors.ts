@@ -14,7 +14,10 @@ export interface AadFailure {
 }
 
 function aadTimestamp(date: Date): string {
-  return date.toISOString().replace('T', ' ').replace(/\.\d+Z$/, 'Z');
+  return date
+    .toISOString()
+    .replace('T', ' ')
+    .replace(/\.\d+Z$/, 'Z');
 }
 
 /** Entra ID error body: `error`, `error_description` with the AADSTS prefix and trailer, `error_codes`, ids. */
@@ -34,35 +37,77 @@ export function aadErrorReply(failure: AadFailure, loginBase: string, now: Date)
 }
 
 /** Graph error body with innerError ids. */
-export function graphErrorReply(ctx: RequestContext, status: number, code: string, message: string, headers: Record<string, string> = {}): Reply {
-  const clientRequestId = typeof ctx.headers['client-request-id'] === 'string' ? ctx.headers['client-request-id'] : ctx.requestId;
-  return jsonReply(status, {
-    error: {
-      code,
-      message,
-      innerError: { date: new Date().toISOString().replace(/\.\d+Z$/, ''), 'request-id': ctx.requestId, 'client-request-id': clientRequestId },
+export function graphErrorReply(
+  ctx: RequestContext,
+  status: number,
+  code: string,
+  message: string,
+  headers: Record<string, string> = {},
+): Reply {
+  const clientRequestId =
+    typeof ctx.headers['client-request-id'] === 'string' ? ctx.headers['client-request-id'] : ctx.requestId;
+  return jsonReply(
+    status,
+    {
+      error: {
+        code,
+        message,
+        innerError: {
+          date: new Date().toISOString().replace(/\.\d+Z$/, ''),
+          'request-id': ctx.requestId,
+          'client-request-id': clientRequestId,
+        },
+      },
     },
-  }, { 'request-id': ctx.requestId, 'client-request-id': clientRequestId, ...headers });
+    { 'request-id': ctx.requestId, 'client-request-id': clientRequestId, ...headers },
+  );
 }
 
 /** MDE (and XDR) error body: `{error:{code, message, target}}`, target being the request's correlation id. */
-export function mdeErrorReply(ctx: RequestContext, status: number, code: string, message: string, headers: Record<string, string> = {}): Reply {
+export function mdeErrorReply(
+  ctx: RequestContext,
+  status: number,
+  code: string,
+  message: string,
+  headers: Record<string, string> = {},
+): Reply {
   return jsonReply(status, { error: { code, message, target: ctx.requestId } }, headers);
 }
 
 const AAD_BY_STATUS: Record<number, { error: string; code: number; message: string }> = {
-  429: { error: 'temporarily_unavailable', code: 90055, message: 'The request was throttled. Please retry after the time given in Retry-After.' },
-  500: { error: 'server_error', code: 50000, message: 'There was an error issuing a token or an issue with our sign-in service.' },
+  429: {
+    error: 'temporarily_unavailable',
+    code: 90055,
+    message: 'The request was throttled. Please retry after the time given in Retry-After.',
+  },
+  500: {
+    error: 'server_error',
+    code: 50000,
+    message: 'There was an error issuing a token or an issue with our sign-in service.',
+  },
   503: { error: 'temporarily_unavailable', code: 90033, message: 'A transient error has occurred. Please try again.' },
 };
 
 const API_CODE_BY_STATUS: Record<number, string> = {
-  400: 'BadRequest', 401: 'Unauthorized', 403: 'Forbidden', 404: 'NotFound', 429: 'TooManyRequests',
-  500: 'InternalServerError', 502: 'BadGateway', 503: 'ServiceUnavailable', 504: 'GatewayTimeout',
+  400: 'BadRequest',
+  401: 'Unauthorized',
+  403: 'Forbidden',
+  404: 'NotFound',
+  429: 'TooManyRequests',
+  500: 'InternalServerError',
+  502: 'BadGateway',
+  503: 'ServiceUnavailable',
+  504: 'GatewayTimeout',
 };
 
 /** The error a service answers with for an injected status (faults, throttling), in that service's body shape. */
-export function serviceErrorReply(ctx: RequestContext, status: number, message: string, headers: Record<string, string> = {}, loginBase = ctx.baseUrl): Reply {
+export function serviceErrorReply(
+  ctx: RequestContext,
+  status: number,
+  message: string,
+  headers: Record<string, string> = {},
+  loginBase = ctx.baseUrl,
+): Reply {
   if (ctx.service === 'login') {
     const known = AAD_BY_STATUS[status] ?? { error: 'temporarily_unavailable', code: 90033, message };
     const reply = aadErrorReply({ status, ...known }, loginBase, new Date());
@@ -74,7 +119,13 @@ export function serviceErrorReply(ctx: RequestContext, status: number, message: 
 }
 
 /** Which body shape a service uses for API errors. */
-export function apiErrorReply(ctx: RequestContext, status: number, code: string, message: string, headers: Record<string, string> = {}): Reply {
+export function apiErrorReply(
+  ctx: RequestContext,
+  status: number,
+  code: string,
+  message: string,
+  headers: Record<string, string> = {},
+): Reply {
   return ctx.service === 'graph'
     ? graphErrorReply(ctx, status, code, message, headers)
     : mdeErrorReply(ctx, status, code, message, headers);

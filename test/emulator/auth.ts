@@ -14,7 +14,8 @@ export const ROLES = {
   graphRead: ['SecurityAlert.Read.All', 'SecurityAlert.ReadWrite.All'],
   graphWrite: ['SecurityAlert.ReadWrite.All'],
   mdeRead: ['Alert.Read.All', 'Alert.ReadWrite.All'],
-  // The update-alert page misspells the role `Alerts.ReadWrite.All`; a token never carries that name, accepting it is harmless.
+  // The update-alert page misspells the role `Alerts.ReadWrite.All`; a token never carries that name, accepting it is
+  // harmless.
   mdeWrite: ['Alert.ReadWrite.All', 'Alerts.ReadWrite.All'],
   indicators: ['Ti.ReadWrite', 'Ti.ReadWrite.All'],
   incidentsRead: ['SecurityIncident.Read.All', 'SecurityIncident.ReadWrite.All'],
@@ -28,20 +29,41 @@ export type GuardResult = { ok: true; token: IssuedToken } | { ok: false; reply:
  * Checks the bearer token, the audience, the roles (`roles` empty: any token of the audience, as the SIEM exporter
  * does) and the rate limit of `family`.
  */
-export function guard(ctx: RequestContext, env: EmulatorContext, roles: readonly string[], family: RateFamily): GuardResult {
-  const deny = (status: number, code: string, message: string, headers?: Record<string, string>): GuardResult =>
-    ({ ok: false, reply: apiErrorReply(ctx, status, code, message, headers) });
+export function guard(
+  ctx: RequestContext,
+  env: EmulatorContext,
+  roles: readonly string[],
+  family: RateFamily,
+): GuardResult {
+  const deny = (status: number, code: string, message: string, headers?: Record<string, string>): GuardResult => ({
+    ok: false,
+    reply: apiErrorReply(ctx, status, code, message, headers),
+  });
   const graph = ctx.service === 'graph';
   const unauthorized = graph ? 'InvalidAuthenticationToken' : 'Unauthorized';
 
   const header = ctx.headers.authorization;
   const match = typeof header === 'string' ? /^Bearer\s+(\S+)\s*$/i.exec(header) : null;
-  if (!match) return deny(401, unauthorized, graph ? 'Access token is empty.' : 'Authorization header is missing or is not a Bearer token.');
+  if (!match)
+    return deny(
+      401,
+      unauthorized,
+      graph ? 'Access token is empty.' : 'Authorization header is missing or is not a Bearer token.',
+    );
   const token = env.directory.lookup(match[1]!);
   if (!token) return deny(401, unauthorized, graph ? 'Invalid JWT access token.' : 'The access token is invalid.');
-  if (token.expiresAtMs <= env.now()) return deny(401, unauthorized, graph ? 'Lifetime validation failed, the token is expired.' : 'The access token has expired.');
+  if (token.expiresAtMs <= env.now())
+    return deny(
+      401,
+      unauthorized,
+      graph ? 'Lifetime validation failed, the token is expired.' : 'The access token has expired.',
+    );
   if (RESOURCE_SERVICE[token.audience] !== ctx.service) {
-    return deny(401, unauthorized, graph ? 'Invalid audience.' : `The access token audience '${token.audience}' is not valid for this API.`);
+    return deny(
+      401,
+      unauthorized,
+      graph ? 'Invalid audience.' : `The access token audience '${token.audience}' is not valid for this API.`,
+    );
   }
   if (roles.length > 0 && !roles.some((r) => token.roles.includes(r))) {
     const message = graph
@@ -52,9 +74,12 @@ export function guard(ctx: RequestContext, env: EmulatorContext, roles: readonly
   const throttled = env.limiter.take(family, token.tenantId, token.clientId);
   if (throttled) {
     const perWindow = `${throttled.window.limit} per ${formatWindow(throttled.window.windowMs)}`;
-    return deny(429, 'TooManyRequests',
+    return deny(
+      429,
+      'TooManyRequests',
       `API calls quota exceeded! maximum allowed ${perWindow}. Try again in ${throttled.retryAfterSeconds} seconds.`,
-      { 'retry-after': String(throttled.retryAfterSeconds) });
+      { 'retry-after': String(throttled.retryAfterSeconds) },
+    );
   }
   return { ok: true, token };
 }

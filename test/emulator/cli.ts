@@ -19,7 +19,9 @@ const DEMO = {
 const APIS: AlertApi[] = ['graph', 'mde', 'siem'];
 
 function usage(message: string): never {
-  process.stderr.write(`${message}\nusage: tsx test/emulator/cli.ts [--api graph|mde|siem|all] [--alerts N] [--seed N] [--hours N] [--port N] [--no-rate-limits] [--mde-next-link] [--token-lifetime S]\n`);
+  process.stderr.write(
+    `${message}\nusage: tsx test/emulator/cli.ts [--api graph|mde|siem|all] [--alerts N] [--seed N] [--hours N] [--port N] [--no-rate-limits] [--mde-next-link] [--token-lifetime S]\n`,
+  );
   process.exit(2);
 }
 
@@ -46,7 +48,8 @@ if (!Number.isInteger(count) || count < 0) usage(`--alerts must be a whole numbe
 if (!Number.isInteger(seed)) usage(`--seed must be a whole number, not '${values.seed}'`);
 if (!(hours > 0)) usage(`--hours must be a positive number, not '${values.hours}'`);
 const port = values.port === undefined ? undefined : Number(values.port);
-if (port !== undefined && !(Number.isInteger(port) && port > 0 && port < 65533)) usage(`--port must be a TCP port, not '${values.port}'`);
+if (port !== undefined && !(Number.isInteger(port) && port > 0 && port < 65533))
+  usage(`--port must be a TCP port, not '${values.port}'`);
 
 const emu = await startEmulator({
   rateLimits: values['no-rate-limits'] ? false : undefined,
@@ -90,7 +93,10 @@ const lines = [
 process.stdout.write(`${lines.join('\n')}\n`);
 
 const stop = (): void => {
-  emu.close().then(() => process.exit(0), () => process.exit(1));
+  emu.close().then(
+    () => process.exit(0),
+    () => process.exit(1),
+  );
 };
 process.on('SIGINT', stop);
 process.on('SIGTERM', stop);

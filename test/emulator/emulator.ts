@@ -91,7 +91,18 @@ export interface Emulator {
   close(): Promise<void>;
 }
 
-const LOGGED_HEADERS = ['user-agent', 'prefer', 'content-type', 'accept', 'accept-encoding', 'client-request-id', 'host', 'via', 'x-forwarded-for', 'connection'];
+const LOGGED_HEADERS = [
+  'user-agent',
+  'prefer',
+  'content-type',
+  'accept',
+  'accept-encoding',
+  'client-request-id',
+  'host',
+  'via',
+  'x-forwarded-for',
+  'connection',
+];
 const MAX_BODY = 16 * 1024 * 1024;
 
 function redactAuthorization(value: string): string {
@@ -105,7 +116,11 @@ function readBody(req: IncomingMessage): Promise<Buffer> {
     let size = 0;
     req.on('data', (c: Buffer) => {
       size += c.length;
-      if (size > MAX_BODY) { reject(new Error('request body too large')); req.destroy(); return; }
+      if (size > MAX_BODY) {
+        reject(new Error('request body too large'));
+        req.destroy();
+        return;
+      }
       chunks.push(c);
     });
     req.on('end', () => resolve(Buffer.concat(chunks)));
@@ -113,7 +128,8 @@ function readBody(req: IncomingMessage): Promise<Buffer> {
   });
 }
 
-const HTML_PAGE = '<!DOCTYPE html><html><head><title>Sign in to continue</title></head><body><h1>Network access requires sign-in</h1><p>This is not JSON.</p></body></html>';
+const HTML_PAGE =
+  '<!DOCTYPE html><html><head><title>Sign in to continue</title></head><body><h1>Network access requires sign-in</h1><p>This is not JSON.</p></body></html>';
 
 /** Starts the four listeners on 127.0.0.1 (ports chosen by the OS). */
 export async function startEmulator(options: EmulatorOptions = {}): Promise<Emulator> {
@@ -131,10 +147,14 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   const tls = testTls();
 
   const timers = new Map<NodeJS.Timeout, () => void>();
-  const sleep = (ms: number): Promise<void> => new Promise((resolve) => {
-    const timer = setTimeout(() => { timers.delete(timer); resolve(); }, ms);
-    timers.set(timer, resolve);
-  });
+  const sleep = (ms: number): Promise<void> =>
+    new Promise((resolve) => {
+      const timer = setTimeout(() => {
+        timers.delete(timer);
+        resolve();
+      }, ms);
+      timers.set(timer, resolve);
+    });
 
   const urls = {} as Record<Service, string>;
 
@@ -147,7 +167,12 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     }
     if (req.headers.authorization !== undefined) headers.authorization = redactAuthorization(req.headers.authorization);
     const record: RequestRecord = {
-      service, method: req.method ?? 'GET', path: url.pathname, query: Object.fromEntries(url.searchParams), headers, status: 0,
+      service,
+      method: req.method ?? 'GET',
+      path: url.pathname,
+      query: Object.fromEntries(url.searchParams),
+      headers,
+      status: 0,
     };
     requests.push(record);
 
@@ -159,8 +184,14 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
       return;
     }
     const ctx: RequestContext = {
-      service, method: record.method, path: url.pathname, query: url.searchParams, headers: req.headers, body,
-      baseUrl: urls[service], requestId: newRequestId(),
+      service,
+      method: record.method,
+      path: url.pathname,
+      query: url.searchParams,
+      headers: req.headers,
+      body,
+      baseUrl: urls[service],
+      requestId: newRequestId(),
     };
     const fault = faults.take(service, ctx.method, ctx.path);
     if (fault === 'reset') {
@@ -173,7 +204,8 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     if (fault === 'html') {
       reply = { status: 200, headers: { 'content-type': 'text/html; charset=utf-8' }, body: HTML_PAGE };
     } else if (fault !== undefined && 'status' in fault) {
-      const extra: Record<string, string> = fault.retryAfter !== undefined ? { 'retry-after': String(fault.retryAfter) } : {};
+      const extra: Record<string, string> =
+        fault.retryAfter !== undefined ? { 'retry-after': String(fault.retryAfter) } : {};
       reply = serviceErrorReply(ctx, fault.status, `Injected fault: HTTP ${fault.status}.`, extra);
     } else {
       bodyFault = fault;
@@ -201,21 +233,41 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   }
 
   return {
-    urls, caFile: tls.caFile, ca: tls.ca, settings, store, directory, indicators, faults, requests,
-    get instanceDiscoveryCalls() { return directory.instanceDiscoveryCalls; },
+    urls,
+    caFile: tls.caFile,
+    ca: tls.ca,
+    settings,
+    store,
+    directory,
+    indicators,
+    faults,
+    requests,
+    get instanceDiscoveryCalls() {
+      return directory.instanceDiscoveryCalls;
+    },
     addApp: (app) => directory.addApp(app),
-    setTokenLifetime: (seconds) => { directory.tokenLifetimeSeconds = seconds; },
+    setTokenLifetime: (seconds) => {
+      directory.tokenLifetimeSeconds = seconds;
+    },
     addFault: (spec) => faults.add(spec),
     setRateLimits: (limits) => limiter.configure(limits),
     served: (api) => store.served(api),
     servedIncidentAlerts: () => store.servedIncidentAlerts(),
     close: async () => {
-      for (const [timer, resolve] of timers) { clearTimeout(timer); resolve(); }
+      for (const [timer, resolve] of timers) {
+        clearTimeout(timer);
+        resolve();
+      }
       timers.clear();
-      await Promise.all(servers.map((s) => new Promise<void>((resolve) => {
-        s.close(() => resolve());
-        s.closeAllConnections();
-      })));
+      await Promise.all(
+        servers.map(
+          (s) =>
+            new Promise<void>((resolve) => {
+              s.close(() => resolve());
+              s.closeAllConnections();
+            }),
+        ),
+      );
     },
   };
 }
@@ -223,7 +275,10 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
 /** Dispatches a request to its handler by service, method and path (paths match case-insensitively, ids verbatim). */
 function route(ctx: RequestContext, env: EmulatorContext): Reply {
   if (ctx.service === 'login') return handleLogin(ctx, env.directory, env.now);
-  const segments = ctx.path.split('/').filter((s) => s !== '').map((s) => decodeURIComponent(s));
+  const segments = ctx.path
+    .split('/')
+    .filter((s) => s !== '')
+    .map((s) => decodeURIComponent(s));
   const lower = segments.map((s) => s.toLowerCase());
   const m = ctx.method.toUpperCase();
   const notFound = (): Reply => apiErrorReply(ctx, 404, 'NotFound', `No route for ${m} ${ctx.path}.`);
@@ -237,7 +292,8 @@ function route(ctx: RequestContext, env: EmulatorContext): Reply {
       if (m === 'PATCH') return patchGraphIncident(ctx, env, id);
       return notAllowed();
     }
-    if (segments.length === 5 && lower[4] === 'comments') return m === 'POST' ? addIncidentComment(ctx, env, id) : notAllowed();
+    if (segments.length === 5 && lower[4] === 'comments')
+      return m === 'POST' ? addIncidentComment(ctx, env, id) : notAllowed();
     return notFound();
   }
   if (ctx.service === 'graph') {
@@ -249,7 +305,8 @@ function route(ctx: RequestContext, env: EmulatorContext): Reply {
       if (m === 'PATCH') return patchGraphAlert(ctx, env, id);
       return notAllowed();
     }
-    if (segments.length === 5 && lower[4] === 'comments') return m === 'POST' ? addGraphComment(ctx, env, id) : notAllowed();
+    if (segments.length === 5 && lower[4] === 'comments')
+      return m === 'POST' ? addGraphComment(ctx, env, id) : notAllowed();
     return notFound();
   }
 
@@ -259,13 +316,15 @@ function route(ctx: RequestContext, env: EmulatorContext): Reply {
   const restLower = rest.map((s) => s.toLowerCase());
 
   if (ctx.service === 'siem') {
-    if (restLower.length === 1 && restLower[0] === 'alerts') return m === 'GET' ? listSiemAlerts(ctx, env) : notAllowed();
+    if (restLower.length === 1 && restLower[0] === 'alerts')
+      return m === 'GET' ? listSiemAlerts(ctx, env) : notAllowed();
     return notFound();
   }
 
   if (restLower[0] === 'alerts') {
     if (rest.length === 1) return m === 'GET' ? listMdeAlerts(ctx, env) : notAllowed();
-    if (rest.length === 2 && restLower[1] === 'batchupdate') return m === 'POST' ? batchUpdateMdeAlerts(ctx, env) : notAllowed();
+    if (rest.length === 2 && restLower[1] === 'batchupdate')
+      return m === 'POST' ? batchUpdateMdeAlerts(ctx, env) : notAllowed();
     if (rest.length === 2) {
       if (m === 'GET') return getMdeAlert(ctx, env, rest[1]!);
       if (m === 'PATCH') return patchMdeAlert(ctx, env, rest[1]!);

@@ -12,24 +12,44 @@ describe('emulator: Entra ID', () => {
   before(async () => {
     emu = await startEmulator();
     emu.addApp({ tenantId: TENANT, clientId: CLIENT, secret: SECRET, roles: ['SecurityAlert.Read.All'] });
-    emu.addApp({ tenantId: TENANT, clientId: '99999999-bbbb-4ccc-8ddd-eeeeeeeeeeee', secret: 'old', roles: [], secretExpired: true });
+    emu.addApp({
+      tenantId: TENANT,
+      clientId: '99999999-bbbb-4ccc-8ddd-eeeeeeeeeeee',
+      secret: 'old',
+      roles: [],
+      secretExpired: true,
+    });
   });
   after(() => emu.close());
 
-  const tokenRequest = (form: Record<string, string>, tenant = TENANT, path = 'oauth2/v2.0/token', headers: Record<string, string> = {}): Promise<TestResponse> =>
+  const tokenRequest = (
+    form: Record<string, string>,
+    tenant = TENANT,
+    path = 'oauth2/v2.0/token',
+    headers: Record<string, string> = {},
+  ): Promise<TestResponse> =>
     call(emu.ca, `${emu.urls.login}/${tenant}/${path}`, {
       method: 'POST',
       headers: { 'content-type': 'application/x-www-form-urlencoded', ...headers },
       body: new URLSearchParams(form).toString(),
     });
-  const good = { client_id: CLIENT, client_secret: SECRET, scope: 'https://graph.microsoft.com/.default', grant_type: 'client_credentials' };
+  const good = {
+    client_id: CLIENT,
+    client_secret: SECRET,
+    scope: 'https://graph.microsoft.com/.default',
+    grant_type: 'client_credentials',
+  };
 
   const expectAadError = (res: TestResponse, status: number, error: string, code: number): void => {
     expect(res.status).to.equal(status);
     const body = res.json();
     expect(body.error).to.equal(error);
     expect(body.error_codes).to.deep.equal([code]);
-    expect(body.error_description).to.match(new RegExp(`^AADSTS${code}: .+\\r\\nTrace ID: [0-9a-f-]{36}\\r\\nCorrelation ID: [0-9a-f-]{36}\\r\\nTimestamp: \\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d:\\d\\dZ$`));
+    expect(body.error_description).to.match(
+      new RegExp(
+        `^AADSTS${code}: .+\\r\\nTrace ID: [0-9a-f-]{36}\\r\\nCorrelation ID: [0-9a-f-]{36}\\r\\nTimestamp: \\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d:\\d\\dZ$`,
+      ),
+    );
     expect(body.trace_id).to.match(/^[0-9a-f-]{36}$/);
     expect(body.correlation_id).to.match(/^[0-9a-f-]{36}$/);
     expect(body.error_uri).to.equal(`${emu.urls.login}/error?code=${code}`);
@@ -47,7 +67,10 @@ describe('emulator: Entra ID', () => {
   });
 
   it('answers an unknown tenant at discovery with 400 AADSTS90002, as msal sees it', async () => {
-    const res = await call(emu.ca, `${emu.urls.login}/00000000-0000-4000-8000-000000000000/v2.0/.well-known/openid-configuration`);
+    const res = await call(
+      emu.ca,
+      `${emu.urls.login}/00000000-0000-4000-8000-000000000000/v2.0/.well-known/openid-configuration`,
+    );
     expectAadError(res, 400, 'invalid_tenant', 90002);
   });
 
@@ -57,7 +80,12 @@ describe('emulator: Entra ID', () => {
 
   it('issues a v2 token with numeric expires_in, ignoring msal telemetry fields', async () => {
     emu.setTokenLifetime(1234);
-    const res = await tokenRequest({ ...good, 'x-client-SKU': 'msal.js.node', 'x-client-current-telemetry': '5|771,2|,,|', 'client-request-id': 'abc' });
+    const res = await tokenRequest({
+      ...good,
+      'x-client-SKU': 'msal.js.node',
+      'x-client-current-telemetry': '5|771,2|,,|',
+      'client-request-id': 'abc',
+    });
     emu.setTokenLifetime(3599);
     expect(res.status).to.equal(200);
     const body = res.json();
@@ -70,19 +98,35 @@ describe('emulator: Entra ID', () => {
 
   it('accepts HTTP Basic client authentication', async () => {
     const basic = Buffer.from(`${CLIENT}:${SECRET}`).toString('base64');
-    const res = await tokenRequest({ scope: good.scope, grant_type: 'client_credentials' }, TENANT, 'oauth2/v2.0/token', { authorization: `Basic ${basic}` });
+    const res = await tokenRequest(
+      { scope: good.scope, grant_type: 'client_credentials' },
+      TENANT,
+      'oauth2/v2.0/token',
+      { authorization: `Basic ${basic}` },
+    );
     expect(res.status).to.equal(200);
   });
 
   it('issues a v1 token with resource, numbers as strings and expires_on', async () => {
-    const res = await tokenRequest({ client_id: CLIENT, client_secret: SECRET, resource: 'https://WDATPAlertExport.Seville.onmicrosoft.com', grant_type: 'client_credentials' }, TENANT, 'oauth2/token');
+    const res = await tokenRequest(
+      {
+        client_id: CLIENT,
+        client_secret: SECRET,
+        resource: 'https://WDATPAlertExport.Seville.onmicrosoft.com',
+        grant_type: 'client_credentials',
+      },
+      TENANT,
+      'oauth2/token',
+    );
     expect(res.status).to.equal(200);
     const body = res.json();
     expect(body.expires_in).to.equal('3599');
     expect(body.expires_on).to.match(/^\d{10}$/);
     expect(body.not_before).to.match(/^\d{10}$/);
     expect(body.resource).to.equal('https://WDATPAlertExport.Seville.onmicrosoft.com');
-    expect(emu.directory.lookup(body.access_token)!.audience).to.equal('https://wdatpalertexport.seville.onmicrosoft.com');
+    expect(emu.directory.lookup(body.access_token)!.audience).to.equal(
+      'https://wdatpalertexport.seville.onmicrosoft.com',
+    );
   });
 
   it('refuses a wrong secret with 401 invalid_client AADSTS7000215', async () => {
@@ -90,11 +134,21 @@ describe('emulator: Entra ID', () => {
   });
 
   it('refuses an expired secret with 401 AADSTS7000222', async () => {
-    expectAadError(await tokenRequest({ ...good, client_id: '99999999-bbbb-4ccc-8ddd-eeeeeeeeeeee', client_secret: 'old' }), 401, 'invalid_client', 7000222);
+    expectAadError(
+      await tokenRequest({ ...good, client_id: '99999999-bbbb-4ccc-8ddd-eeeeeeeeeeee', client_secret: 'old' }),
+      401,
+      'invalid_client',
+      7000222,
+    );
   });
 
   it('refuses a client that is not in the tenant with AADSTS700016', async () => {
-    expectAadError(await tokenRequest({ ...good, client_id: '12345678-1234-4234-8234-123456789012' }), 400, 'unauthorized_client', 700016);
+    expectAadError(
+      await tokenRequest({ ...good, client_id: '12345678-1234-4234-8234-123456789012' }),
+      400,
+      'unauthorized_client',
+      700016,
+    );
   });
 
   it('refuses an unknown tenant at the token endpoint with AADSTS90002', async () => {
@@ -107,12 +161,30 @@ describe('emulator: Entra ID', () => {
   });
 
   it('refuses a scope without /.default with AADSTS70011 and an unknown resource with AADSTS500011', async () => {
-    expectAadError(await tokenRequest({ ...good, scope: 'https://graph.microsoft.com/SecurityAlert.Read.All' }), 400, 'invalid_scope', 70011);
-    expectAadError(await tokenRequest({ ...good, scope: 'https://nothing.example.com/.default' }), 400, 'invalid_resource', 500011);
+    expectAadError(
+      await tokenRequest({ ...good, scope: 'https://graph.microsoft.com/SecurityAlert.Read.All' }),
+      400,
+      'invalid_scope',
+      70011,
+    );
+    expectAadError(
+      await tokenRequest({ ...good, scope: 'https://nothing.example.com/.default' }),
+      400,
+      'invalid_resource',
+      500011,
+    );
   });
 
   it('refuses scopes of two resources with AADSTS700022', async () => {
-    expectAadError(await tokenRequest({ ...good, scope: 'https://graph.microsoft.com/.default https://api.securitycenter.microsoft.com/.default' }), 400, 'invalid_scope', 700022);
+    expectAadError(
+      await tokenRequest({
+        ...good,
+        scope: 'https://graph.microsoft.com/.default https://api.securitycenter.microsoft.com/.default',
+      }),
+      400,
+      'invalid_scope',
+      700022,
+    );
   });
 
   it('never shows the secret in the request log', async () => {
@@ -131,10 +203,15 @@ describe('emulator: Entra ID', () => {
       process.stdout.write(r.accessToken);`;
     const before = emu.instanceDiscoveryCalls;
     const token = await new Promise<string>((resolve, reject) => {
-      execFile(process.execPath, ['--input-type=module', '-e', script], {
-        cwd: repoRoot,
-        env: { ...process.env, NODE_EXTRA_CA_CERTS: emu.caFile, A: authority, C: CLIENT, S: SECRET },
-      }, (err, stdout, stderr) => (err ? reject(new Error(`${err.message}\n${stderr}`)) : resolve(stdout)));
+      execFile(
+        process.execPath,
+        ['--input-type=module', '-e', script],
+        {
+          cwd: repoRoot,
+          env: { ...process.env, NODE_EXTRA_CA_CERTS: emu.caFile, A: authority, C: CLIENT, S: SECRET },
+        },
+        (err, stdout, stderr) => (err ? reject(new Error(`${err.message}\n${stderr}`)) : resolve(stdout)),
+      );
     });
     expect(emu.directory.lookup(token)?.audience).to.equal('https://graph.microsoft.com');
     expect(emu.instanceDiscoveryCalls).to.equal(before);

@@ -93,7 +93,10 @@ export class Directory {
     const app = this.apps.get(appKey(tenantId, clientId));
     const token = `emu.${randomBytes(24).toString('base64url')}`;
     this.tokens.set(token, {
-      tenantId, clientId, audience: normalizeResource(resource), roles: roles ?? app?.roles ?? [],
+      tenantId,
+      clientId,
+      audience: normalizeResource(resource),
+      roles: roles ?? app?.roles ?? [],
       expiresAtMs: this.now() + this.tokenLifetimeSeconds * 1000,
     });
     this.tokensIssued++;
@@ -101,28 +104,46 @@ export class Directory {
   }
 
   /** Checks a client-credentials request; the failure mirrors Entra's precedence of checks. */
-  authenticate(tenantId: string, form: URLSearchParams, basic: { id: string; secret: string } | undefined): AppRegistration | AadFailure {
+  authenticate(
+    tenantId: string,
+    form: URLSearchParams,
+    basic: { id: string; secret: string } | undefined,
+  ): AppRegistration | AadFailure {
     const clientId = form.get('client_id') ?? basic?.id;
     if (!clientId) return missingParameter('client_id');
     const app = this.apps.get(appKey(tenantId, clientId));
     if (!app) {
       return {
-        status: 400, error: 'unauthorized_client', code: 700016,
+        status: 400,
+        error: 'unauthorized_client',
+        code: 700016,
         message: `Application with identifier '${clientId}' was not found in the directory '${tenantId}'. This can happen if the application has not been installed by the administrator of the tenant or consented to by any user in the tenant. You may have sent your authentication request to the wrong tenant.`,
       };
     }
     const secret = form.get('client_secret') ?? basic?.secret;
     if (secret === undefined || secret === '') {
-      return { status: 400, error: 'invalid_client', code: 7000218, message: "The request body must contain the following parameter: 'client_assertion' or 'client_secret'." };
+      return {
+        status: 400,
+        error: 'invalid_client',
+        code: 7000218,
+        message: "The request body must contain the following parameter: 'client_assertion' or 'client_secret'.",
+      };
     }
     if (secret !== app.secret) {
       return {
-        status: 401, error: 'invalid_client', code: 7000215,
+        status: 401,
+        error: 'invalid_client',
+        code: 7000215,
         message: `Invalid client secret provided. Ensure the secret being sent in the request is the client secret value, not the client secret ID, for a secret added to app '${clientId}'.`,
       };
     }
     if (app.secretExpired) {
-      return { status: 401, error: 'invalid_client', code: 7000222, message: `The provided client secret keys for app '${clientId}' are expired. Visit the Azure portal to create new keys for your app.` };
+      return {
+        status: 401,
+        error: 'invalid_client',
+        code: 7000222,
+        message: `The provided client secret keys for app '${clientId}' are expired. Visit the Azure portal to create new keys for your app.`,
+      };
     }
     return app;
   }
@@ -137,16 +158,28 @@ function normalizeResource(resource: string): string {
 }
 
 function missingParameter(name: string): AadFailure {
-  return { status: 400, error: 'invalid_request', code: 900144, message: `The request body must contain the following parameter: '${name}'.` };
+  return {
+    status: 400,
+    error: 'invalid_request',
+    code: 900144,
+    message: `The request body must contain the following parameter: '${name}'.`,
+  };
 }
 
 function tenantFailure(tenant: string, directory: Directory): AadFailure | undefined {
   if (!GUID.test(tenant) && !DOMAIN.test(tenant)) {
-    return { status: 400, error: 'invalid_request', code: 900023, message: `Specified tenant identifier '${tenant}' is neither a valid DNS name, nor a valid external domain.` };
+    return {
+      status: 400,
+      error: 'invalid_request',
+      code: 900023,
+      message: `Specified tenant identifier '${tenant}' is neither a valid DNS name, nor a valid external domain.`,
+    };
   }
   if (!directory.hasTenant(tenant)) {
     return {
-      status: 400, error: 'invalid_tenant', code: 90002,
+      status: 400,
+      error: 'invalid_tenant',
+      code: 90002,
       message: `Tenant '${tenant}' not found. Check to make sure you have the correct tenant ID and are signing into the correct cloud. Check with your subscription administrator, this may happen if there are no active subscriptions for the tenant.`,
     };
   }
@@ -160,22 +193,45 @@ function resourceFromScope(scope: string | null): string | AadFailure {
   const resources = new Set<string>();
   for (const s of scopes) {
     if (!/\/\.default$/i.test(s)) {
-      return { status: 400, error: 'invalid_scope', code: 70011, message: `The provided value for the input parameter 'scope' is not valid. The scope ${scope} is not valid. The client credentials flow needs '<resource>/.default'.` };
+      return {
+        status: 400,
+        error: 'invalid_scope',
+        code: 70011,
+        message: `The provided value for the input parameter 'scope' is not valid. The scope ${scope} is not valid. The client credentials flow needs '<resource>/.default'.`,
+      };
     }
     resources.add(normalizeResource(s.replace(/\/\.default$/i, '')));
   }
   if (resources.size === 0) {
-    return { status: 400, error: 'invalid_scope', code: 70011, message: `The provided value for the input parameter 'scope' is not valid. The scope ${scope} is not valid.` };
+    return {
+      status: 400,
+      error: 'invalid_scope',
+      code: 70011,
+      message: `The provided value for the input parameter 'scope' is not valid. The scope ${scope} is not valid.`,
+    };
   }
   if (resources.size > 1) {
-    return { status: 400, error: 'invalid_scope', code: 700022, message: 'The provided value for the input parameter scope is not valid because it contains more than one resource. Scope ' + scope + ' is not valid.' };
+    return {
+      status: 400,
+      error: 'invalid_scope',
+      code: 700022,
+      message:
+        'The provided value for the input parameter scope is not valid because it contains more than one resource. Scope ' +
+        scope +
+        ' is not valid.',
+    };
   }
   return [...resources][0]!;
 }
 
 function checkResource(resource: string, tenant: string): AadFailure | undefined {
   if (RESOURCE_SERVICE[resource] !== undefined) return undefined;
-  return { status: 400, error: 'invalid_resource', code: 500011, message: `The resource principal named ${resource} was not found in the tenant named ${tenant}. This can happen if the application has not been installed by the administrator of the tenant or consented to by any user in the tenant. You might have sent your authentication request to the wrong tenant.` };
+  return {
+    status: 400,
+    error: 'invalid_resource',
+    code: 500011,
+    message: `The resource principal named ${resource} was not found in the tenant named ${tenant}. This can happen if the application has not been installed by the administrator of the tenant or consented to by any user in the tenant. You might have sent your authentication request to the wrong tenant.`,
+  };
 }
 
 function parseBasic(header: string | undefined): { id: string; secret: string } | undefined {
@@ -218,7 +274,10 @@ function openIdConfiguration(base: string, tenant: string): Record<string, unkno
 /** Routes a request on the login listener. */
 export function handleLogin(ctx: RequestContext, directory: Directory, now: () => number): Reply {
   const fail = (f: AadFailure): Reply => aadErrorReply(f, ctx.baseUrl, new Date(now()));
-  const segments = ctx.path.split('/').filter((s) => s !== '').map((s) => decodeURIComponent(s));
+  const segments = ctx.path
+    .split('/')
+    .filter((s) => s !== '')
+    .map((s) => decodeURIComponent(s));
   const [tenant = '', ...rest] = segments;
   const route = rest.join('/').toLowerCase();
 
@@ -231,7 +290,10 @@ export function handleLogin(ctx: RequestContext, directory: Directory, now: () =
       metadata: [{ preferred_network: host, preferred_cache: host, aliases: [host] }],
     });
   }
-  if (ctx.method === 'GET' && (route === 'v2.0/.well-known/openid-configuration' || route === '.well-known/openid-configuration')) {
+  if (
+    ctx.method === 'GET' &&
+    (route === 'v2.0/.well-known/openid-configuration' || route === '.well-known/openid-configuration')
+  ) {
     const failure = tenantFailure(tenant, directory);
     if (failure) return fail(failure);
     return jsonReply(200, openIdConfiguration(ctx.baseUrl, tenant));
@@ -244,9 +306,18 @@ export function handleLogin(ctx: RequestContext, directory: Directory, now: () =
     const grant = form.get('grant_type');
     if (grant === null) return fail(missingParameter('grant_type'));
     if (grant !== 'client_credentials') {
-      return fail({ status: 400, error: 'unsupported_grant_type', code: 70003, message: `The app requested an unsupported grant type '${grant}'.` });
+      return fail({
+        status: 400,
+        error: 'unsupported_grant_type',
+        code: 70003,
+        message: `The app requested an unsupported grant type '${grant}'.`,
+      });
     }
-    const resource = v1 ? (form.get('resource') ? normalizeResource(form.get('resource')!) : missingParameter('resource')) : resourceFromScope(form.get('scope'));
+    const resource = v1
+      ? form.get('resource')
+        ? normalizeResource(form.get('resource')!)
+        : missingParameter('resource')
+      : resourceFromScope(form.get('scope'));
     if (typeof resource !== 'string') return fail(resource);
     const badResource = checkResource(resource, tenant);
     if (badResource) return fail(badResource);
@@ -257,12 +328,26 @@ export function handleLogin(ctx: RequestContext, directory: Directory, now: () =
     if (v1) {
       const nowSeconds = Math.floor(now() / 1000);
       return jsonReply(200, {
-        token_type: 'Bearer', expires_in: String(lifetime), ext_expires_in: String(lifetime),
-        expires_on: String(nowSeconds + lifetime), not_before: String(nowSeconds), resource: form.get('resource'),
+        token_type: 'Bearer',
+        expires_in: String(lifetime),
+        ext_expires_in: String(lifetime),
+        expires_on: String(nowSeconds + lifetime),
+        not_before: String(nowSeconds),
+        resource: form.get('resource'),
         access_token: token,
       });
     }
-    return jsonReply(200, { token_type: 'Bearer', expires_in: lifetime, ext_expires_in: lifetime, access_token: token });
+    return jsonReply(200, {
+      token_type: 'Bearer',
+      expires_in: lifetime,
+      ext_expires_in: lifetime,
+      access_token: token,
+    });
   }
-  return fail({ status: 404, error: 'invalid_request', code: 900561, message: `The endpoint ${ctx.method} ${ctx.path} does not exist.` });
+  return fail({
+    status: 404,
+    error: 'invalid_request',
+    code: 900561,
+    message: `The endpoint ${ctx.method} ${ctx.path} does not exist.`,
+  });
 }

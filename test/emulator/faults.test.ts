@@ -11,9 +11,17 @@ describe('emulator: faults and rate limits', () => {
 
   before(async () => {
     emu = await startEmulator({ now: () => nowMs });
-    emu.addApp({ tenantId: TENANT, clientId: CLIENT, secret: SECRET, roles: ['SecurityAlert.Read.All', 'Alert.Read.All'] });
+    emu.addApp({
+      tenantId: TENANT,
+      clientId: CLIENT,
+      secret: SECRET,
+      roles: ['SecurityAlert.Read.All', 'Alert.Read.All'],
+    });
     api = client(emu, await fetchToken(emu, TENANT, CLIENT, SECRET, SCOPES.graph));
-    emu.store.addAlerts('graph', generateAlerts('graph', { count: 20, seed: 4, from: '2024-05-01T00:00:00Z', to: '2024-05-01T01:00:00Z' }));
+    emu.store.addAlerts(
+      'graph',
+      generateAlerts('graph', { count: 20, seed: 4, from: '2024-05-01T00:00:00Z', to: '2024-05-01T01:00:00Z' }),
+    );
     url = `${emu.urls.graph}/v1.0/security/alerts_v2`;
   });
   afterEach(() => {
@@ -23,7 +31,13 @@ describe('emulator: faults and rate limits', () => {
   after(() => emu.close());
 
   it('answers an injected 503 with Retry-After and the Graph body, for `times` requests, then recovers', async () => {
-    emu.addFault({ service: 'graph', method: 'get', pathIncludes: 'alerts_v2', times: 2, kind: { status: 503, retryAfter: 7 } });
+    emu.addFault({
+      service: 'graph',
+      method: 'get',
+      pathIncludes: 'alerts_v2',
+      times: 2,
+      kind: { status: 503, retryAfter: 7 },
+    });
     for (let i = 0; i < 2; i++) {
       const res = await api.get(url);
       expect(res.status).to.equal(503);
@@ -47,7 +61,10 @@ describe('emulator: faults and rate limits', () => {
 
   it('answers a login fault in the Entra body shape', async () => {
     emu.addFault({ service: 'login', pathIncludes: '/token', kind: { status: 429, retryAfter: 3 } });
-    const res = await call(emu.ca, `${emu.urls.login}/${TENANT}/oauth2/v2.0/token`, { method: 'POST', body: 'grant_type=client_credentials' });
+    const res = await call(emu.ca, `${emu.urls.login}/${TENANT}/oauth2/v2.0/token`, {
+      method: 'POST',
+      body: 'grant_type=client_credentials',
+    });
     expect(res.status).to.equal(429);
     expect(res.json().error_codes).to.deep.equal([90055]);
   });
@@ -55,17 +72,24 @@ describe('emulator: faults and rate limits', () => {
   it('resets the connection before any response', async () => {
     emu.addFault({ service: 'graph', kind: 'reset' });
     let error: Error | undefined;
-    await api.get(url).catch((e: Error) => { error = e; });
+    await api.get(url).catch((e: Error) => {
+      error = e;
+    });
     expect(error?.message).to.match(/socket hang up|ECONNRESET/);
     expect(emu.requests.at(-1)!.status).to.equal('reset');
   });
 
   it('truncates a body after n bytes, and does not count the page as served', async () => {
     emu.store.table('graph').clear();
-    emu.store.addAlerts('graph', generateAlerts('graph', { count: 5, seed: 6, from: '2024-05-01T00:00:00Z', to: '2024-05-01T01:00:00Z' }));
+    emu.store.addAlerts(
+      'graph',
+      generateAlerts('graph', { count: 5, seed: 6, from: '2024-05-01T00:00:00Z', to: '2024-05-01T01:00:00Z' }),
+    );
     emu.addFault({ service: 'graph', kind: { truncateAfterBytes: 1000 } });
     let error: Error | undefined;
-    await api.get(url).catch((e: Error) => { error = e; });
+    await api.get(url).catch((e: Error) => {
+      error = e;
+    });
     expect(error?.message).to.match(/aborted|incomplete|ECONNRESET|socket hang up/);
     expect(emu.served('graph')).to.deep.equal([]);
     expect((await api.get(url)).json().value).to.have.length(5);
@@ -75,7 +99,9 @@ describe('emulator: faults and rate limits', () => {
   it('stalls a body long enough for the client idle timeout to fire', async () => {
     emu.addFault({ service: 'graph', kind: { slowBodyMs: 60_000 } });
     let error: Error | undefined;
-    await api.get(url, {}, { idleTimeoutMs: 300 }).catch((e: Error) => { error = e; });
+    await api.get(url, {}, { idleTimeoutMs: 300 }).catch((e: Error) => {
+      error = e;
+    });
     expect(error?.message).to.equal('timeout');
   });
 
@@ -102,7 +128,12 @@ describe('emulator: faults and rate limits', () => {
     expect(refused.headers['retry-after']).to.equal('50');
     expect(refused.json().error.code).to.equal('TooManyRequests');
 
-    emu.addApp({ tenantId: TENANT, clientId: '33333333-bbbb-4ccc-8ddd-eeeeeeeeeeee', secret: 's', roles: ['SecurityAlert.Read.All'] });
+    emu.addApp({
+      tenantId: TENANT,
+      clientId: '33333333-bbbb-4ccc-8ddd-eeeeeeeeeeee',
+      secret: 's',
+      roles: ['SecurityAlert.Read.All'],
+    });
     const other = client(emu, await fetchToken(emu, TENANT, '33333333-bbbb-4ccc-8ddd-eeeeeeeeeeee', 's', SCOPES.graph));
     expect((await other.get(url)).status).to.equal(200);
 

@@ -40,16 +40,19 @@ export class FaultPlan {
 
   add(spec: FaultSpec): void {
     const times = spec.times ?? 1;
-    if (!Number.isInteger(times) || times < 1) throw new Error(`fault times must be a whole number ≥ 1, not ${spec.times}`);
+    if (!Number.isInteger(times) || times < 1)
+      throw new Error(`fault times must be a whole number ≥ 1, not ${spec.times}`);
     this.faults.push({ spec, remaining: times });
   }
 
   /** The fault for this request, counting it down; undefined when none matches. */
   take(service: Service, method: string, path: string): FaultKind | undefined {
-    const index = this.faults.findIndex(({ spec }) =>
-      spec.service === service
-      && (spec.method === undefined || spec.method.toUpperCase() === method.toUpperCase())
-      && (spec.pathIncludes === undefined || path.includes(spec.pathIncludes)));
+    const index = this.faults.findIndex(
+      ({ spec }) =>
+        spec.service === service &&
+        (spec.method === undefined || spec.method.toUpperCase() === method.toUpperCase()) &&
+        (spec.pathIncludes === undefined || path.includes(spec.pathIncludes)),
+    );
     if (index < 0) return undefined;
     const fault = this.faults[index]!;
     fault.remaining--;

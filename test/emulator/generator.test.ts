@@ -51,13 +51,21 @@ describe('emulator: real-shaped alerts', () => {
 
   it('gives graph alerts the documented real shape: ids da+GUID+_1 (or MDE ids), ?tid= links, alertPolicyId, additionalData, evidence last', () => {
     for (const a of graph) {
-      expect(String(a.id)).to.match(/^da([0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}_1|\d{18}_-?\d+)$/);
-      expect(String(a.alertWebUrl)).to.equal(`https://security.microsoft.com/alerts/${String(a.id)}?tid=${String(a.tenantId)}`);
+      expect(String(a.id)).to.match(
+        /^da([0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}_1|\d{18}_-?\d+)$/,
+      );
+      expect(String(a.alertWebUrl)).to.equal(
+        `https://security.microsoft.com/alerts/${String(a.id)}?tid=${String(a.tenantId)}`,
+      );
       expect(a).to.have.property('alertPolicyId');
       expect(a.additionalData).to.be.an('object');
       expect(Object.keys(a).at(-1)).to.equal('evidence');
     }
-    const devices = graph.flatMap((a) => (a.evidence as Record<string, unknown>[]).filter((e) => e['@odata.type'] === '#microsoft.graph.security.deviceEvidence'));
+    const devices = graph.flatMap((a) =>
+      (a.evidence as Record<string, unknown>[]).filter(
+        (e) => e['@odata.type'] === '#microsoft.graph.security.deviceEvidence',
+      ),
+    );
     expect(devices.some((d) => d.vmMetadata !== null && typeof d.vmMetadata === 'object')).to.equal(true);
     expect(devices.some((d) => d.deviceDnsName === null)).to.equal(true);
     const withoutProductName = graph.filter((a) => !('productName' in a)).length;

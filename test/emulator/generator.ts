@@ -11,7 +11,13 @@
  * can share one timestamp.
  */
 import { readFileSync } from 'node:fs';
-import { formatApiTime, fromEpochMs, parseApiTime, TICKS_PER_SECOND, type ApiTime } from '../../src/defender/api-time.js';
+import {
+  formatApiTime,
+  fromEpochMs,
+  parseApiTime,
+  TICKS_PER_SECOND,
+  type ApiTime,
+} from '../../src/defender/api-time.js';
 import type { AlertApi } from './alert-shapes.js';
 import { REAL_SHAPES, realSiemDetection, toWireJson, type RealShapeContext } from './real-shapes.js';
 import type { AlertStore } from './store.js';
@@ -68,7 +74,8 @@ export function prng(seed: number): () => number {
 
 function toTicks(value: string | number, name: string): ApiTime {
   const t = typeof value === 'number' ? fromEpochMs(value) : parseApiTime(value);
-  if (t === undefined) throw new Error(`generateAlerts: '${name}' must be an ISO time or epoch ms, not ${String(value)}`);
+  if (t === undefined)
+    throw new Error(`generateAlerts: '${name}' must be an ISO time or epoch ms, not ${String(value)}`);
   return t;
 }
 
@@ -82,7 +89,10 @@ function formatWithDigits(t: ApiTime, digits: number): string {
 }
 
 /** One instant with its text (the text must be identical for every alert that shares the instant). */
-interface Instant { t: ApiTime; text: string }
+interface Instant {
+  t: ApiTime;
+  text: string;
+}
 
 function makeInstants(count: number, from: ApiTime, to: ApiTime, rand: () => number): Instant[] {
   const span = to - from;
@@ -99,24 +109,42 @@ function makeInstants(count: number, from: ApiTime, to: ApiTime, rand: () => num
 }
 
 const TITLES = [
-  'Suspicious PowerShell command line', 'Possible credential dumping', 'Ransomware behavior detected',
-  'Suspicious process injection observed', 'Anomalous sign-in from an unfamiliar location', 'Malicious URL clicked',
-  'Suspicious scheduled task created', 'Outbound connection to a known C2 server',
+  'Suspicious PowerShell command line',
+  'Possible credential dumping',
+  'Ransomware behavior detected',
+  'Suspicious process injection observed',
+  'Anomalous sign-in from an unfamiliar location',
+  'Malicious URL clicked',
+  'Suspicious scheduled task created',
+  'Outbound connection to a known C2 server',
 ];
-const CATEGORIES = ['Execution', 'CredentialAccess', 'Impact', 'DefenseEvasion', 'InitialAccess', 'Persistence', 'CommandAndControl'];
+const CATEGORIES = [
+  'Execution',
+  'CredentialAccess',
+  'Impact',
+  'DefenseEvasion',
+  'InitialAccess',
+  'Persistence',
+  'CommandAndControl',
+];
 const HOSTS = ['fin-ws-042', 'dc01', 'web-01', 'hr-lt-117', 'dev-ws-009', 'sql-02', 'kiosk-3'];
-const FILLER = 'An attacker may use this technique to run code, move laterally or keep access. Review the device timeline, '
-  + 'the process tree and the user activity around the alert time, then contain the device if the activity is not expected. ';
+const FILLER =
+  'An attacker may use this technique to run code, move laterally or keep access. Review the device timeline, ' +
+  'the process tree and the user activity around the alert time, then contain the device if the activity is not expected. ';
 
 function pick<T>(list: readonly T[], rand: () => number): T {
   return list[Math.floor(rand() * list.length)]!;
 }
 
-/** Pads `field` so the item is about `approxBytes` long; `size` is an estimate (the template's), to avoid a stringify per item. */
+/**
+ * Pads `field` so the item is about `approxBytes` long; `size` is an estimate (the template's), to avoid a stringify
+ * per item.
+ */
 function pad(item: Item, field: string, approxBytes: number, size: number): void {
   const missing = approxBytes - size;
   if (missing <= 1) return;
-  item[field] = `${String(item[field] ?? '')} ${FILLER.repeat(Math.ceil(missing / FILLER.length)).slice(0, missing - 1)}`;
+  item[field] =
+    `${String(item[field] ?? '')} ${FILLER.repeat(Math.ceil(missing / FILLER.length)).slice(0, missing - 1)}`;
 }
 
 function minus(text: string, seconds: number): string {
@@ -129,7 +157,8 @@ function graphItem(base: Item, i: number, seed: number, at: Instant, rand: () =>
   const created = minus(at.text, rand() * 3600);
   return {
     ...base,
-    id, providerAlertId: id,
+    id,
+    providerAlertId: id,
     incidentId: String(30000 + Math.floor(rand() * 50000)),
     status,
     severity: pick(['informational', 'low', 'medium', 'high', 'unknown'], rand),
@@ -154,7 +183,12 @@ interface IncidentAlertOptions {
 
 /** An incident with its alerts (graph alerts named after the incident, each updated before it). */
 function incidentItem(
-  base: Item, alertBases: readonly string[], i: number, seed: number, at: Instant, rand: () => number,
+  base: Item,
+  alertBases: readonly string[],
+  i: number,
+  seed: number,
+  at: Instant,
+  rand: () => number,
   options: IncidentAlertOptions,
 ): Item {
   const id = `${seed}${String(i).padStart(7, '0')}`;
@@ -235,7 +269,16 @@ function siemItem(base: Item, alertId: string, part: number, at: Instant, rand: 
 
 function realContext(index: number, seed: number, at: Instant, rand: () => number, large: boolean): RealShapeContext {
   const created = minus(at.text, rand() * 3600);
-  return { rand, seed, index, updated: at.text, created, firstActivity: minus(created, rand() * 600), lastActivity: minus(created, 1), large };
+  return {
+    rand,
+    seed,
+    index,
+    updated: at.text,
+    created,
+    firstActivity: minus(created, rand() * 600),
+    lastActivity: minus(created, 1),
+    large,
+  };
 }
 
 /**
@@ -245,7 +288,8 @@ function realContext(index: number, seed: number, at: Instant, rand: () => numbe
 export function* iterateAlerts(api: AlertApi, options: GenerateOptions): Generator<Item> {
   const { count, seed = 1, tieGroups, hostileEvery, approxBytes = 1500, shape = 'real', largeEvery } = options;
   const alertsPerIncident = options.alertsPerIncident ?? 3;
-  if (!Number.isInteger(count) || count < 0) throw new Error(`generateAlerts: count must be a whole number ≥ 0, not ${count}`);
+  if (!Number.isInteger(count) || count < 0)
+    throw new Error(`generateAlerts: count must be a whole number ≥ 0, not ${count}`);
   const rand = prng(seed);
   const from = toTicks(options.from, 'from');
   const to = toTicks(options.to, 'to');
@@ -265,7 +309,12 @@ export function* iterateAlerts(api: AlertApi, options: GenerateOptions): Generat
     timeOf = (i) => instants[i]!;
   }
   const descField = api === 'siem' ? 'Description' : 'description';
-  const alertBases = api === 'incidents' ? loadFixtureAlerts('graph').slice(0, -1).map((f) => JSON.stringify(f)) : [];
+  const alertBases =
+    api === 'incidents'
+      ? loadFixtureAlerts('graph')
+          .slice(0, -1)
+          .map((f) => JSON.stringify(f))
+      : [];
 
   let alertNo = 0;
   let alertId = '';
@@ -312,7 +361,12 @@ export function generateAlerts(api: AlertApi, options: GenerateOptions): Item[] 
 }
 
 /** Generates straight into a store in chunks (benchmarks: a million alerts without a million parsed objects). */
-export function loadGeneratedAlerts(store: AlertStore, api: AlertApi, options: GenerateOptions, chunkSize = 10_000): number {
+export function loadGeneratedAlerts(
+  store: AlertStore,
+  api: AlertApi,
+  options: GenerateOptions,
+  chunkSize = 10_000,
+): number {
   let chunk: Item[] = [];
   let n = 0;
   for (const item of iterateAlerts(api, options)) {

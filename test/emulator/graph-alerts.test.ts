@@ -36,24 +36,46 @@ describe('emulator: Graph alerts_v2 reads', () => {
   };
 
   it('serves the most recent first by default, 100 per page, with an absolute nextLink carrying a $skiptoken', async () => {
-    emu.store.addAlerts('graph', generateAlerts('graph', { count: 150, seed: 1, from: '2024-05-01T00:00:00Z', to: '2024-05-01T12:00:00Z', approxBytes: 0 }));
+    emu.store.addAlerts(
+      'graph',
+      generateAlerts('graph', {
+        count: 150,
+        seed: 1,
+        from: '2024-05-01T00:00:00Z',
+        to: '2024-05-01T12:00:00Z',
+        approxBytes: 0,
+      }),
+    );
     const res = await api.get(`${emu.urls.graph}${ALERTS}`);
     const body = res.json();
     expect(body['@odata.context']).to.equal(`${emu.urls.graph}/v1.0/$metadata#security/alerts_v2`);
     expect(body.value).to.have.length(100);
     const times = body.value.map((a: any) => parseApiTime(a.lastUpdateDateTime)!);
     expect(times).to.deep.equal([...times].sort((a: bigint, b: bigint) => (a > b ? -1 : a < b ? 1 : 0)));
-    expect(body['@odata.nextLink']).to.match(new RegExp(`^${emu.urls.graph}/v1\\.0/security/alerts_v2\\?.*\\$skiptoken=`));
+    expect(body['@odata.nextLink']).to.match(
+      new RegExp(`^${emu.urls.graph}/v1\\.0/security/alerts_v2\\?.*\\$skiptoken=`),
+    );
     const second = (await api.get(body['@odata.nextLink'])).json();
     expect(second.value).to.have.length(50);
     expect(second['@odata.nextLink']).to.equal(undefined);
   });
 
   it('pages a filtered ascending query through ties larger than a page, each alert exactly once', async () => {
-    const alerts = generateAlerts('graph', { count: 230, seed: 2, from: '2024-05-01T00:00:00Z', to: '2024-05-01T01:00:00Z', tieGroups: 2, approxBytes: 0 });
+    const alerts = generateAlerts('graph', {
+      count: 230,
+      seed: 2,
+      from: '2024-05-01T00:00:00Z',
+      to: '2024-05-01T01:00:00Z',
+      tieGroups: 2,
+      approxBytes: 0,
+    });
     emu.store.addAlerts('graph', alerts);
-    const filter = encodeURIComponent('lastUpdateDateTime ge 2024-05-01T00:00:00Z and lastUpdateDateTime lt 2024-05-01T01:00:00Z');
-    const { items, pages } = await readAll(`${emu.urls.graph}${ALERTS}?$filter=${filter}&$orderby=lastUpdateDateTime%20asc&$top=50`);
+    const filter = encodeURIComponent(
+      'lastUpdateDateTime ge 2024-05-01T00:00:00Z and lastUpdateDateTime lt 2024-05-01T01:00:00Z',
+    );
+    const { items, pages } = await readAll(
+      `${emu.urls.graph}${ALERTS}?$filter=${filter}&$orderby=lastUpdateDateTime%20asc&$top=50`,
+    );
     expect(pages).to.equal(5);
     expect(items.map((a) => a.id)).to.have.members(alerts.map((a) => a.id as string));
     const served = emu.served('graph');
@@ -68,14 +90,22 @@ describe('emulator: Graph alerts_v2 reads', () => {
       { ...a, id: 'x2', lastUpdateDateTime: '2024-05-01T10:00:00.1234568Z' },
       { ...a, id: 'x3', lastUpdateDateTime: '2024-05-01T10:00:00.2Z' },
     ]);
-    const ids = async (f: string) => (await api.get(`${emu.urls.graph}${ALERTS}?$filter=${encodeURIComponent(f)}`)).json().value.map((x: any) => x.id).sort();
+    const ids = async (f: string) =>
+      (await api.get(`${emu.urls.graph}${ALERTS}?$filter=${encodeURIComponent(f)}`))
+        .json()
+        .value.map((x: any) => x.id)
+        .sort();
     expect(await ids('lastUpdateDateTime gt 2024-05-01T10:00:00.1234567Z')).to.deep.equal(['x2', 'x3']);
     expect(await ids('lastUpdateDateTime ge 2024-05-01T10:00:00.2000000Z')).to.deep.equal(['x3']);
-    expect(await ids("lastUpdateDateTime lt 2024-05-01T10:00:00.2Z and (status eq 'new' or severity eq 'high')")).to.deep.equal(['x1', 'x2']);
+    expect(
+      await ids("lastUpdateDateTime lt 2024-05-01T10:00:00.2Z and (status eq 'new' or severity eq 'high')"),
+    ).to.deep.equal(['x1', 'x2']);
   });
 
   it('answers a filter on a non-filterable property with a Graph 400 BadRequest', async () => {
-    const res = await api.get(`${emu.urls.graph}${ALERTS}?$filter=${encodeURIComponent("investigationState eq 'running'")}`);
+    const res = await api.get(
+      `${emu.urls.graph}${ALERTS}?$filter=${encodeURIComponent("investigationState eq 'running'")}`,
+    );
     expect(res.status).to.equal(400);
     const body = res.json();
     expect(body.error.code).to.equal('BadRequest');
@@ -84,7 +114,16 @@ describe('emulator: Graph alerts_v2 reads', () => {
   });
 
   it('clamps $top to 1000', async () => {
-    emu.store.addAlerts('graph', generateAlerts('graph', { count: 1100, seed: 3, from: '2024-05-01T00:00:00Z', to: '2024-05-01T01:00:00Z', approxBytes: 0 }));
+    emu.store.addAlerts(
+      'graph',
+      generateAlerts('graph', {
+        count: 1100,
+        seed: 3,
+        from: '2024-05-01T00:00:00Z',
+        to: '2024-05-01T01:00:00Z',
+        approxBytes: 0,
+      }),
+    );
     const body = (await api.get(`${emu.urls.graph}${ALERTS}?$top=5000`)).json();
     expect(body.value).to.have.length(1000);
     expect(body['@odata.nextLink']).to.include('$top=5000');
@@ -107,11 +146,18 @@ describe('emulator: Graph alerts_v2 reads', () => {
     const fixtures = loadFixtureAlerts('graph');
     emu.store.addAlerts('graph', fixtures);
     const hostile = fixtures.at(-1)!;
-    const res = await api.get(`${emu.urls.graph}${ALERTS}/${String(hostile.id)}`, { prefer: 'include-unknown-enum-members' });
+    const res = await api.get(`${emu.urls.graph}${ALERTS}/${String(hostile.id)}`, {
+      prefer: 'include-unknown-enum-members',
+    });
     const { '@odata.context': context, ...alert } = res.json();
     expect(context).to.include('$entity');
     expect(alert).to.deep.equal(hostile);
-    expect(alert.title).to.include('\u0001').and.include('\u2028').and.include(']]>').and.include('\ufffd').and.include('\r');
+    expect(alert.title)
+      .to.include('\u0001')
+      .and.include('\u2028')
+      .and.include(']]>')
+      .and.include('\ufffd')
+      .and.include('\r');
   });
 
   it('hides an alert until it is made visible (late arrival) and counts an update as a new version', async () => {
@@ -148,7 +194,12 @@ describe('emulator: Graph alerts_v2 reads', () => {
     });
 
     it('refuses a token without the SecurityAlert role with 403 naming the role', async () => {
-      emu.addApp({ tenantId: TENANT, clientId: '00000000-bbbb-4ccc-8ddd-eeeeeeeeeeee', secret: 's', roles: ['Alert.Read.All'] });
+      emu.addApp({
+        tenantId: TENANT,
+        clientId: '00000000-bbbb-4ccc-8ddd-eeeeeeeeeeee',
+        secret: 's',
+        roles: ['Alert.Read.All'],
+      });
       const token = await fetchToken(emu, TENANT, '00000000-bbbb-4ccc-8ddd-eeeeeeeeeeee', 's', SCOPES.graph);
       const res = await client(emu, token).get(`${emu.urls.graph}${ALERTS}`);
       expect(res.status).to.equal(403);

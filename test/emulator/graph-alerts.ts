@@ -19,7 +19,8 @@ const ALLOWED_OPTIONS = new Set(['$filter', '$orderby', '$top', '$skip', '$skipt
 const PREFER_UNKNOWN_ENUMS = 'include-unknown-enum-members';
 
 /** Graph's JSON content type. */
-export const GRAPH_JSON = 'application/json;odata.metadata=minimal;odata.streaming=true;IEEE754Compatible=false;charset=utf-8';
+export const GRAPH_JSON =
+  'application/json;odata.metadata=minimal;odata.streaming=true;IEEE754Compatible=false;charset=utf-8';
 
 /** Whether the request asked for evolvable enum members. */
 export function wantsUnknownEnumMembers(ctx: RequestContext): boolean {
@@ -35,7 +36,8 @@ export function renderGraphAlert(r: StoredAlert, fullEnums: boolean): Buffer {
 
 /** Standard Graph response headers. */
 export function graphHeaders(ctx: RequestContext, fullEnums: boolean): Record<string, string> {
-  const clientRequestId = typeof ctx.headers['client-request-id'] === 'string' ? ctx.headers['client-request-id'] : ctx.requestId;
+  const clientRequestId =
+    typeof ctx.headers['client-request-id'] === 'string' ? ctx.headers['client-request-id'] : ctx.requestId;
   return {
     'content-type': GRAPH_JSON,
     'request-id': ctx.requestId,
@@ -73,7 +75,8 @@ export function listGraphAlerts(ctx: RequestContext, env: EmulatorContext): Repl
   const bad = (message: string): Reply => graphErrorReply(ctx, 400, 'BadRequest', message);
 
   for (const key of ctx.query.keys()) {
-    if (key.startsWith('$') && !ALLOWED_OPTIONS.has(key)) return bad(`Query option '${key}' is not supported by this emulator.`);
+    if (key.startsWith('$') && !ALLOWED_OPTIONS.has(key))
+      return bad(`Query option '${key}' is not supported by this emulator.`);
   }
   const filterText = ctx.query.get('$filter');
   let filter: FilterNode | undefined;
@@ -88,7 +91,8 @@ export function listGraphAlerts(ctx: RequestContext, env: EmulatorContext): Repl
   const order = parseOrderBy(ctx.query.get('$orderby'));
   if (typeof order === 'string') return bad(order);
   const top = intOption(ctx.query, '$top');
-  if (Number.isNaN(top) || top === 0) return bad(`Invalid value for $top: '${ctx.query.get('$top')}'. It must be a whole number ≥ 1.`);
+  if (Number.isNaN(top) || top === 0)
+    return bad(`Invalid value for $top: '${ctx.query.get('$top')}'. It must be a whole number ≥ 1.`);
   const pageSize = Math.min(top ?? env.settings.graphPageSize, env.settings.graphMaxTop);
   const skip = intOption(ctx.query, '$skip');
   if (Number.isNaN(skip)) return bad(`Invalid value for $skip: '${ctx.query.get('$skip')}'.`);
@@ -100,7 +104,8 @@ export function listGraphAlerts(ctx: RequestContext, env: EmulatorContext): Repl
     offset = decoded;
   }
   const countRaw = ctx.query.get('$count');
-  if (countRaw !== null && countRaw !== 'true' && countRaw !== 'false') return bad(`Invalid value for $count: '${countRaw}'.`);
+  if (countRaw !== null && countRaw !== 'true' && countRaw !== 'false')
+    return bad(`Invalid value for $count: '${countRaw}'.`);
 
   const table = env.store.table('graph');
   const list = runQuery(table, 'lastUpdateDateTime', filter, filterText ?? '', order, false);
@@ -142,5 +147,9 @@ export function getGraphAlert(ctx: RequestContext, env: EmulatorContext, id: str
   const r = env.store.table('graph').get(id);
   if (!r || r.hidden) return graphErrorReply(ctx, 404, 'NotFound', `Alert '${id}' was not found.`);
   const fullEnums = wantsUnknownEnumMembers(ctx);
-  return { status: 200, headers: graphHeaders(ctx, fullEnums), body: graphEntityBody(ctx, renderGraphAlert(r, fullEnums)) };
+  return {
+    status: 200,
+    headers: graphHeaders(ctx, fullEnums),
+    body: graphEntityBody(ctx, renderGraphAlert(r, fullEnums)),
+  };
 }

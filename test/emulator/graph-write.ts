@@ -13,11 +13,31 @@ const STATUS = ['new', 'inProgress', 'resolved'];
 const CLASSIFICATION = ['unknown', 'falsePositive', 'truePositive', 'informationalExpectedActivity'];
 // §3.3 lists the current members; the same page's value table still uses older names, so both are accepted.
 const DETERMINATION = [
-  'unknown', 'apt', 'malware', 'securityPersonnel', 'securityTesting', 'unwantedSoftware', 'other', 'multiStagedAttack',
-  'compromisedUser', 'phishing', 'maliciousUserActivity', 'clean', 'insufficientData', 'confirmedUserActivity',
-  'lineOfBusinessApplication', 'compromisedAccount', 'notMalicious', 'notEnoughDataToValidate', 'confirmedActivity',
+  'unknown',
+  'apt',
+  'malware',
+  'securityPersonnel',
+  'securityTesting',
+  'unwantedSoftware',
+  'other',
+  'multiStagedAttack',
+  'compromisedUser',
+  'phishing',
+  'maliciousUserActivity',
+  'clean',
+  'insufficientData',
+  'confirmedUserActivity',
+  'lineOfBusinessApplication',
+  'compromisedAccount',
+  'notMalicious',
+  'notEnoughDataToValidate',
+  'confirmedActivity',
 ];
-const ENUMS: Record<string, string[]> = { status: STATUS, classification: CLASSIFICATION, determination: DETERMINATION };
+const ENUMS: Record<string, string[]> = {
+  status: STATUS,
+  classification: CLASSIFICATION,
+  determination: DETERMINATION,
+};
 
 /** `PATCH /v1.0/security/alerts_v2/{id}`. */
 export function patchGraphAlert(ctx: RequestContext, env: EmulatorContext, id: string): Reply {
@@ -25,7 +45,8 @@ export function patchGraphAlert(ctx: RequestContext, env: EmulatorContext, id: s
   if (!auth.ok) return auth.reply;
   const bad = (message: string): Reply => graphErrorReply(ctx, 400, 'BadRequest', message);
   const body = parseJsonBody(ctx);
-  if (typeof body !== 'object' || body === null || Array.isArray(body)) return bad('The request body must be a JSON object.');
+  if (typeof body !== 'object' || body === null || Array.isArray(body))
+    return bad('The request body must be a JSON object.');
   const patch: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(body as Record<string, unknown>)) {
     if (key === '@odata.type') continue;
@@ -35,7 +56,10 @@ export function patchGraphAlert(ctx: RequestContext, env: EmulatorContext, id: s
       continue;
     }
     const allowed = ENUMS[key];
-    if (!allowed) return bad(`The property '${key}' does not exist or cannot be updated on type 'microsoft.graph.security.alert'. Updatable: status, classification, determination, assignedTo.`);
+    if (!allowed)
+      return bad(
+        `The property '${key}' does not exist or cannot be updated on type 'microsoft.graph.security.alert'. Updatable: status, classification, determination, assignedTo.`,
+      );
     if (typeof value !== 'string' || !allowed.includes(value)) {
       return bad(`Requested value '${String(value)}' was not found for '${key}'. Allowed: ${allowed.join(', ')}.`);
     }
@@ -51,7 +75,11 @@ export function patchGraphAlert(ctx: RequestContext, env: EmulatorContext, id: s
   if (patch.status === 'resolved' && item.status !== 'resolved') patch.resolvedDateTime = time;
   env.store.updateAlert('graph', id, patch, time);
   const fullEnums = wantsUnknownEnumMembers(ctx);
-  return { status: 200, headers: graphHeaders(ctx, fullEnums), body: graphEntityBody(ctx, renderGraphAlert(table.get(id)!, fullEnums)) };
+  return {
+    status: 200,
+    headers: graphHeaders(ctx, fullEnums),
+    body: graphEntityBody(ctx, renderGraphAlert(table.get(id)!, fullEnums)),
+  };
 }
 
 /** `POST /v1.0/security/alerts_v2/{id}/comments`. */
@@ -60,22 +88,34 @@ export function addGraphComment(ctx: RequestContext, env: EmulatorContext, id: s
   if (!auth.ok) return auth.reply;
   const body = parseJsonBody(ctx) as Record<string, unknown> | undefined;
   if (typeof body !== 'object' || body === null || typeof body.comment !== 'string' || body.comment === '') {
-    return graphErrorReply(ctx, 400, 'BadRequest', "The body must be {\"@odata.type\":\"microsoft.graph.security.alertComment\",\"comment\":\"<text>\"}.");
+    return graphErrorReply(
+      ctx,
+      400,
+      'BadRequest',
+      'The body must be {"@odata.type":"microsoft.graph.security.alertComment","comment":"<text>"}.',
+    );
   }
   const table = env.store.table('graph');
   const current = table.get(id);
   if (!current || current.hidden) return graphErrorReply(ctx, 404, 'NotFound', `Alert '${id}' was not found.`);
   const item = table.getItem(id)!;
   const time = env.store.nextTimeText(current.time);
-  const comments = [...(Array.isArray(item.comments) ? item.comments : []), {
-    comment: body.comment,
-    // App-only callers have no user; the portal shows the application (assumed).
-    createdByDisplayName: auth.token.clientId,
-    createdDateTime: time,
-  }];
+  const comments = [
+    ...(Array.isArray(item.comments) ? item.comments : []),
+    {
+      comment: body.comment,
+      // App-only callers have no user; the portal shows the application (assumed).
+      createdByDisplayName: auth.token.clientId,
+      createdDateTime: time,
+    },
+  ];
   env.store.updateAlert('graph', id, { comments }, time);
-  return jsonReply(200, {
-    '@odata.context': `${ctx.baseUrl}/v1.0/$metadata#Collection(microsoft.graph.security.alertComment)`,
-    value: comments,
-  }, { 'request-id': ctx.requestId });
+  return jsonReply(
+    200,
+    {
+      '@odata.context': `${ctx.baseUrl}/v1.0/$metadata#Collection(microsoft.graph.security.alertComment)`,
+      value: comments,
+    },
+    { 'request-id': ctx.requestId },
+  );
 }

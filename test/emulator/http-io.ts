@@ -108,7 +108,14 @@ export async function writeReply(
 ): Promise<void> {
   const headers: Record<string, string> = { ...reply.headers };
   const body = reply.body;
-  const fixed = body === undefined ? Buffer.alloc(0) : typeof body === 'string' ? Buffer.from(body) : Buffer.isBuffer(body) ? body : undefined;
+  const fixed =
+    body === undefined
+      ? Buffer.alloc(0)
+      : typeof body === 'string'
+        ? Buffer.from(body)
+        : Buffer.isBuffer(body)
+          ? body
+          : undefined;
   if (fixed) headers['content-length'] = String(fixed.length);
   res.writeHead(reply.status, headers);
 

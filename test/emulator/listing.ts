@@ -8,23 +8,33 @@ import { extractTimeBounds, matchesFilter, type FilterNode } from './odata-filte
 import type { AlertTable, StoredAlert } from './store.js';
 
 /** Sort applied to a filtered list. */
-export type ListOrder =
-  | { by: 'time'; desc: boolean }
-  | { by: 'field'; field: string; desc: boolean }
-  | { by: 'rank' };
+export type ListOrder = { by: 'time'; desc: boolean } | { by: 'field'; field: string; desc: boolean } | { by: 'rank' };
 
 const cache = new WeakMap<AlertTable, Map<string, { version: number; list: StoredAlert[] }>>();
 
 /** The visible records matching `filter`, in `order`. Cached per table version. */
-export function runQuery(table: AlertTable, timeField: string, filter: FilterNode | undefined, filterText: string, order: ListOrder, caseInsensitive: boolean): StoredAlert[] {
+export function runQuery(
+  table: AlertTable,
+  timeField: string,
+  filter: FilterNode | undefined,
+  filterText: string,
+  order: ListOrder,
+  caseInsensitive: boolean,
+): StoredAlert[] {
   const key = `${filterText}\u0000${JSON.stringify(order)}`;
   let entries = cache.get(table);
-  if (!entries) { entries = new Map(); cache.set(table, entries); }
+  if (!entries) {
+    entries = new Map();
+    cache.set(table, entries);
+  }
   const hit = entries.get(key);
   if (hit && hit.version === table.version) return hit.list;
 
   const bounds = extractTimeBounds(filter, timeField);
-  const list = table.select(bounds, bounds.exact || !filter ? undefined : (r) => matchesFilter(filter, (f) => r.fields[f], caseInsensitive));
+  const list = table.select(
+    bounds,
+    bounds.exact || !filter ? undefined : (r) => matchesFilter(filter, (f) => r.fields[f], caseInsensitive),
+  );
   if (order.by === 'time') {
     if (order.desc) list.reverse();
   } else if (order.by === 'rank') {
@@ -56,7 +66,12 @@ function compareValues(a: unknown, b: unknown): number {
 const COMMA = Buffer.from(',');
 
 /** `prefix item,item,… suffix` as buffers, lazily. */
-export function* jsonArrayParts(prefix: string, records: readonly StoredAlert[], render: (r: StoredAlert) => Buffer, suffix: string): Generator<Buffer> {
+export function* jsonArrayParts(
+  prefix: string,
+  records: readonly StoredAlert[],
+  render: (r: StoredAlert) => Buffer,
+  suffix: string,
+): Generator<Buffer> {
   yield Buffer.from(prefix);
   for (let i = 0; i < records.length; i++) {
     if (i > 0) yield COMMA;
@@ -72,7 +87,11 @@ export function intOption(query: URLSearchParams, name: string): number | undefi
   return /^\d{1,9}$/.test(raw.trim()) ? Number(raw.trim()) : Number.NaN;
 }
 
-/** Rebuilds a query string with `$` keys literal and values percent-encoded (spaces as %20), as Microsoft's links look. */
+/**
+ * Rebuilds a query string with `$` keys literal and values percent-encoded (spaces as %20), as Microsoft's links look.
+ */
 export function buildQuery(params: Iterable<[string, string]>): string {
-  return [...params].map(([k, v]) => `${k}=${encodeURIComponent(v).replace(/%3A/gi, ':').replace(/%24/g, '$')}`).join('&');
+  return [...params]
+    .map(([k, v]) => `${k}=${encodeURIComponent(v).replace(/%3A/gi, ':').replace(/%24/g, '$')}`)
+    .join('&');
 }

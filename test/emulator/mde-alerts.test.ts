@@ -6,7 +6,13 @@ import { client, CLIENT, fetchToken, SCOPES, SECRET, TENANT } from './test-clien
 describe('emulator: MDE /api/alerts reads', () => {
   let emu: Emulator;
   let api: ReturnType<typeof client>;
-  const alerts = generateAlerts('mde', { count: 120, seed: 5, from: '2024-05-01T00:00:00Z', to: '2024-05-01T06:00:00Z', approxBytes: 0 });
+  const alerts = generateAlerts('mde', {
+    count: 120,
+    seed: 5,
+    from: '2024-05-01T00:00:00Z',
+    to: '2024-05-01T06:00:00Z',
+    approxBytes: 0,
+  });
 
   before(async () => {
     emu = await startEmulator({ rateLimits: false });
@@ -72,8 +78,13 @@ describe('emulator: MDE /api/alerts reads', () => {
 
   it('filters on status and lastUpdateTime, and honours $orderby', async () => {
     const from = alerts[60]!.lastUpdateTime as string;
-    const body = await list(`?$filter=${encodeURIComponent(`lastUpdateTime ge ${from} and status eq 'New'`)}&$orderby=lastUpdateTime%20desc`);
-    const expected = alerts.filter((a, i) => i >= 60 && a.status === 'New').map((a) => a.id).reverse();
+    const body = await list(
+      `?$filter=${encodeURIComponent(`lastUpdateTime ge ${from} and status eq 'New'`)}&$orderby=lastUpdateTime%20desc`,
+    );
+    const expected = alerts
+      .filter((a, i) => i >= 60 && a.status === 'New')
+      .map((a) => a.id)
+      .reverse();
     expect(body.value.map((a: any) => a.id)).to.deep.equal(expected);
   });
 
@@ -89,7 +100,12 @@ describe('emulator: MDE /api/alerts reads', () => {
   });
 
   it('refuses a Graph-only app with 403 Forbidden', async () => {
-    emu.addApp({ tenantId: TENANT, clientId: '00000000-1111-4ccc-8ddd-eeeeeeeeeeee', secret: 's', roles: ['SecurityAlert.Read.All'] });
+    emu.addApp({
+      tenantId: TENANT,
+      clientId: '00000000-1111-4ccc-8ddd-eeeeeeeeeeee',
+      secret: 's',
+      roles: ['SecurityAlert.Read.All'],
+    });
     const token = await fetchToken(emu, TENANT, '00000000-1111-4ccc-8ddd-eeeeeeeeeeee', 's', SCOPES.mde);
     const res = await client(emu, token).get(`${emu.urls.mde}/api/alerts`);
     expect(res.status).to.equal(403);
@@ -97,7 +113,13 @@ describe('emulator: MDE /api/alerts reads', () => {
   });
 
   it('accepts the windowsatpservice scope as an MDE audience', async () => {
-    const token = await fetchToken(emu, TENANT, CLIENT, SECRET, 'https://securitycenter.onmicrosoft.com/windowsatpservice/.default');
+    const token = await fetchToken(
+      emu,
+      TENANT,
+      CLIENT,
+      SECRET,
+      'https://securitycenter.onmicrosoft.com/windowsatpservice/.default',
+    );
     expect((await client(emu, token).get(`${emu.urls.mde}/api/alerts?$top=1`)).status).to.equal(200);
   });
 });

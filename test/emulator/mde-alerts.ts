@@ -47,11 +47,14 @@ export function listMdeAlerts(ctx: RequestContext, env: EmulatorContext): Reply 
     }
   }
   const expand = ctx.query.get('$expand');
-  if (expand !== null && expand.trim().toLowerCase() !== 'evidence') return bad(`Invalid $expand '${expand}'. Only 'evidence' can be expanded.`);
+  if (expand !== null && expand.trim().toLowerCase() !== 'evidence')
+    return bad(`Invalid $expand '${expand}'. Only 'evidence' can be expanded.`);
   const top = intOption(ctx.query, '$top');
   if (Number.isNaN(top)) return bad(`Invalid $top '${ctx.query.get('$top')}'.`);
   if (top !== undefined && top > env.settings.mdeMaxTop) {
-    return bad(`The limit of '${env.settings.mdeMaxTop}' for Top query has been exceeded. The value from the incoming request is '${top}'.`);
+    return bad(
+      `The limit of '${env.settings.mdeMaxTop}' for Top query has been exceeded. The value from the incoming request is '${top}'.`,
+    );
   }
   const skip = intOption(ctx.query, '$skip');
   if (Number.isNaN(skip)) return bad(`Invalid $skip '${ctx.query.get('$skip')}'.`);

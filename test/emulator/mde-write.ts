@@ -10,17 +10,40 @@ import type { EmulatorContext } from './context.js';
 import { jsonReply, parseJsonBody, type Reply, type RequestContext } from './http-io.js';
 
 const STATUS = ['New', 'InProgress', 'Resolved'];
-/** Determinations allowed with each classification, both doc spellings (ConfirmedActivity/ConfirmedUserActivity, NotMalicious/Clean). */
+/**
+ * Determinations allowed with each classification, both doc spellings (ConfirmedActivity/ConfirmedUserActivity,
+ * NotMalicious/Clean).
+ */
 export const DETERMINATIONS_BY_CLASSIFICATION: Record<string, string[]> = {
-  TruePositive: ['MultiStagedAttack', 'MaliciousUserActivity', 'CompromisedUser', 'Malware', 'Phishing', 'UnwantedSoftware', 'Other'],
-  InformationalExpectedActivity: ['SecurityTesting', 'LineOfBusinessApplication', 'ConfirmedActivity', 'ConfirmedUserActivity', 'Other'],
+  TruePositive: [
+    'MultiStagedAttack',
+    'MaliciousUserActivity',
+    'CompromisedUser',
+    'Malware',
+    'Phishing',
+    'UnwantedSoftware',
+    'Other',
+  ],
+  InformationalExpectedActivity: [
+    'SecurityTesting',
+    'LineOfBusinessApplication',
+    'ConfirmedActivity',
+    'ConfirmedUserActivity',
+    'Other',
+  ],
   FalsePositive: ['NotMalicious', 'Clean', 'InsufficientData', 'Other'],
 };
 const DETERMINATIONS = [...new Set(Object.values(DETERMINATIONS_BY_CLASSIFICATION).flat())];
 const WITHDRAWN = ['Apt', 'SecurityPersonnel'];
 const UPDATE_KEYS = ['status', 'assignedTo', 'classification', 'determination', 'comment'];
 
-type Update = { status?: string; assignedTo?: string | null; classification?: string; determination?: string; comment?: string };
+type Update = {
+  status?: string;
+  assignedTo?: string | null;
+  classification?: string;
+  determination?: string;
+  comment?: string;
+};
 
 /** Validates an update body; returns the update or the error message. */
 function readUpdate(body: Record<string, unknown>, extraKeys: string[]): Update | string {
@@ -41,13 +64,18 @@ function readUpdate(body: Record<string, unknown>, extraKeys: string[]): Update 
       return `Invalid classification '${value}'. Allowed: ${Object.keys(DETERMINATIONS_BY_CLASSIFICATION).join(', ')}.`;
     }
     if (key === 'determination') {
-      if (WITHDRAWN.includes(value)) return `The determination '${value}' was withdrawn. Allowed: ${DETERMINATIONS.join(', ')}.`;
-      if (!DETERMINATIONS.includes(value)) return `Invalid determination '${value}'. Allowed: ${DETERMINATIONS.join(', ')}.`;
+      if (WITHDRAWN.includes(value))
+        return `The determination '${value}' was withdrawn. Allowed: ${DETERMINATIONS.join(', ')}.`;
+      if (!DETERMINATIONS.includes(value))
+        return `Invalid determination '${value}'. Allowed: ${DETERMINATIONS.join(', ')}.`;
     }
     (update as Record<string, string>)[key] = value;
   }
-  if (update.classification !== undefined && update.determination !== undefined
-    && !DETERMINATIONS_BY_CLASSIFICATION[update.classification]!.includes(update.determination)) {
+  if (
+    update.classification !== undefined &&
+    update.determination !== undefined &&
+    !DETERMINATIONS_BY_CLASSIFICATION[update.classification]!.includes(update.determination)
+  ) {
     return `The determination '${update.determination}' does not go with the classification '${update.classification}'. Allowed: ${DETERMINATIONS_BY_CLASSIFICATION[update.classification]!.join(', ')}.`;
   }
   return update;
@@ -64,14 +92,19 @@ function applyUpdate(env: EmulatorContext, id: string, update: Update, createdBy
   if (update.status === 'Resolved' && item.status !== 'Resolved') patch.resolvedTime = time;
   if (comment !== undefined) {
     // createdBy for app-only callers is not documented; the application id is used here (assumed).
-    patch.comments = [...(Array.isArray(item.comments) ? item.comments : []), { comment, createdBy, createdTime: time }];
+    patch.comments = [
+      ...(Array.isArray(item.comments) ? item.comments : []),
+      { comment, createdBy, createdTime: time },
+    ];
   }
   env.store.updateAlert('mde', id, patch, time);
 }
 
 function objectBody(ctx: RequestContext): Record<string, unknown> | undefined {
   const body = parseJsonBody(ctx);
-  return typeof body === 'object' && body !== null && !Array.isArray(body) ? body as Record<string, unknown> : undefined;
+  return typeof body === 'object' && body !== null && !Array.isArray(body)
+    ? (body as Record<string, unknown>)
+    : undefined;
 }
 
 /** `PATCH /api/alerts/{id}`: 200 with the full updated alert. */
@@ -82,7 +115,8 @@ export function patchMdeAlert(ctx: RequestContext, env: EmulatorContext, id: str
   if (!body) return mdeErrorReply(ctx, 400, 'InvalidRequestBody', 'The request body must be a JSON object.');
   const update = readUpdate(body, []);
   if (typeof update === 'string') return mdeErrorReply(ctx, 400, 'InvalidRequestBody', update);
-  if (Object.keys(update).length === 0) return mdeErrorReply(ctx, 400, 'InvalidRequestBody', `The body holds none of ${UPDATE_KEYS.join(', ')}.`);
+  if (Object.keys(update).length === 0)
+    return mdeErrorReply(ctx, 400, 'InvalidRequestBody', `The body holds none of ${UPDATE_KEYS.join(', ')}.`);
   const current = env.store.table('mde').get(id);
   if (!current || current.hidden) return mdeErrorReply(ctx, 404, 'ResourceNotFound', `Alert ${id} was not found`);
   applyUpdate(env, id, update, auth.token.clientId);
@@ -96,7 +130,8 @@ export function batchUpdateMdeAlerts(ctx: RequestContext, env: EmulatorContext):
   const body = objectBody(ctx);
   if (!body) return mdeErrorReply(ctx, 400, 'InvalidRequestBody', 'The request body must be a JSON object.');
   const ids = body.alertIds;
-  if (ids === undefined) return mdeErrorReply(ctx, 400, 'MissingRequiredParameter', "Missing required parameter 'alertIds'.");
+  if (ids === undefined)
+    return mdeErrorReply(ctx, 400, 'MissingRequiredParameter', "Missing required parameter 'alertIds'.");
   if (!Array.isArray(ids) || ids.length === 0 || !ids.every((x) => typeof x === 'string')) {
     return mdeErrorReply(ctx, 400, 'InvalidRequestBody', "'alertIds' must be a non-empty array of alert id strings.");
   }

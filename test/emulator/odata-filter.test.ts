@@ -12,7 +12,12 @@ function matches(filter: string, record: Record<string, FieldValue>, schema = gr
 
 describe('emulator: OData $filter subset', () => {
   const t = (s: string) => parseApiTime(s)!;
-  const alert = { lastUpdateDateTime: t('2024-05-01T10:00:00.1234567Z'), status: 'new', severity: 'high', assignedTo: null };
+  const alert = {
+    lastUpdateDateTime: t('2024-05-01T10:00:00.1234567Z'),
+    status: 'new',
+    severity: 'high',
+    assignedTo: null,
+  };
 
   it('binds and tighter than or, and honours parentheses', () => {
     expect(matches("status eq 'resolved' and severity eq 'low' or severity eq 'high'", alert)).to.equal(true);
@@ -28,11 +33,17 @@ describe('emulator: OData $filter subset', () => {
   });
 
   it('rejects a quoted time, naming the property and the fix', () => {
-    expect(() => parseFilter("lastUpdateDateTime gt '2024-05-01T00:00:00Z'", graph)).to.throw(FilterError, /lastUpdateDateTime.*unquoted/);
+    expect(() => parseFilter("lastUpdateDateTime gt '2024-05-01T00:00:00Z'", graph)).to.throw(
+      FilterError,
+      /lastUpdateDateTime.*unquoted/,
+    );
   });
 
   it('rejects a property the api cannot filter on', () => {
-    expect(() => parseFilter("investigationState eq 'Running'", graph)).to.throw(FilterError, /'investigationState' is not filterable/);
+    expect(() => parseFilter("investigationState eq 'Running'", graph)).to.throw(
+      FilterError,
+      /'investigationState' is not filterable/,
+    );
   });
 
   it('reads doubled quotes inside strings and compares null', () => {
@@ -42,7 +53,9 @@ describe('emulator: OData $filter subset', () => {
   });
 
   it('resolves MDE property names and enum values case-insensitively', () => {
-    expect(matches("Status eq 'NEW' and investigationId eq 7", { status: 'New', investigationId: 7 }, mde)).to.equal(true);
+    expect(matches("Status eq 'NEW' and investigationId eq 7", { status: 'New', investigationId: 7 }, mde)).to.equal(
+      true,
+    );
   });
 
   it('rejects syntax errors', () => {
@@ -52,7 +65,10 @@ describe('emulator: OData $filter subset', () => {
   });
 
   it('extracts the time range of the top-level and chain', () => {
-    const node = parseFilter("lastUpdateDateTime ge 2024-05-01T00:00:00Z and lastUpdateDateTime lt 2024-05-02T00:00:00Z and status eq 'new'", graph);
+    const node = parseFilter(
+      "lastUpdateDateTime ge 2024-05-01T00:00:00Z and lastUpdateDateTime lt 2024-05-02T00:00:00Z and status eq 'new'",
+      graph,
+    );
     const bounds = extractTimeBounds(node, 'lastUpdateDateTime');
     expect(bounds.lower).to.deep.equal({ t: t('2024-05-01T00:00:00Z'), inclusive: true });
     expect(bounds.upper).to.deep.equal({ t: t('2024-05-02T00:00:00Z'), inclusive: false });

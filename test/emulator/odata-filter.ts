@@ -1,6 +1,7 @@
 /**
  * The OData `$filter` subset that Graph alerts_v2, the MDE alerts API and the indicators API accept: comparisons
- * (`eq ne gt ge lt le`), `and`, `or`, `not`, parentheses; unquoted datetime literals, single-quoted strings ('' escapes a
+ * (`eq ne gt ge lt le`), `and`, `or`, `not`, parentheses; unquoted datetime literals, single-quoted strings ('' escapes
+ * a
  * quote), numbers, `true`, `false`, `null`. Lambdas (`evidence/any(...)`) are not supported (the real Graph service
  * has them; the add-on does not use them).
  *
@@ -52,16 +53,31 @@ function tokenize(text: string): Token[] {
   let i = 0;
   while (i < text.length) {
     const ch = text[i]!;
-    if (/\s/.test(ch)) { i++; continue; }
-    if (ch === '(') { tokens.push({ t: 'lparen' }); i++; continue; }
-    if (ch === ')') { tokens.push({ t: 'rparen' }); i++; continue; }
+    if (/\s/.test(ch)) {
+      i++;
+      continue;
+    }
+    if (ch === '(') {
+      tokens.push({ t: 'lparen' });
+      i++;
+      continue;
+    }
+    if (ch === ')') {
+      tokens.push({ t: 'rparen' });
+      i++;
+      continue;
+    }
     if (ch === "'") {
       let value = '';
       i++;
       for (;;) {
         if (i >= text.length) throw new FilterError(`Unterminated string literal in $filter at position ${i}.`);
         if (text[i] === "'") {
-          if (text[i + 1] === "'") { value += "'"; i += 2; continue; }
+          if (text[i + 1] === "'") {
+            value += "'";
+            i += 2;
+            continue;
+          }
           i++;
           break;
         }
@@ -73,11 +89,23 @@ function tokenize(text: string): Token[] {
     }
     const rest = text.slice(i);
     const time = TIME_LITERAL.exec(rest);
-    if (time) { tokens.push({ t: 'time', text: time[0] }); i += time[0].length; continue; }
+    if (time) {
+      tokens.push({ t: 'time', text: time[0] });
+      i += time[0].length;
+      continue;
+    }
     const num = NUMBER_LITERAL.exec(rest);
-    if (num) { tokens.push({ t: 'number', text: num[0] }); i += num[0].length; continue; }
+    if (num) {
+      tokens.push({ t: 'number', text: num[0] });
+      i += num[0].length;
+      continue;
+    }
     const word = WORD.exec(rest);
-    if (word) { tokens.push({ t: 'word', text: word[0] }); i += word[0].length; continue; }
+    if (word) {
+      tokens.push({ t: 'word', text: word[0] });
+      i += word[0].length;
+      continue;
+    }
     throw new FilterError(`Syntax error: character '${ch}' is not valid at position ${i} in '${text}'.`);
   }
   return tokens;
@@ -96,16 +124,25 @@ export function parseFilter(text: string, schema: FilterSchema): FilterNode {
 
   const parseOr = (): FilterNode => {
     let left = parseAnd();
-    while (peekWord() === 'or') { pos++; left = { type: 'or', left, right: parseAnd() }; }
+    while (peekWord() === 'or') {
+      pos++;
+      left = { type: 'or', left, right: parseAnd() };
+    }
     return left;
   };
   const parseAnd = (): FilterNode => {
     let left = parseUnary();
-    while (peekWord() === 'and') { pos++; left = { type: 'and', left, right: parseUnary() }; }
+    while (peekWord() === 'and') {
+      pos++;
+      left = { type: 'and', left, right: parseUnary() };
+    }
     return left;
   };
   const parseUnary = (): FilterNode => {
-    if (peekWord() === 'not') { pos++; return { type: 'not', operand: parseUnary() }; }
+    if (peekWord() === 'not') {
+      pos++;
+      return { type: 'not', operand: parseUnary() };
+    }
     const tok = tokens[pos];
     if (tok?.t === 'lparen') {
       pos++;
@@ -118,7 +155,8 @@ export function parseFilter(text: string, schema: FilterSchema): FilterNode {
   };
   const parseComparison = (): FilterNode => {
     const prop = tokens[pos];
-    if (prop?.t !== 'word') throw new FilterError(`Syntax error: a property name was expected at token ${pos + 1} in '${text}'.`);
+    if (prop?.t !== 'word')
+      throw new FilterError(`Syntax error: a property name was expected at token ${pos + 1} in '${text}'.`);
     pos++;
     if (tokens[pos]?.t === 'lparen' || prop.text.includes('/')) {
       throw new FilterError(`Query option '$filter' uses '${prop.text}', which this emulator does not support.`);
@@ -127,13 +165,21 @@ export function parseFilter(text: string, schema: FilterSchema): FilterNode {
     const opTok = tokens[pos];
     const op = opTok?.t === 'word' ? opTok.text.toLowerCase() : undefined;
     if (op === undefined || !COMPARISONS.has(op)) {
-      throw new FilterError(`Syntax error: a comparison operator (eq, ne, gt, ge, lt, le) was expected after '${prop.text}'.`);
+      throw new FilterError(
+        `Syntax error: a comparison operator (eq, ne, gt, ge, lt, le) was expected after '${prop.text}'.`,
+      );
     }
     pos++;
     const literal = tokens[pos];
     if (literal === undefined) throw new FilterError(`Syntax error: a value was expected after '${prop.text} ${op}'.`);
     pos++;
-    return { type: 'cmp', op: op as Comparison, field: resolved.field, kind: resolved.kind, value: literalValue(literal, resolved.kind, prop.text) };
+    return {
+      type: 'cmp',
+      op: op as Comparison,
+      field: resolved.field,
+      kind: resolved.kind,
+      value: literalValue(literal, resolved.kind, prop.text),
+    };
   };
 
   if (tokens.length === 0) throw new FilterError('The $filter expression is empty.');
@@ -148,7 +194,9 @@ function resolveProperty(name: string, schema: FilterSchema): { field: string; k
     ? entries.find(([key]) => key.toLowerCase() === name.toLowerCase())
     : entries.find(([key]) => key === name);
   if (!match) {
-    throw new FilterError(`Invalid filter clause: the property '${name}' is not filterable. Filterable: ${entries.map(([k]) => k).join(', ')}.`);
+    throw new FilterError(
+      `Invalid filter clause: the property '${name}' is not filterable. Filterable: ${entries.map(([k]) => k).join(', ')}.`,
+    );
   }
   const [key, def] = match;
   return { field: def.field ?? key, kind: def.kind };
@@ -164,14 +212,22 @@ function literalValue(tok: Token, kind: PropertyKind, prop: string): FieldValue 
   switch (kind) {
     case 'time': {
       // A quoted time is a string, and OData cannot compare a DateTimeOffset with a string.
-      if (tok.t !== 'time') throw new FilterError(`A binary operator with incompatible types was detected: '${prop}' is a DateTimeOffset; write the time unquoted, e.g. ${prop} ge 2024-05-01T00:00:00Z.`);
-      const withSeconds = /T\d{2}:\d{2}(?:Z|[+-])/i.test(tok.text) ? tok.text.replace(/(T\d{2}:\d{2})/i, '$1:00') : tok.text;
+      if (tok.t !== 'time')
+        throw new FilterError(
+          `A binary operator with incompatible types was detected: '${prop}' is a DateTimeOffset; write the time unquoted, e.g. ${prop} ge 2024-05-01T00:00:00Z.`,
+        );
+      const withSeconds = /T\d{2}:\d{2}(?:Z|[+-])/i.test(tok.text)
+        ? tok.text.replace(/(T\d{2}:\d{2})/i, '$1:00')
+        : tok.text;
       const t = parseApiTime(withSeconds);
       if (t === undefined) throw new FilterError(`The DateTimeOffset literal '${tok.text}' is not valid.`);
       return t;
     }
     case 'string':
-      if (tok.t !== 'string') throw new FilterError(`A binary operator with incompatible types was detected: '${prop}' is a string; quote the value, e.g. ${prop} eq 'x'.`);
+      if (tok.t !== 'string')
+        throw new FilterError(
+          `A binary operator with incompatible types was detected: '${prop}' is a string; quote the value, e.g. ${prop} eq 'x'.`,
+        );
       return tok.text;
     case 'number':
       if (tok.t !== 'number') throw new FilterError(`'${prop}' is a number; write it without quotes.`);
@@ -187,10 +243,14 @@ export type FieldReader = (field: string) => FieldValue | undefined;
 /** Evaluates a parsed filter against one record. */
 export function matchesFilter(node: FilterNode, read: FieldReader, caseInsensitive = false): boolean {
   switch (node.type) {
-    case 'and': return matchesFilter(node.left, read, caseInsensitive) && matchesFilter(node.right, read, caseInsensitive);
-    case 'or': return matchesFilter(node.left, read, caseInsensitive) || matchesFilter(node.right, read, caseInsensitive);
-    case 'not': return !matchesFilter(node.operand, read, caseInsensitive);
-    case 'cmp': return compare(node, read(node.field) ?? null, caseInsensitive);
+    case 'and':
+      return matchesFilter(node.left, read, caseInsensitive) && matchesFilter(node.right, read, caseInsensitive);
+    case 'or':
+      return matchesFilter(node.left, read, caseInsensitive) || matchesFilter(node.right, read, caseInsensitive);
+    case 'not':
+      return !matchesFilter(node.operand, read, caseInsensitive);
+    case 'cmp':
+      return compare(node, read(node.field) ?? null, caseInsensitive);
   }
 }
 
@@ -203,15 +263,24 @@ function compare(node: Extract<FilterNode, { type: 'cmp' }>, actual: FieldValue,
     if (node.op === 'ne') return a !== b;
     return false;
   }
-  if (caseInsensitive && typeof a === 'string' && typeof b === 'string') { a = a.toLowerCase(); b = b.toLowerCase(); }
+  if (caseInsensitive && typeof a === 'string' && typeof b === 'string') {
+    a = a.toLowerCase();
+    b = b.toLowerCase();
+  }
   if (typeof a !== typeof b) return node.op === 'ne';
   switch (node.op) {
-    case 'eq': return a === b;
-    case 'ne': return a !== b;
-    case 'gt': return a > b;
-    case 'ge': return a >= b;
-    case 'lt': return a < b;
-    case 'le': return a <= b;
+    case 'eq':
+      return a === b;
+    case 'ne':
+      return a !== b;
+    case 'gt':
+      return a > b;
+    case 'ge':
+      return a >= b;
+    case 'lt':
+      return a < b;
+    case 'le':
+      return a <= b;
   }
 }
 
@@ -229,11 +298,17 @@ export function extractTimeBounds(node: FilterNode | undefined, field: string): 
   if (!node) return bounds;
   const conjuncts: FilterNode[] = [];
   const collect = (n: FilterNode): void => {
-    if (n.type === 'and') { collect(n.left); collect(n.right); } else conjuncts.push(n);
+    if (n.type === 'and') {
+      collect(n.left);
+      collect(n.right);
+    } else conjuncts.push(n);
   };
   collect(node);
   for (const c of conjuncts) {
-    if (c.type !== 'cmp' || c.field !== field || typeof c.value !== 'bigint' || c.op === 'ne') { bounds.exact = false; continue; }
+    if (c.type !== 'cmp' || c.field !== field || typeof c.value !== 'bigint' || c.op === 'ne') {
+      bounds.exact = false;
+      continue;
+    }
     const t = c.value;
     if (c.op === 'gt' || c.op === 'ge' || c.op === 'eq') {
       const inclusive = c.op !== 'gt';

@@ -32,11 +32,23 @@ export const DEFAULT_RATE_LIMITS: Record<RateFamily, RateWindow[]> = {
   // Not documented for Graph incidents; the alerts figure is assumed (Defender XDR's own incidents API allows 50 a
   // minute and 1,500 an hour).
   'graph-incidents': [{ limit: 150, windowMs: MINUTE }],
-  'mde-alerts': [{ limit: 100, windowMs: MINUTE }, { limit: 1500, windowMs: HOUR }],
-  'mde-batch-update': [{ limit: 10, windowMs: MINUTE }, { limit: 500, windowMs: HOUR }],
-  indicators: [{ limit: 100, windowMs: MINUTE }, { limit: 1500, windowMs: HOUR }],
+  'mde-alerts': [
+    { limit: 100, windowMs: MINUTE },
+    { limit: 1500, windowMs: HOUR },
+  ],
+  'mde-batch-update': [
+    { limit: 10, windowMs: MINUTE },
+    { limit: 500, windowMs: HOUR },
+  ],
+  indicators: [
+    { limit: 100, windowMs: MINUTE },
+    { limit: 1500, windowMs: HOUR },
+  ],
   'indicators-import': [{ limit: 30, windowMs: MINUTE }],
-  'indicators-batch-delete': [{ limit: 30, windowMs: MINUTE }, { limit: 1500, windowMs: HOUR }],
+  'indicators-batch-delete': [
+    { limit: 30, windowMs: MINUTE },
+    { limit: 1500, windowMs: HOUR },
+  ],
   siem: [],
 };
 
@@ -51,7 +63,10 @@ export class RateLimiter {
   private readonly log = new Map<string, number[]>();
   private limits: RateLimits;
 
-  constructor(limits: RateLimits | undefined, private readonly now: () => number) {
+  constructor(
+    limits: RateLimits | undefined,
+    private readonly now: () => number,
+  ) {
     this.limits = limits === undefined ? { ...DEFAULT_RATE_LIMITS } : limits;
   }
 

@@ -1,6 +1,7 @@
 /**
  * Alerts shaped like the ones Microsoft's APIs really return, built only from documented properties (Graph
- * `microsoft.graph.security.alert` and its evidence types, https://learn.microsoft.com/graph/api/resources/security-alert;
+ * `microsoft.graph.security.alert` and its evidence types,
+ * https://learn.microsoft.com/graph/api/resources/security-alert;
  * Defender for Endpoint's alert resource, https://learn.microsoft.com/defender-endpoint/api/alerts; the SIEM exporter's
  * detection fields): ids `da` + GUID + `_1` (graph alerts not from Defender for Endpoint), `alertWebUrl` with `?tid=`,
  * `alertPolicyId`, `additionalData`, device evidence with `vmMetadata`, JSON nulls where the API leaves a value out,
@@ -52,20 +53,65 @@ function pick<T>(list: readonly T[], rand: () => number): T {
 
 /** The Graph services (serviceSource), with a matching detectionSource and the productName Graph gives them. */
 const GRAPH_SOURCES = [
-  { serviceSource: 'microsoftDefenderForEndpoint', detectionSource: 'antivirus', productName: 'Microsoft Defender for Endpoint', category: 'Malware' },
-  { serviceSource: 'microsoftDefenderForEndpoint', detectionSource: 'microsoftDefenderForEndpoint', productName: 'Microsoft Defender for Endpoint', category: 'Execution' },
-  { serviceSource: 'microsoftDefenderForOffice365', detectionSource: 'microsoftDefenderForOffice365', productName: 'Microsoft Defender for Office 365', category: 'InitialAccess' },
-  { serviceSource: 'microsoftDefenderForIdentity', detectionSource: 'microsoftDefenderForIdentity', productName: 'Microsoft Defender for Identity', category: 'CredentialAccess' },
-  { serviceSource: 'microsoftDefenderForCloudApps', detectionSource: 'cloudAppSecurity', productName: 'Microsoft Defender for Cloud Apps', category: 'Exfiltration' },
-  { serviceSource: 'microsoftDefenderForCloud', detectionSource: 'microsoftDefenderForServers', productName: 'Microsoft Defender for Cloud', category: 'Execution' },
-  { serviceSource: 'azureAdIdentityProtection', detectionSource: 'azureAdIdentityProtection', productName: 'Microsoft Entra ID Protection', category: 'InitialAccess' },
-  { serviceSource: 'microsoft365Defender', detectionSource: 'customDetection', productName: 'Microsoft Defender XDR', category: 'Persistence' },
+  {
+    serviceSource: 'microsoftDefenderForEndpoint',
+    detectionSource: 'antivirus',
+    productName: 'Microsoft Defender for Endpoint',
+    category: 'Malware',
+  },
+  {
+    serviceSource: 'microsoftDefenderForEndpoint',
+    detectionSource: 'microsoftDefenderForEndpoint',
+    productName: 'Microsoft Defender for Endpoint',
+    category: 'Execution',
+  },
+  {
+    serviceSource: 'microsoftDefenderForOffice365',
+    detectionSource: 'microsoftDefenderForOffice365',
+    productName: 'Microsoft Defender for Office 365',
+    category: 'InitialAccess',
+  },
+  {
+    serviceSource: 'microsoftDefenderForIdentity',
+    detectionSource: 'microsoftDefenderForIdentity',
+    productName: 'Microsoft Defender for Identity',
+    category: 'CredentialAccess',
+  },
+  {
+    serviceSource: 'microsoftDefenderForCloudApps',
+    detectionSource: 'cloudAppSecurity',
+    productName: 'Microsoft Defender for Cloud Apps',
+    category: 'Exfiltration',
+  },
+  {
+    serviceSource: 'microsoftDefenderForCloud',
+    detectionSource: 'microsoftDefenderForServers',
+    productName: 'Microsoft Defender for Cloud',
+    category: 'Execution',
+  },
+  {
+    serviceSource: 'azureAdIdentityProtection',
+    detectionSource: 'azureAdIdentityProtection',
+    productName: 'Microsoft Entra ID Protection',
+    category: 'InitialAccess',
+  },
+  {
+    serviceSource: 'microsoft365Defender',
+    detectionSource: 'customDetection',
+    productName: 'Microsoft Defender XDR',
+    category: 'Persistence',
+  },
 ] as const;
 
 const TITLES = [
-  'Suspicious PowerShell command line', 'Possible credential dumping', 'Ransomware behavior detected',
-  'Suspicious process injection observed', 'Anomalous sign-in from an unfamiliar location', 'Malicious URL clicked',
-  'Suspicious scheduled task created', 'Outbound connection to a known C2 server',
+  'Suspicious PowerShell command line',
+  'Possible credential dumping',
+  'Ransomware behavior detected',
+  'Suspicious process injection observed',
+  'Anomalous sign-in from an unfamiliar location',
+  'Malicious URL clicked',
+  'Suspicious scheduled task created',
+  'Outbound connection to a known C2 server',
 ];
 const HOSTS = ['fin-ws-042', 'dc01', 'web-01', 'hr-lt-117', 'dev-ws-009', 'sql-02', 'kiosk-3'];
 const USERS = ['pat.lee', 'jdoe', 'a.kowalski', 'svc_backup', 'm.garcia', 'redteam01'];
@@ -75,8 +121,9 @@ const PROCESSES = [
   { name: 'cmd.exe', path: 'C:\\Windows\\System32' },
   { name: 'invoice.pdf.exe', path: 'C:\\Users\\Public\\Downloads' },
 ];
-const GUIDANCE = 'Review the device timeline around the alert time for suspicious activity, isolate the device if the '
-  + 'activity is not expected, collect the investigation package, and reset the credentials of the users involved. ';
+const GUIDANCE =
+  'Review the device timeline around the alert time for suspicious activity, isolate the device if the ' +
+  'activity is not expected, collect the investigation package, and reset the credentials of the users involved. ';
 
 function evidenceBase(type: string, created: string, rand: () => number): Item {
   return {
@@ -128,7 +175,12 @@ function deviceEvidence(host: string, created: string, rand: () => number, user:
     lastExternalIpAddress: '20.57.241.104',
     ipInterfaces: ['10.20.30.42', 'fe80::1c2d:3e4f:5a6b:7c8d'],
     vmMetadata: onAzure
-      ? { cloudProvider: 'azure', resourceId: `/subscriptions/${hex(rand, 8)}/resourceGroups/rg-prod/providers/Microsoft.Compute/virtualMachines/${host}`, subscriptionId: hex(rand, 8), vmId: hex(rand, 32) }
+      ? {
+          cloudProvider: 'azure',
+          resourceId: `/subscriptions/${hex(rand, 8)}/resourceGroups/rg-prod/providers/Microsoft.Compute/virtualMachines/${host}`,
+          subscriptionId: hex(rand, 8),
+          vmId: hex(rand, 32),
+        }
       : null,
     loggedOnUsers: [{ accountName: user, domainName: 'CORP' }],
   };
@@ -145,8 +197,26 @@ function processEvidence(created: string, rand: () => number, account: string): 
     parentProcessCreationDateTime: created,
     detectionStatus: 'detected',
     mdeDeviceId: hex(rand, 40),
-    imageFile: { sha1: hex(rand, 40), sha256: hex(rand, 64), fileName: p.name, filePath: p.path, fileSize: 450000, filePublisher: null, signer: null, issuer: null },
-    parentProcessImageFile: { sha1: null, sha256: null, fileName: 'explorer.exe', filePath: 'C:\\Windows', fileSize: 4800000, filePublisher: 'Microsoft Corporation', signer: null, issuer: null },
+    imageFile: {
+      sha1: hex(rand, 40),
+      sha256: hex(rand, 64),
+      fileName: p.name,
+      filePath: p.path,
+      fileSize: 450000,
+      filePublisher: null,
+      signer: null,
+      issuer: null,
+    },
+    parentProcessImageFile: {
+      sha1: null,
+      sha256: null,
+      fileName: 'explorer.exe',
+      filePath: 'C:\\Windows',
+      fileSize: 4800000,
+      filePublisher: 'Microsoft Corporation',
+      signer: null,
+      issuer: null,
+    },
     // Processes run as users and as SYSTEM or service accounts: never a "user" of the alert in CIM terms.
     userAccount: userAccount(account, rand),
   };
@@ -157,28 +227,63 @@ function fileEvidence(created: string, rand: () => number): Item {
     ...evidenceBase('fileEvidence', created, rand),
     detectionStatus: 'detected',
     mdeDeviceId: hex(rand, 40),
-    fileDetails: { sha1: hex(rand, 40), sha256: hex(rand, 64), md5: hex(rand, 32), fileName: `payload-${hex(rand, 6)}.dll`, filePath: 'C:\\Users\\Public\\AppData\\Local\\Temp', fileSize: Math.floor(rand() * 1e6), filePublisher: null, signer: null, issuer: null },
+    fileDetails: {
+      sha1: hex(rand, 40),
+      sha256: hex(rand, 64),
+      md5: hex(rand, 32),
+      fileName: `payload-${hex(rand, 6)}.dll`,
+      filePath: 'C:\\Users\\Public\\AppData\\Local\\Temp',
+      fileSize: Math.floor(rand() * 1e6),
+      filePublisher: null,
+      signer: null,
+      issuer: null,
+    },
   };
 }
 
 function userEvidence(name: string, created: string, rand: () => number): Item {
-  return { ...evidenceBase('userEvidence', created, rand), roles: ['compromised'], stream: null, userAccount: userAccount(name, rand) };
+  return {
+    ...evidenceBase('userEvidence', created, rand),
+    roles: ['compromised'],
+    stream: null,
+    userAccount: userAccount(name, rand),
+  };
 }
 
 function ipEvidence(created: string, rand: () => number): Item {
-  return { ...evidenceBase('ipEvidence', created, rand), roles: ['attacker'], ipAddress: `203.0.113.${Math.floor(rand() * 255)}`, countryLetterCode: 'NL', stream: null };
+  return {
+    ...evidenceBase('ipEvidence', created, rand),
+    roles: ['attacker'],
+    ipAddress: `203.0.113.${Math.floor(rand() * 255)}`,
+    countryLetterCode: 'NL',
+    stream: null,
+  };
 }
 
 function urlEvidence(created: string, rand: () => number): Item {
-  return { ...evidenceBase('urlEvidence', created, rand), url: `https://login-micros0ft.example.net/owa/?session=${hex(rand, 8)}&next=%2Finbox` };
+  return {
+    ...evidenceBase('urlEvidence', created, rand),
+    url: `https://login-micros0ft.example.net/owa/?session=${hex(rand, 8)}&next=%2Finbox`,
+  };
 }
 
 function mailboxEvidence(name: string, created: string, rand: () => number): Item {
-  return { ...evidenceBase('mailboxEvidence', created, rand), roles: ['destination'], displayName: name, primaryAddress: `${name}@contoso.com`, userAccount: userAccount(name, rand) };
+  return {
+    ...evidenceBase('mailboxEvidence', created, rand),
+    roles: ['destination'],
+    displayName: name,
+    primaryAddress: `${name}@contoso.com`,
+    userAccount: userAccount(name, rand),
+  };
 }
 
 /** The evidence of one graph alert: what its service would attach, many items on a large alert. */
-function graphEvidence(service: (typeof GRAPH_SOURCES)[number], ctx: RealShapeContext, host: string, user: string): Item[] {
+function graphEvidence(
+  service: (typeof GRAPH_SOURCES)[number],
+  ctx: RealShapeContext,
+  host: string,
+  user: string,
+): Item[] {
   const { rand, created } = ctx;
   const out: Item[] = [];
   const processes = ctx.large ? 25 + Math.floor(rand() * 15) : 1;
@@ -205,7 +310,14 @@ function graphEvidence(service: (typeof GRAPH_SOURCES)[number], ctx: RealShapeCo
 export function realGraphAlert(base: Item, ctx: RealShapeContext): Item {
   const { rand, seed, index } = ctx;
   // A large alert is a multi-stage one on devices: dozens of processes and files.
-  const service = pick(ctx.large ? GRAPH_SOURCES.filter((x) => x.serviceSource === 'microsoftDefenderForEndpoint' || x.serviceSource === 'microsoft365Defender') : GRAPH_SOURCES, rand);
+  const service = pick(
+    ctx.large
+      ? GRAPH_SOURCES.filter(
+          (x) => x.serviceSource === 'microsoftDefenderForEndpoint' || x.serviceSource === 'microsoft365Defender',
+        )
+      : GRAPH_SOURCES,
+    rand,
+  );
   const fromEndpoint = service.serviceSource === 'microsoftDefenderForEndpoint';
   const id = fromEndpoint
     ? `da${(638_000_000_000_000_000 + seed * 1_000_000 + index).toString()}_${Math.floor(rand() * 2 ** 31) - 2 ** 30}`
@@ -230,7 +342,9 @@ export function realGraphAlert(base: Item, ctx: RealShapeContext): Item {
     detectorId: guid(rand, seed ^ 0x5a5a, index),
     tenantId: TENANT,
     title: pick(TITLES, rand),
-    description: ctx.large ? GUIDANCE.repeat(8) : 'Suspicious activity was observed on the device; see the evidence for the processes, files and users involved.',
+    description: ctx.large
+      ? GUIDANCE.repeat(8)
+      : 'Suspicious activity was observed on the device; see the evidence for the processes, files and users involved.',
     recommendedActions: ctx.large ? `A. Validate the alert.\n${GUIDANCE.repeat(10)}` : GUIDANCE,
     category: service.category,
     assignedTo: status === 'new' ? null : 'secop2@contoso.com',
@@ -247,7 +361,10 @@ export function realGraphAlert(base: Item, ctx: RealShapeContext): Item {
     lastActivityDateTime: ctx.lastActivity,
     alertPolicyId: fromEndpoint ? null : guid(rand, seed ^ 0x3c3c, index),
     additionalData: { 'Detected by': service.productName, IsPreview: 'False' },
-    comments: status === 'new' ? [] : [{ comment: 'Looking into it', createdByDisplayName: 'secop2@contoso.com', createdDateTime: ctx.updated }],
+    comments:
+      status === 'new'
+        ? []
+        : [{ comment: 'Looking into it', createdByDisplayName: 'secop2@contoso.com', createdDateTime: ctx.updated }],
     systemTags: [],
     evidence: [],
   };
@@ -261,10 +378,33 @@ export function realGraphAlert(base: Item, ctx: RealShapeContext): Item {
 }
 
 function mdeEntity(entityType: string, fields: Item): Item {
-  const keys = ['evidenceCreationTime', 'sha1', 'sha256', 'fileName', 'filePath', 'processId', 'processCommandLine',
-    'processCreationTime', 'parentProcessId', 'parentProcessCreationTime', 'parentProcessFileName', 'parentProcessFilePath',
-    'ipAddress', 'url', 'registryKey', 'registryHive', 'registryValueType', 'registryValue', 'registryValueName',
-    'accountName', 'domainName', 'userSid', 'aadUserId', 'userPrincipalName', 'detectionStatus'];
+  const keys = [
+    'evidenceCreationTime',
+    'sha1',
+    'sha256',
+    'fileName',
+    'filePath',
+    'processId',
+    'processCommandLine',
+    'processCreationTime',
+    'parentProcessId',
+    'parentProcessCreationTime',
+    'parentProcessFileName',
+    'parentProcessFilePath',
+    'ipAddress',
+    'url',
+    'registryKey',
+    'registryHive',
+    'registryValueType',
+    'registryValue',
+    'registryValueName',
+    'accountName',
+    'domainName',
+    'userSid',
+    'aadUserId',
+    'userPrincipalName',
+    'detectionStatus',
+  ];
   // Every MDE evidence item has every key, null when it does not apply.
   const item: Item = { entityType };
   for (const key of keys) item[key] = fields[key] ?? null;
@@ -282,17 +422,41 @@ export function realMdeAlert(base: Item, ctx: RealShapeContext): Item {
   const processes = ctx.large ? 40 + Math.floor(rand() * 20) : 1 + Math.floor(rand() * 2);
   for (let i = 0; i < processes; i++) {
     const p = pick(PROCESSES, rand);
-    evidence.push(mdeEntity('Process', {
-      evidenceCreationTime: ctx.created, sha1: hex(rand, 40), sha256: hex(rand, 64), fileName: p.name, filePath: p.path,
-      processId: 1000 + Math.floor(rand() * 60000), processCommandLine: `${p.name} /c ${hex(rand, 24)}`,
-      processCreationTime: ctx.created, parentProcessId: 700, parentProcessCreationTime: ctx.created,
-      parentProcessFileName: 'explorer.exe', parentProcessFilePath: 'C:\\Windows',
-      // A process's account is the process owner (often SYSTEM), never a user entity.
-      accountName: i % 2 === 0 ? 'SYSTEM' : user, domainName: i % 2 === 0 ? 'NT AUTHORITY' : 'CORP', detectionStatus: 'Detected',
-    }));
+    evidence.push(
+      mdeEntity('Process', {
+        evidenceCreationTime: ctx.created,
+        sha1: hex(rand, 40),
+        sha256: hex(rand, 64),
+        fileName: p.name,
+        filePath: p.path,
+        processId: 1000 + Math.floor(rand() * 60000),
+        processCommandLine: `${p.name} /c ${hex(rand, 24)}`,
+        processCreationTime: ctx.created,
+        parentProcessId: 700,
+        parentProcessCreationTime: ctx.created,
+        parentProcessFileName: 'explorer.exe',
+        parentProcessFilePath: 'C:\\Windows',
+        // A process's account is the process owner (often SYSTEM), never a user entity.
+        accountName: i % 2 === 0 ? 'SYSTEM' : user,
+        domainName: i % 2 === 0 ? 'NT AUTHORITY' : 'CORP',
+        detectionStatus: 'Detected',
+      }),
+    );
   }
-  if (hasUser) evidence.push(mdeEntity('User', { evidenceCreationTime: ctx.created, accountName: user, domainName: 'CORP', userSid: 'S-1-5-21-1004336348-1177238915-682003330-2105', aadUserId: guid(rand, seed, index), userPrincipalName: `${user}@corp.contoso.com` }));
-  evidence.push(mdeEntity('Ip', { evidenceCreationTime: ctx.created, ipAddress: `203.0.113.${Math.floor(rand() * 255)}` }));
+  if (hasUser)
+    evidence.push(
+      mdeEntity('User', {
+        evidenceCreationTime: ctx.created,
+        accountName: user,
+        domainName: 'CORP',
+        userSid: 'S-1-5-21-1004336348-1177238915-682003330-2105',
+        aadUserId: guid(rand, seed, index),
+        userPrincipalName: `${user}@corp.contoso.com`,
+      }),
+    );
+  evidence.push(
+    mdeEntity('Ip', { evidenceCreationTime: ctx.created, ipAddress: `203.0.113.${Math.floor(rand() * 255)}` }),
+  );
   return {
     ...base,
     id: `da${(637_000_000_000_000_000 + seed * 1_000_000 + index).toString()}_${Math.floor(rand() * 2 ** 31) - 2 ** 30}`,
@@ -304,12 +468,17 @@ export function realMdeAlert(base: Item, ctx: RealShapeContext): Item {
     classification: null,
     determination: null,
     investigationState: pick(['Queued', 'Running', 'Benign', 'UnsupportedAlertType'], rand),
-    detectionSource: pick(['WindowsDefenderAtp', 'WindowsDefenderAv', 'CustomDetection', 'AutomatedInvestigation'], rand),
+    detectionSource: pick(
+      ['WindowsDefenderAtp', 'WindowsDefenderAv', 'CustomDetection', 'AutomatedInvestigation'],
+      rand,
+    ),
     detectorId: guid(rand, seed ^ 0x5a5a, index),
     category: pick(['Execution', 'CredentialAccess', 'Malware', 'DefenseEvasion'], rand),
     threatFamilyName: null,
     title: pick(TITLES, rand),
-    description: ctx.large ? GUIDANCE.repeat(24) : 'A suspicious process ran on the device. Review the process tree and the files it wrote.',
+    description: ctx.large
+      ? GUIDANCE.repeat(24)
+      : 'A suspicious process ran on the device. Review the process tree and the files it wrote.',
     alertCreationTime: ctx.created,
     firstEventTime: ctx.firstActivity,
     lastEventTime: ctx.lastActivity,
@@ -362,7 +531,10 @@ export function realSiemDetection(base: Item, ctx: RealShapeContext & { alertId:
 }
 
 /** The builders per API. */
-export const REAL_SHAPES: Record<Exclude<AlertApi, 'siem' | 'incidents'>, (base: Item, ctx: RealShapeContext) => Item> = {
+export const REAL_SHAPES: Record<
+  Exclude<AlertApi, 'siem' | 'incidents'>,
+  (base: Item, ctx: RealShapeContext) => Item
+> = {
   graph: realGraphAlert,
   mde: realMdeAlert,
 };

@@ -37,8 +37,15 @@ describe('emulator: SIEM exporter', () => {
   it('filters on LastProcessedTimeUtc with an inclusive since, in every documented time form', async () => {
     expect(await fullIds('?sinceTimeUtc=2024-05-01T10:30:00.500')).to.deep.equal(['kP0s', 'Zx9Y']);
     expect(await fullIds('?sinceTimeUtc=2024-05-01T10:30:00.501Z')).to.deep.equal(['Zx9Y']);
-    expect(await fullIds(`?sinceTimeUtc=${encodeURIComponent('"2024-05-01 07:00:00"')}`)).to.deep.equal(['R4xE', 'kP0s', 'Zx9Y']);
-    expect(await fullIds('?sinceTimeUtc=2024-05-01T07:00:00&untilTimeUtc=2024-05-01T10:30:00.5')).to.deep.equal(['R4xE', 'kP0s']);
+    expect(await fullIds(`?sinceTimeUtc=${encodeURIComponent('"2024-05-01 07:00:00"')}`)).to.deep.equal([
+      'R4xE',
+      'kP0s',
+      'Zx9Y',
+    ]);
+    expect(await fullIds('?sinceTimeUtc=2024-05-01T07:00:00&untilTimeUtc=2024-05-01T10:30:00.5')).to.deep.equal([
+      'R4xE',
+      'kP0s',
+    ]);
   });
 
   it('takes ago as an ISO duration and limit as "the most recent n"', async () => {
@@ -63,7 +70,13 @@ describe('emulator: SIEM exporter', () => {
     const big = await startEmulator({ now: () => nowMs });
     try {
       big.addApp({ tenantId: TENANT, clientId: CLIENT, secret: SECRET, roles: [] });
-      const detections = generateAlerts('siem', { count: 3000, seed: 9, from: '2024-05-01T11:00:00Z', to: '2024-05-01T11:59:00Z', hostileEvery: 100 });
+      const detections = generateAlerts('siem', {
+        count: 3000,
+        seed: 9,
+        from: '2024-05-01T11:00:00Z',
+        to: '2024-05-01T11:59:00Z',
+        hostileEvery: 100,
+      });
       big.store.addAlerts('siem', detections);
       const token = await fetchToken(big, TENANT, CLIENT, SECRET, SCOPES.siem);
       const res = await client(big, token).get(`${big.urls.siem}/api/alerts?sinceTimeUtc=2024-05-01T11:00:00`);

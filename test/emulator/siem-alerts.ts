@@ -10,7 +10,10 @@ import type { EmulatorContext } from './context.js';
 import type { Reply, RequestContext } from './http-io.js';
 import { intOption, jsonArrayParts } from './listing.js';
 
-/** Parses `2016-09-12T00:00:00.000`, `…Z`, `"2016-09-12 00:00:00"`: ISO with or without zone/fraction, maybe quoted, UTC. */
+/**
+ * Parses `2016-09-12T00:00:00.000`, `…Z`, `"2016-09-12 00:00:00"`: ISO with or without zone/fraction, maybe quoted,
+ * UTC.
+ */
 export function parseSiemTime(raw: string): ApiTime | undefined {
   const unquoted = raw.trim().replace(/^(["'])(.*)\1$/, '$2');
   return parseApiTime(unquoted);
@@ -39,7 +42,8 @@ export function listSiemAlerts(ctx: RequestContext, env: EmulatorContext): Reply
   const agoRaw = q.get('ago');
   if (sinceRaw !== null) {
     const t = parseSiemTime(sinceRaw);
-    if (t === undefined) return bad(`sinceTimeUtc '${sinceRaw}' is not a valid time. Use e.g. 2016-09-12T00:00:00.000.`);
+    if (t === undefined)
+      return bad(`sinceTimeUtc '${sinceRaw}' is not a valid time. Use e.g. 2016-09-12T00:00:00.000.`);
     since = t;
   } else if (agoRaw !== null) {
     const ms = parseIsoDuration(agoRaw);
@@ -62,10 +66,20 @@ export function listSiemAlerts(ctx: RequestContext, env: EmulatorContext): Reply
   const table = env.store.table('siem');
   let list = table.select(
     { lower: { t: since, inclusive: true }, upper: { t: until, inclusive: true }, exact: true },
-    groups.length === 0 && deviceTag === null && cloudTags.length === 0 ? undefined : (r) =>
-      (groups.length === 0 || groups.includes(String(r.fields.MachineGroup ?? '')))
-      && (deviceTag === null || String(r.fields.DeviceCreatedMachineTags ?? '').split(',').includes(deviceTag))
-      && (cloudTags.length === 0 || cloudTags.some((t) => String(r.fields.CloudCreatedMachineTags ?? '').split(',').includes(t))),
+    groups.length === 0 && deviceTag === null && cloudTags.length === 0
+      ? undefined
+      : (r) =>
+          (groups.length === 0 || groups.includes(String(r.fields.MachineGroup ?? ''))) &&
+          (deviceTag === null ||
+            String(r.fields.DeviceCreatedMachineTags ?? '')
+              .split(',')
+              .includes(deviceTag)) &&
+          (cloudTags.length === 0 ||
+            cloudTags.some((t) =>
+              String(r.fields.CloudCreatedMachineTags ?? '')
+                .split(',')
+                .includes(t),
+            )),
   );
   // "Most recent alerts will be retrieved."
   if (limit !== undefined) list = list.slice(Math.max(0, list.length - limit));

@@ -63,7 +63,9 @@ const SLAB_SIZE = 16 * 1024 * 1024;
 let slab = Buffer.allocUnsafeSlow(0);
 let slabUsed = 0;
 
-/** UTF-8 bytes of `text` carved from 16 MB slabs: one allocation per alert made buffer allocation the load bottleneck. */
+/**
+ * UTF-8 bytes of `text` carved from 16 MB slabs: one allocation per alert made buffer allocation the load bottleneck.
+ */
 function encode(text: string): Buffer {
   const length = Buffer.byteLength(text);
   if (slabUsed + length > slab.length) {
@@ -89,7 +91,10 @@ export class AlertTable {
   /** Bumped on every change, so callers can cache query results. */
   version = 0;
 
-  constructor(readonly api: AlertApi, private readonly shape: AlertShape = ALERT_SHAPES[api]) {}
+  constructor(
+    readonly api: AlertApi,
+    private readonly shape: AlertShape = ALERT_SHAPES[api],
+  ) {}
 
   get size(): number {
     return this.byKey.size;
@@ -110,8 +115,11 @@ export class AlertTable {
     for (const [name, def] of Object.entries(this.shape.filter.properties)) {
       const field = def.field ?? name;
       const raw = alert[field];
-      if (raw === undefined || raw === null) { fields[field] = null; continue; }
-      if (def.kind === 'time') fields[field] = typeof raw === 'string' ? parseApiTime(raw) ?? null : null;
+      if (raw === undefined || raw === null) {
+        fields[field] = null;
+        continue;
+      }
+      if (def.kind === 'time') fields[field] = typeof raw === 'string' ? (parseApiTime(raw) ?? null) : null;
       else if (typeof raw === 'string') fields[field] = intern(raw);
       else if (typeof raw === 'number' || typeof raw === 'boolean') fields[field] = raw;
       else fields[field] = null;
@@ -119,10 +127,15 @@ export class AlertTable {
     const alt = this.shape.variant?.(alert);
     const group = this.shape.groupField === undefined ? undefined : alert[this.shape.groupField];
     return {
-      key, id, time, timeText,
+      key,
+      id,
+      time,
+      timeText,
       json: encode(toWireJson(alert)),
       variant: alt ? encode(toWireJson(alt)) : undefined,
-      fields, rank: hashKey(key), hidden,
+      fields,
+      rank: hashKey(key),
+      hidden,
       group: typeof group === 'string' ? group : undefined,
     };
   }
@@ -137,7 +150,13 @@ export class AlertTable {
     }
     const records = [...unique.values()];
     const last = this.sorted[this.sorted.length - 1];
-    if (records.every((r, i) => !this.byKey.has(r.key) && (i === 0 ? !last || compareRecords(last, r) <= 0 : compareRecords(records[i - 1]!, r) <= 0))) {
+    if (
+      records.every(
+        (r, i) =>
+          !this.byKey.has(r.key) &&
+          (i === 0 ? !last || compareRecords(last, r) <= 0 : compareRecords(records[i - 1]!, r) <= 0),
+      )
+    ) {
       // Fast path for loads in time order (generator chunks): append, no sort.
       for (const r of records) {
         this.byKey.set(r.key, r);
@@ -165,10 +184,12 @@ export class AlertTable {
   }
 
   private lowerBound(r: StoredAlert): number {
-    let lo = 0, hi = this.sorted.length;
+    let lo = 0,
+      hi = this.sorted.length;
     while (lo < hi) {
       const mid = (lo + hi) >>> 1;
-      if (compareRecords(this.sorted[mid]!, r) < 0) lo = mid + 1; else hi = mid;
+      if (compareRecords(this.sorted[mid]!, r) < 0) lo = mid + 1;
+      else hi = mid;
     }
     return lo;
   }
@@ -180,11 +201,13 @@ export class AlertTable {
 
   /** The first index whose time is ≥ t (or > t when `after`). */
   private timeIndex(t: ApiTime, after: boolean): number {
-    let lo = 0, hi = this.sorted.length;
+    let lo = 0,
+      hi = this.sorted.length;
     while (lo < hi) {
       const mid = (lo + hi) >>> 1;
       const mt = this.sorted[mid]!.time;
-      if (mt < t || (after && mt === t)) lo = mid + 1; else hi = mid;
+      if (mt < t || (after && mt === t)) lo = mid + 1;
+      else hi = mid;
     }
     return lo;
   }
@@ -211,7 +234,7 @@ export class AlertTable {
   /** The stored item for a key, parsed. */
   getItem(key: string): Record<string, unknown> | undefined {
     const r = this.byKey.get(key);
-    return r ? JSON.parse(r.json.toString('utf8')) as Record<string, unknown> : undefined;
+    return r ? (JSON.parse(r.json.toString('utf8')) as Record<string, unknown>) : undefined;
   }
 
   /** Replaces an item with a new version (the caller set its new time). */
@@ -368,7 +391,12 @@ export class AlertStore {
    * Writes a new version of an alert: merges `patch` and sets the last-update time to `atTime` (ISO text) or to the
    * clock's now (never earlier than the current version + 100 ns, so the version is new). Returns the new item.
    */
-  updateAlert(api: AlertApi, id: string, patch: Record<string, unknown> = {}, atTime?: string): Record<string, unknown> {
+  updateAlert(
+    api: AlertApi,
+    id: string,
+    patch: Record<string, unknown> = {},
+    atTime?: string,
+  ): Record<string, unknown> {
     const table = this.tables[api];
     const current = table.getItem(id);
     if (!current) throw new Error(`${api} alert ${id} is not in the store`);

@@ -15,8 +15,18 @@ describe('emulator: write endpoints', () => {
 
   before(async () => {
     emu = await startEmulator({ now: () => nowMs, rateLimits: false });
-    emu.addApp({ tenantId: TENANT, clientId: CLIENT, secret: SECRET, roles: ['SecurityAlert.ReadWrite.All', 'Alert.ReadWrite.All', 'Ti.ReadWrite.All'] });
-    emu.addApp({ tenantId: TENANT, clientId: '44444444-bbbb-4ccc-8ddd-eeeeeeeeeeee', secret: 's', roles: ['SecurityAlert.Read.All', 'Alert.Read.All'] });
+    emu.addApp({
+      tenantId: TENANT,
+      clientId: CLIENT,
+      secret: SECRET,
+      roles: ['SecurityAlert.ReadWrite.All', 'Alert.ReadWrite.All', 'Ti.ReadWrite.All'],
+    });
+    emu.addApp({
+      tenantId: TENANT,
+      clientId: '44444444-bbbb-4ccc-8ddd-eeeeeeeeeeee',
+      secret: 's',
+      roles: ['SecurityAlert.Read.All', 'Alert.Read.All'],
+    });
     graph = client(emu, await fetchToken(emu, TENANT, CLIENT, SECRET, SCOPES.graph));
     mde = client(emu, await fetchToken(emu, TENANT, CLIENT, SECRET, SCOPES.mde));
     readOnly = client(emu, await fetchToken(emu, TENANT, '44444444-bbbb-4ccc-8ddd-eeeeeeeeeeee', 's', SCOPES.mde));
@@ -34,10 +44,21 @@ describe('emulator: write endpoints', () => {
     const url = () => `${emu.urls.graph}/v1.0/security/alerts_v2/${GRAPH_ID}`;
 
     it('updates the alert as a new version and answers 200 with it', async () => {
-      const res = await graph.send('PATCH', url(), { status: 'resolved', classification: 'truePositive', determination: 'malware', assignedTo: 'soc@contoso.com' });
+      const res = await graph.send('PATCH', url(), {
+        status: 'resolved',
+        classification: 'truePositive',
+        determination: 'malware',
+        assignedTo: 'soc@contoso.com',
+      });
       expect(res.status, res.text).to.equal(200);
       const body = res.json();
-      expect(body).to.include({ id: GRAPH_ID, status: 'resolved', classification: 'truePositive', determination: 'malware', assignedTo: 'soc@contoso.com' });
+      expect(body).to.include({
+        id: GRAPH_ID,
+        status: 'resolved',
+        classification: 'truePositive',
+        determination: 'malware',
+        assignedTo: 'soc@contoso.com',
+      });
       expect(body.lastUpdateDateTime).to.equal(new Date(nowMs).toISOString().replace('Z', '0000Z'));
       expect(body.resolvedDateTime).to.equal(body.lastUpdateDateTime);
       expect(emu.store.get('graph', GRAPH_ID)!.status).to.equal('resolved');
@@ -60,11 +81,16 @@ describe('emulator: write endpoints', () => {
     });
 
     it('answers 404 for an unknown alert', async () => {
-      expect((await graph.send('PATCH', `${emu.urls.graph}/v1.0/security/alerts_v2/nope`, { status: 'new' })).status).to.equal(404);
+      expect(
+        (await graph.send('PATCH', `${emu.urls.graph}/v1.0/security/alerts_v2/nope`, { status: 'new' })).status,
+      ).to.equal(404);
     });
 
     it('appends a comment and answers with the full comment list', async () => {
-      const res = await graph.send('POST', `${url()}/comments`, { '@odata.type': 'microsoft.graph.security.alertComment', comment: 'looked at it' });
+      const res = await graph.send('POST', `${url()}/comments`, {
+        '@odata.type': 'microsoft.graph.security.alertComment',
+        comment: 'looked at it',
+      });
       expect(res.status).to.equal(200);
       const body = res.json();
       expect(body.value.map((c: any) => c.comment)).to.deep.equal(['looked at it']);
@@ -76,13 +102,22 @@ describe('emulator: write endpoints', () => {
     const url = (id = MDE_ID) => `${emu.urls.mde}/api/alerts/${id}`;
 
     it('resolves with a determination, appends the comment and bumps lastUpdateTime', async () => {
-      const res = await mde.send('PATCH', url(), { status: 'Resolved', classification: 'FalsePositive', determination: 'Clean', comment: 'benign admin tool' });
+      const res = await mde.send('PATCH', url(), {
+        status: 'Resolved',
+        classification: 'FalsePositive',
+        determination: 'Clean',
+        comment: 'benign admin tool',
+      });
       expect(res.status, res.text).to.equal(200);
       const body = res.json();
       expect(body).to.include({ status: 'Resolved', classification: 'FalsePositive', determination: 'Clean' });
       expect(body.resolvedTime).to.equal(body.lastUpdateTime);
       expect(body.lastUpdateTime > '2021-01-26T20:33:59.2Z').to.equal(true);
-      expect(body.comments.at(-1)).to.deep.equal({ comment: 'benign admin tool', createdBy: CLIENT, createdTime: body.lastUpdateTime });
+      expect(body.comments.at(-1)).to.deep.equal({
+        comment: 'benign admin tool',
+        createdBy: CLIENT,
+        createdTime: body.lastUpdateTime,
+      });
       expect(body.evidence).to.have.length(3);
     });
 
@@ -94,7 +129,13 @@ describe('emulator: write endpoints', () => {
     });
 
     it('answers 400 InvalidRequestBody for a wrongly cased key, a bad enum, a withdrawn or mismatched determination', async () => {
-      for (const bad of [{ Status: 'Resolved' }, { status: 'Closed' }, { determination: 'Apt' }, { classification: 'FalsePositive', determination: 'Malware' }, {}]) {
+      for (const bad of [
+        { Status: 'Resolved' },
+        { status: 'Closed' },
+        { determination: 'Apt' },
+        { classification: 'FalsePositive', determination: 'Malware' },
+        {},
+      ]) {
         const res = await mde.send('PATCH', url(), bad);
         expect(res.status, JSON.stringify(bad)).to.equal(400);
         expect(res.json().error.code).to.equal('InvalidRequestBody');
@@ -109,7 +150,11 @@ describe('emulator: write endpoints', () => {
     });
 
     it('batch-updates known ids with a 200 empty body, skipping unknown ones', async () => {
-      const res = await mde.send('POST', `${emu.urls.mde}/api/alerts/batchUpdate`, { alertIds: [MDE_ID, '636210704265059241_673569822', 'da000_0'], assignedTo: 'secop2@contoso.com', comment: 'batch' });
+      const res = await mde.send('POST', `${emu.urls.mde}/api/alerts/batchUpdate`, {
+        alertIds: [MDE_ID, '636210704265059241_673569822', 'da000_0'],
+        assignedTo: 'secop2@contoso.com',
+        comment: 'batch',
+      });
       expect(res.status).to.equal(200);
       expect(res.text).to.equal('');
       for (const id of [MDE_ID, '636210704265059241_673569822']) {
@@ -128,8 +173,15 @@ describe('emulator: write endpoints', () => {
     it('limits batchUpdate to 10 calls a minute', async () => {
       emu.setRateLimits({});
       try {
-        for (let i = 0; i < 10; i++) expect((await mde.send('POST', `${emu.urls.mde}/api/alerts/batchUpdate`, { alertIds: [MDE_ID], comment: `c${i}` })).status).to.equal(200);
-        const refused = await mde.send('POST', `${emu.urls.mde}/api/alerts/batchUpdate`, { alertIds: [MDE_ID], comment: 'c10' });
+        for (let i = 0; i < 10; i++)
+          expect(
+            (await mde.send('POST', `${emu.urls.mde}/api/alerts/batchUpdate`, { alertIds: [MDE_ID], comment: `c${i}` }))
+              .status,
+          ).to.equal(200);
+        const refused = await mde.send('POST', `${emu.urls.mde}/api/alerts/batchUpdate`, {
+          alertIds: [MDE_ID],
+          comment: 'c10',
+        });
         expect(refused.status).to.equal(429);
         expect(Number(refused.headers['retry-after'])).to.be.within(1, 60);
       } finally {
@@ -140,7 +192,17 @@ describe('emulator: write endpoints', () => {
 
   describe('indicators', () => {
     const base = () => `${emu.urls.mde}/api/indicators`;
-    const sha1 = { indicatorValue: '220e7d15b011d7fac48f2bd61114db1022197f7f', indicatorType: 'FileSha1', action: 'Audit', generateAlert: true, title: 'test', description: 'test', severity: 'Informational', expirationTime: '2030-12-12T00:00:00Z', rbacGroupNames: ['group1'] };
+    const sha1 = {
+      indicatorValue: '220e7d15b011d7fac48f2bd61114db1022197f7f',
+      indicatorType: 'FileSha1',
+      action: 'Audit',
+      generateAlert: true,
+      title: 'test',
+      description: 'test',
+      severity: 'Informational',
+      expirationTime: '2030-12-12T00:00:00Z',
+      rbacGroupNames: ['group1'],
+    };
 
     it('creates an indicator, then updates it on the same type and value', async () => {
       const first = await mde.send('POST', base(), sha1);
@@ -148,7 +210,14 @@ describe('emulator: write endpoints', () => {
       const created = first.json();
       expect(created.id).to.match(/^\d+$/);
       expect(created).to.include({ indicatorValue: sha1.indicatorValue, sourceType: 'AadApp', createdBy: CLIENT });
-      const second = (await mde.send('POST', base(), { ...sha1, indicatorValue: sha1.indicatorValue.toUpperCase(), action: 'Block', title: 'v2' })).json();
+      const second = (
+        await mde.send('POST', base(), {
+          ...sha1,
+          indicatorValue: sha1.indicatorValue.toUpperCase(),
+          action: 'Block',
+          title: 'v2',
+        })
+      ).json();
       expect(second.id).to.equal(created.id);
       expect(second).to.include({ action: 'Block', title: 'v2' });
       expect((await mde.get(base())).json().value).to.have.length(1);
@@ -159,9 +228,15 @@ describe('emulator: write endpoints', () => {
         [{ ...sha1, indicatorValue: 'abc' }, 'InvalidHashValue'],
         [{ ...sha1, indicatorType: 'FileSha256' }, 'InvalidHashValue'],
         [{ ...sha1, indicatorType: 'IpAddress', indicatorValue: '10.0.0.0/8', action: 'Block' }, 'InvalidIpAddress'],
-        [{ ...sha1, indicatorType: 'DomainName', indicatorValue: 'not a domain', action: 'Block' }, 'InvalidDomainName'],
+        [
+          { ...sha1, indicatorType: 'DomainName', indicatorValue: 'not a domain', action: 'Block' },
+          'InvalidDomainName',
+        ],
         [{ ...sha1, indicatorType: 'Url', indicatorValue: 'ht!tp:/x', action: 'Block' }, 'InvalidUrl'],
-        [{ ...sha1, indicatorType: 'IpAddress', indicatorValue: '203.0.113.5', action: 'BlockAndRemediate' }, 'InvalidInput'],
+        [
+          { ...sha1, indicatorType: 'IpAddress', indicatorValue: '203.0.113.5', action: 'BlockAndRemediate' },
+          'InvalidInput',
+        ],
         [{ ...sha1, generateAlert: false }, 'InvalidInput'],
         [{ ...sha1, action: 'AlertAndBlock' }, 'InvalidInput'],
         [{ ...sha1, title: undefined }, 'MissingRequiredParameter'],
@@ -172,8 +247,26 @@ describe('emulator: write endpoints', () => {
         expect(res.status, JSON.stringify(body)).to.equal(400);
         expect(res.json().error.code, JSON.stringify(body)).to.equal(code);
       }
-      expect((await mde.send('POST', base(), { ...sha1, indicatorType: 'IpAddress', indicatorValue: '2001:db8::1', action: 'Block' })).status).to.equal(200);
-      expect((await mde.send('POST', base(), { ...sha1, indicatorType: 'Url', indicatorValue: 'https://bad.example.com/x?y=1', action: 'Warn' })).status).to.equal(200);
+      expect(
+        (
+          await mde.send('POST', base(), {
+            ...sha1,
+            indicatorType: 'IpAddress',
+            indicatorValue: '2001:db8::1',
+            action: 'Block',
+          })
+        ).status,
+      ).to.equal(200);
+      expect(
+        (
+          await mde.send('POST', base(), {
+            ...sha1,
+            indicatorType: 'Url',
+            indicatorValue: 'https://bad.example.com/x?y=1',
+            action: 'Warn',
+          })
+        ).status,
+      ).to.equal(200);
     });
 
     it('imports up to 500 with per-item results and refuses 501', async () => {
@@ -184,35 +277,79 @@ describe('emulator: write endpoints', () => {
       expect(ok.id).to.match(/^\d+$/);
       expect(failed).to.deep.include({ id: null, indicator: 'zz', isFailed: true });
       expect(failed.failureReason).to.include('FileSha1');
-      const tooMany = await mde.send('POST', `${base()}/import`, { Indicators: Array.from({ length: 501 }, () => sha1) });
+      const tooMany = await mde.send('POST', `${base()}/import`, {
+        Indicators: Array.from({ length: 501 }, () => sha1),
+      });
       expect(tooMany.status).to.equal(400);
-      expect(tooMany.json().error).to.include({ code: 'MaximumBatchSizeExceeded', message: 'Maximum batch size exceeded. Received: 501, allowed: 500' });
+      expect(tooMany.json().error).to.include({
+        code: 'MaximumBatchSizeExceeded',
+        message: 'Maximum batch size exceeded. Received: 501, allowed: 500',
+      });
     });
 
     it('lists with $filter, $top and $skip, deletes one and batch-deletes', async () => {
       const ids: string[] = [];
       for (let i = 0; i < 4; i++) {
-        ids.push((await mde.send('POST', base(), { ...sha1, indicatorType: 'DomainName', indicatorValue: `bad${i}.example.com`, action: 'Block' })).json().id);
+        ids.push(
+          (
+            await mde.send('POST', base(), {
+              ...sha1,
+              indicatorType: 'DomainName',
+              indicatorValue: `bad${i}.example.com`,
+              action: 'Block',
+            })
+          ).json().id,
+        );
       }
-      const filtered = (await mde.get(`${base()}?$filter=${encodeURIComponent("indicatorType eq 'DomainName'")}&$top=2&$skip=1`)).json().value;
+      const filtered = (
+        await mde.get(`${base()}?$filter=${encodeURIComponent("indicatorType eq 'DomainName'")}&$top=2&$skip=1`)
+      ).json().value;
       expect(filtered.map((i: any) => i.id)).to.deep.equal(ids.slice(1, 3));
       expect((await mde.send('DELETE', `${base()}/${ids[0]}`, undefined)).status).to.equal(204);
       expect((await mde.send('DELETE', `${base()}/${ids[0]}`, undefined)).status).to.equal(404);
-      expect((await mde.send('POST', `${base()}/BatchDelete`, { IndicatorIds: [ids[1], '999999'] })).status).to.equal(404);
+      expect((await mde.send('POST', `${base()}/BatchDelete`, { IndicatorIds: [ids[1], '999999'] })).status).to.equal(
+        404,
+      );
       expect((await mde.send('POST', `${base()}/BatchDelete`, { IndicatorIds: [] })).status).to.equal(400);
-      expect((await mde.send('POST', `${base()}/BatchDelete`, { IndicatorIds: [ids[1], ids[2]] })).status).to.equal(204);
+      expect((await mde.send('POST', `${base()}/BatchDelete`, { IndicatorIds: [ids[1], ids[2]] })).status).to.equal(
+        204,
+      );
       expect((await mde.get(base())).json().value.map((i: any) => i.id)).to.deep.equal([ids[3]]);
     });
 
     it('refuses a new indicator past the tenant cap with 400 BadRequest but still updates existing ones', async () => {
       emu.settings.indicatorCap = 2;
       try {
-        await mde.send('POST', base(), { ...sha1, indicatorType: 'DomainName', indicatorValue: 'a.example.com', action: 'Block' });
-        await mde.send('POST', base(), { ...sha1, indicatorType: 'DomainName', indicatorValue: 'b.example.com', action: 'Block' });
-        const third = await mde.send('POST', base(), { ...sha1, indicatorType: 'DomainName', indicatorValue: 'c.example.com', action: 'Block' });
+        await mde.send('POST', base(), {
+          ...sha1,
+          indicatorType: 'DomainName',
+          indicatorValue: 'a.example.com',
+          action: 'Block',
+        });
+        await mde.send('POST', base(), {
+          ...sha1,
+          indicatorType: 'DomainName',
+          indicatorValue: 'b.example.com',
+          action: 'Block',
+        });
+        const third = await mde.send('POST', base(), {
+          ...sha1,
+          indicatorType: 'DomainName',
+          indicatorValue: 'c.example.com',
+          action: 'Block',
+        });
         expect(third.status).to.equal(400);
         expect(third.json().error.code).to.equal('BadRequest');
-        expect((await mde.send('POST', base(), { ...sha1, indicatorType: 'DomainName', indicatorValue: 'a.example.com', action: 'Warn' })).status).to.equal(200);
+        expect(
+          (
+            await mde.send('POST', base(), {
+              ...sha1,
+              indicatorType: 'DomainName',
+              indicatorValue: 'a.example.com',
+              action: 'Warn',
+            })
+          ).status,
+        ).to.equal(200);
       } finally {
         emu.settings.indicatorCap = 15_000;
       }

@@ -19,20 +19,28 @@ export function parseAudience(uri: string): EntityRef | undefined {
   const match = /^[a-z][a-z0-9+.-]*:\/\/(\[[^\]]+\]|[^/:]+)(?::\d+)?(\/.*)?$/i.exec(uri.trim());
   if (!match) return undefined;
   const host = match[1]!.toLowerCase();
-  const segments = (match[2] ?? '').split('/').filter((s) => s.length > 0).map((s) => s.toLowerCase());
+  const segments = (match[2] ?? '')
+    .split('/')
+    .filter((s) => s.length > 0)
+    .map((s) => s.toLowerCase());
   return { host, segments };
 }
 
 /** Entity path (no namespace) as segments, e.g. entitySegments('hub/ConsumerGroups/$Default/Partitions/0'). */
 export function entitySegments(path: string): string[] {
-  return path.split('/').filter((s) => s.length > 0).map((s) => s.toLowerCase());
+  return path
+    .split('/')
+    .filter((s) => s.length > 0)
+    .map((s) => s.toLowerCase());
 }
 
 /** Whether a grant for `grant` covers `entity`: same host, and the grant's path is a leading part of the entity's. */
 export function covers(grant: EntityRef, entity: EntityRef): boolean {
-  return grant.host === entity.host
-    && grant.segments.length <= entity.segments.length
-    && grant.segments.every((s, i) => entity.segments[i] === s);
+  return (
+    grant.host === entity.host &&
+    grant.segments.length <= entity.segments.length &&
+    grant.segments.every((s, i) => entity.segments[i] === s)
+  );
 }
 
 export function formatEntity(ref: EntityRef): string {

@@ -11,7 +11,10 @@ const NO_RETRY = { ...FAST_RETRIES, maxRetries: 0 };
 async function propertiesError(connectionString: string): Promise<Error & { code?: string }> {
   const client = new EventHubConsumerClient('$Default', connectionString, { retryOptions: NO_RETRY });
   try {
-    const error = await client.getEventHubProperties().then(() => undefined, (e: Error) => e);
+    const error = await client.getEventHubProperties().then(
+      () => undefined,
+      (e: Error) => e,
+    );
     if (!error) throw new Error('getEventHubProperties succeeded with credentials that should be refused');
     return error;
   } finally {
@@ -28,18 +31,27 @@ describe('eventhubs broker: SAS authorization as the service answers it', () => 
   const sendOnly = { keyName: 'SendOnly', key: 'send-only-key~not-a-real-one', rights: ['Send' as const] };
 
   before(async () => {
-    broker = await startEventHubsBroker({ hubs: [{ name: 'defender', partitionCount: 2 }, { name: 'other', partitionCount: 1 }], sasRules: [TEST_SAS_RULE, sendOnly] });
+    broker = await startEventHubsBroker({
+      hubs: [
+        { name: 'defender', partitionCount: 2 },
+        { name: 'other', partitionCount: 1 },
+      ],
+      sasRules: [TEST_SAS_RULE, sendOnly],
+    });
     broker.publish('defender', '0', { records: [{ n: 1 }] });
     broker.publish('defender', '1', { records: [{ n: 2 }] });
   });
   after(() => broker.close());
 
-  it('accepts the SDK\'s SAS tokens for $management and every partition, and keeps no token in its records', async () => {
+  it("accepts the SDK's SAS tokens for $management and every partition, and keeps no token in its records", async () => {
     const client = new EventHubConsumerClient('$Default', broker.connectionString('defender'), testClientOptions());
     const collector = new Collector();
     const subscription = collector.subscribe(client, { startPosition: earliestEventPosition });
     try {
-      await waitFor(() => collector.total() >= 2, () => `2 events, got ${collector.total()}`);
+      await waitFor(
+        () => collector.total() >= 2,
+        () => `2 events, got ${collector.total()}`,
+      );
     } finally {
       await subscription.close();
       await client.close();
@@ -53,14 +65,18 @@ describe('eventhubs broker: SAS authorization as the service answers it', () => 
   });
 
   it('refuses a wrong key: the client surfaces UnauthorizedError naming the invalid signature', async () => {
-    const error = await propertiesError(broker.connectionString('defender', { keyName: TEST_SAS_RULE.keyName, key: 'wrong-key' }));
+    const error = await propertiesError(
+      broker.connectionString('defender', { keyName: TEST_SAS_RULE.keyName, key: 'wrong-key' }),
+    );
     expect(error.code).to.equal('UnauthorizedError');
     expect(error.message).to.match(/InvalidSignature: The token has an invalid signature/);
     expect(broker.putTokens.at(-1)).to.include({ status: 401 });
   });
 
   it('refuses an unknown rule name the same way', async () => {
-    const error = await propertiesError(broker.connectionString('defender', { keyName: 'NoSuchRule', key: TEST_SAS_RULE.key }));
+    const error = await propertiesError(
+      broker.connectionString('defender', { keyName: 'NoSuchRule', key: TEST_SAS_RULE.key }),
+    );
     expect(error.code).to.equal('UnauthorizedError');
     expect(error.message).to.match(/InvalidSignature/);
   });
@@ -81,7 +97,9 @@ describe('eventhubs broker: SAS authorization as the service answers it', () => 
 
   it('accepts a token for the namespace root for any hub in it', async () => {
     const root = signSas('sb://localhost/', TEST_SAS_RULE, Math.floor(Date.now() / 1000) + 600);
-    const client = new EventHubConsumerClient('$Default', sasConnectionString(broker, root), { retryOptions: NO_RETRY });
+    const client = new EventHubConsumerClient('$Default', sasConnectionString(broker, root), {
+      retryOptions: NO_RETRY,
+    });
     try {
       expect((await client.getEventHubProperties()).partitionIds).to.deep.equal(['0', '1']);
     } finally {
@@ -111,7 +129,9 @@ describe('eventhubs broker: SAS authorization as the service answers it', () => 
   it('refuses a receiver on a connection that put no token for it', async () => {
     const client = await rawConnect(broker, { username: TEST_SAS_RULE.keyName });
     try {
-      expect((await client.putToken('sb://localhost/defender/ConsumerGroups/$Default/Partitions/1', TEST_SAS_RULE)).status).to.equal(202);
+      expect(
+        (await client.putToken('sb://localhost/defender/ConsumerGroups/$Default/Partitions/1', TEST_SAS_RULE)).status,
+      ).to.equal(202);
       const refused = await client.receive('defender/ConsumerGroups/$Default/Partitions/0', { credit: 10 });
       expect(refused.error?.condition).to.equal('amqp:unauthorized-access');
       expect(refused.error?.description).to.match(/No valid token was put/);
@@ -121,13 +141,19 @@ describe('eventhubs broker: SAS authorization as the service answers it', () => 
   });
 
   it('SASL PLAIN with the rule name and key authorizes the whole connection; a wrong key fails the handshake', async () => {
-    const refused = await rawConnect(broker, { username: TEST_SAS_RULE.keyName, password: 'wrong' }).then(() => undefined, (e: Error) => e);
+    const refused = await rawConnect(broker, { username: TEST_SAS_RULE.keyName, password: 'wrong' }).then(
+      () => undefined,
+      (e: Error) => e,
+    );
     expect(refused?.message).to.match(/authenticate|disconnected/i);
 
     const client = await rawConnect(broker, { username: TEST_SAS_RULE.keyName, password: TEST_SAS_RULE.key });
     try {
       const reader = await client.receive('defender/ConsumerGroups/$Default/Partitions/0', { credit: 1 });
-      await waitFor(() => reader.bodies.length === 1, () => 'the event of partition 0');
+      await waitFor(
+        () => reader.bodies.length === 1,
+        () => 'the event of partition 0',
+      );
       expect(JSON.parse(reader.bodies[0]!.toString('utf8'))).to.deep.equal({ records: [{ n: 1 }] });
     } finally {
       client.close();

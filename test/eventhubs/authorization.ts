@@ -39,16 +39,25 @@ export interface PutTokenRequest {
   token: unknown;
 }
 
-const unauthorized = (description: string): PutTokenOutcome =>
-  ({ status: 401, description, condition: 'amqp:unauthorized-access' });
+const unauthorized = (description: string): PutTokenOutcome => ({
+  status: 401,
+  description,
+  condition: 'amqp:unauthorized-access',
+});
 
 export function authorizePutToken(config: AuthConfig, request: PutTokenRequest, nowMs: number): PutTokenOutcome {
   if (typeof request.name !== 'string' || typeof request.type !== 'string' || typeof request.token !== 'string') {
-    return { status: 400, description: 'put-token needs string application properties name and type and a string body (the token)', condition: 'com.microsoft:argument-error' };
+    return {
+      status: 400,
+      description: 'put-token needs string application properties name and type and a string body (the token)',
+      condition: 'com.microsoft:argument-error',
+    };
   }
   const entity = parseAudience(request.name);
   if (!entity || !config.namespaces.includes(entity.host)) {
-    return unauthorized(`InvalidAudience: The audience '${request.name}' is not in this namespace (${config.namespaces.join(', ')}).`);
+    return unauthorized(
+      `InvalidAudience: The audience '${request.name}' is not in this namespace (${config.namespaces.join(', ')}).`,
+    );
   }
   if (request.type === SAS_TOKEN_TYPE) {
     const check = verifySas(request.token, config.sasRules, nowMs);
@@ -57,15 +66,35 @@ export function authorizePutToken(config: AuthConfig, request: PutTokenRequest, 
     if (!resource || !covers(resource, entity)) {
       return unauthorized('InvalidAudience: The authorization header contains a token with a wrong audience.');
     }
-    return { status: 202, description: 'Accepted', grant: { entity, expiresAtMs: check.expiresAtMs, rights: check.rule.rights ?? ['Listen'], tokenType: request.type } };
+    return {
+      status: 202,
+      description: 'Accepted',
+      grant: {
+        entity,
+        expiresAtMs: check.expiresAtMs,
+        rights: check.rule.rights ?? ['Listen'],
+        tokenType: request.type,
+      },
+    };
   }
   if (request.type === JWT_TOKEN_TYPE) {
-    if (!config.jwt) return unauthorized('InvalidIssuer: This namespace accepts no Entra ID tokens (the broker has no jwt issuer configured).');
+    if (!config.jwt)
+      return unauthorized(
+        'InvalidIssuer: This namespace accepts no Entra ID tokens (the broker has no jwt issuer configured).',
+      );
     const check = verifyJwt(request.token, config.jwt, nowMs);
     if (!check.ok) return unauthorized(check.description);
-    return { status: 202, description: 'Accepted', grant: { entity, expiresAtMs: check.expiresAtMs, rights: check.rights, tokenType: request.type } };
+    return {
+      status: 202,
+      description: 'Accepted',
+      grant: { entity, expiresAtMs: check.expiresAtMs, rights: check.rights, tokenType: request.type },
+    };
   }
-  return { status: 400, description: `Unsupported token type '${request.type}': use ${SAS_TOKEN_TYPE} or ${JWT_TOKEN_TYPE}`, condition: 'com.microsoft:argument-error' };
+  return {
+    status: 400,
+    description: `Unsupported token type '${request.type}': use ${SAS_TOKEN_TYPE} or ${JWT_TOKEN_TYPE}`,
+    condition: 'com.microsoft:argument-error',
+  };
 }
 
 /** The grants one connection holds; a grant ends when its token expires or the connection closes. */
@@ -74,7 +103,9 @@ export class ConnectionGrants {
 
   add(grant: Grant): void {
     // A renewed token for the same audience replaces the old one.
-    this.grants = this.grants.filter((g) => !(g.entity.host === grant.entity.host && g.entity.segments.join('/') === grant.entity.segments.join('/')));
+    this.grants = this.grants.filter(
+      (g) => !(g.entity.host === grant.entity.host && g.entity.segments.join('/') === grant.entity.segments.join('/')),
+    );
     this.grants.push(grant);
   }
 

@@ -30,10 +30,21 @@ import { handleManagementRequest } from './management-node.js';
 import { PartitionLink, RUNTIME_METRIC_CAPABILITY } from './partition-link.js';
 import type { SasRule } from './sas-token.js';
 import { parseSelectorFilter, selectorExpression, SelectorFilterError } from './selector-filter.js';
-import { EventStore, PositionOutOfRangeError, type HubSpec, type PartitionLog, type PublishOptions, type StoredEvent } from './store.js';
+import {
+  EventStore,
+  PositionOutOfRangeError,
+  type HubSpec,
+  type PartitionLog,
+  type PublishOptions,
+  type StoredEvent,
+} from './store.js';
 
 /** The SAS rule tests use unless they configure their own (not a secret: it opens only this test broker). */
-export const TEST_SAS_RULE: SasRule = { keyName: 'ListenRule', key: 'broker-test-key~not-a-real-one', rights: ['Listen'] };
+export const TEST_SAS_RULE: SasRule = {
+  keyName: 'ListenRule',
+  key: 'broker-test-key~not-a-real-one',
+  rights: ['Listen'],
+};
 
 export interface BrokerOptions {
   /** The namespace host audiences must name. Default 'localhost' (what the plain-AMQP connection string uses). */
@@ -117,13 +128,21 @@ export async function startEventHubsBroker(options: BrokerOptions = {}): Promise
     store,
     stop: () => stop(),
     start: () => start(),
-    enforceExpiry: () => { for (const c of connections.values()) enforceExpiry(c); },
+    enforceExpiry: () => {
+      for (const c of connections.values()) enforceExpiry(c);
+    },
     now,
   });
 
   const entityOf = (link: PartitionLink) => ({
     host: namespace,
-    segments: [...entitySegments(link.hubName), 'consumergroups', link.consumerGroup.toLowerCase(), 'partitions', link.partitionId],
+    segments: [
+      ...entitySegments(link.hubName),
+      'consumergroups',
+      link.consumerGroup.toLowerCase(),
+      'partitions',
+      link.partitionId,
+    ],
   });
 
   /** Detaches links no live token covers any more, and arms a timer for the next expiry. */
@@ -134,7 +153,10 @@ export async function startEventHubsBroker(options: BrokerOptions = {}): Promise
     for (const link of [...connection.partitionLinks]) {
       const entity = entityOf(link as PartitionLink);
       if (!connection.grants.allows(entity, 'Listen', at)) {
-        link.detach('com.microsoft:auth-failed', `ExpiredToken: The token is expired. Resource: '${formatEntity(entity)}'`);
+        link.detach(
+          'com.microsoft:auth-failed',
+          `ExpiredToken: The token is expired. Resource: '${formatEntity(entity)}'`,
+        );
       }
     }
     const next = connection.grants.nextExpiry(at);
@@ -176,7 +198,12 @@ export async function startEventHubsBroker(options: BrokerOptions = {}): Promise
     const mechanism = saslMechanismOf(ctx.connection);
     if (mechanism instanceof PlainMechanism && mechanism.rule) {
       // SASL PLAIN: the rule's rights hold for the whole connection (the service's AMQP guide).
-      connection.grants.add({ entity: { host: namespace, segments: [] }, expiresAtMs: Number.POSITIVE_INFINITY, rights: mechanism.rule.rights ?? ['Listen'], tokenType: 'sasl-plain' });
+      connection.grants.add({
+        entity: { host: namespace, segments: [] },
+        expiresAtMs: Number.POSITIVE_INFINITY,
+        rights: mechanism.rule.rights ?? ['Listen'],
+        tokenType: 'sasl-plain',
+      });
     }
   });
 
@@ -195,7 +222,13 @@ export async function startEventHubsBroker(options: BrokerOptions = {}): Promise
     attachPartitionReceiver(connection, sender, address);
   });
 
-  function refuse(sender: Sender, address: string, filter: string | undefined, condition: string, description: string): void {
+  function refuse(
+    sender: Sender,
+    address: string,
+    filter: string | undefined,
+    condition: string,
+    description: string,
+  ): void {
     attaches.push({ address, filter, outcome: condition, description });
     sender.close({ condition, description });
   }
@@ -204,7 +237,13 @@ export async function startEventHubsBroker(options: BrokerOptions = {}): Promise
     const filter = selectorExpression(sender.source?.filter);
     const match = PARTITION_ADDRESS.exec(address);
     if (!match) {
-      refuse(sender, address, filter, 'amqp:not-found', `The messaging entity 'sb://${namespace}/${address}' could not be found: receivers attach to <hub>/ConsumerGroups/<group>/Partitions/<id>.`);
+      refuse(
+        sender,
+        address,
+        filter,
+        'amqp:not-found',
+        `The messaging entity 'sb://${namespace}/${address}' could not be found: receivers attach to <hub>/ConsumerGroups/<group>/Partitions/<id>.`,
+      );
       return;
     }
     const [, hubName, group, partitionId] = match as unknown as [string, string, string, string];
@@ -219,17 +258,34 @@ export async function startEventHubsBroker(options: BrokerOptions = {}): Promise
     }
     const hub = store.hub(hubName);
     if (!hub) {
-      refuse(sender, address, filter, 'amqp:not-found', `The messaging entity 'sb://${namespace}/${hubName}' could not be found.`);
+      refuse(
+        sender,
+        address,
+        filter,
+        'amqp:not-found',
+        `The messaging entity 'sb://${namespace}/${hubName}' could not be found.`,
+      );
       return;
     }
     if (!hub.hasConsumerGroup(group)) {
-      refuse(sender, address, filter, 'amqp:not-found', `The messaging entity 'sb://${namespace}/${hubName}/consumergroups/${group}' could not be found.`);
+      refuse(
+        sender,
+        address,
+        filter,
+        'amqp:not-found',
+        `The messaging entity 'sb://${namespace}/${hubName}/consumergroups/${group}' could not be found.`,
+      );
       return;
     }
     const log = hub.partition(partitionId);
     if (!log) {
-      refuse(sender, address, filter, 'com.microsoft:argument-out-of-range',
-        `The specified partition is invalid for an EventHub partition sender or receiver. It should be between 0 and ${hub.partitions.length - 1}.`);
+      refuse(
+        sender,
+        address,
+        filter,
+        'com.microsoft:argument-out-of-range',
+        `The specified partition is invalid for an EventHub partition sender or receiver. It should be between 0 and ${hub.partitions.length - 1}.`,
+      );
       return;
     }
     let first: number;
@@ -263,23 +319,45 @@ export async function startEventHubsBroker(options: BrokerOptions = {}): Promise
    * Owner level (epoch, the `com.microsoft:epoch` link property): a receiver with a higher or equal epoch takes the
    * partition and the older receivers are detached with amqp:link:stolen; a lower one is refused.
    */
-  function admitEpoch(sender: Sender, address: string, filter: string | undefined, hub: string, group: string, partitionId: string, epoch: number | undefined): boolean {
+  function admitEpoch(
+    sender: Sender,
+    address: string,
+    filter: string | undefined,
+    hub: string,
+    group: string,
+    partitionId: string,
+    epoch: number | undefined,
+  ): boolean {
     const rivals = faults.links({ hub, consumerGroup: group, partitionId });
     const highest = Math.max(-1, ...rivals.map((l) => l.epoch ?? -1));
     if (epoch === undefined) {
       if (highest >= 0) {
-        refuse(sender, address, filter, 'amqp:link:stolen', `A receiver with epoch '${highest}' already exists; a receiver without epoch cannot be created.`);
+        refuse(
+          sender,
+          address,
+          filter,
+          'amqp:link:stolen',
+          `A receiver with epoch '${highest}' already exists; a receiver without epoch cannot be created.`,
+        );
         return false;
       }
       return true;
     }
     if (epoch < highest) {
-      refuse(sender, address, filter, 'amqp:link:stolen', `Receiver with epoch '${epoch}' is refused: a receiver with the higher epoch '${highest}' exists.`);
+      refuse(
+        sender,
+        address,
+        filter,
+        'amqp:link:stolen',
+        `Receiver with epoch '${epoch}' is refused: a receiver with the higher epoch '${highest}' exists.`,
+      );
       return false;
     }
     for (const rival of rivals) {
-      rival.detach('amqp:link:stolen',
-        `New receiver with higher epoch of '${epoch}' is created hence current receiver with epoch '${rival.epoch ?? 'none'}' is getting disconnected.`);
+      rival.detach(
+        'amqp:link:stolen',
+        `New receiver with higher epoch of '${epoch}' is created hence current receiver with epoch '${rival.epoch ?? 'none'}' is getting disconnected.`,
+      );
     }
     return true;
   }
@@ -292,7 +370,10 @@ export async function startEventHubsBroker(options: BrokerOptions = {}): Promise
       if (receiver.source?.address) receiver.set_source({ address: receiver.source.address });
       return;
     }
-    receiver.close({ condition: 'amqp:not-implemented', description: `This test broker does not accept events over AMQP ('${address}'): tests publish with broker.publish().` });
+    receiver.close({
+      condition: 'amqp:not-implemented',
+      description: `This test broker does not accept events over AMQP ('${address}'): tests publish with broker.publish().`,
+    });
   });
 
   container.on('message', (ctx: EventContext) => {
@@ -301,9 +382,14 @@ export async function startEventHubsBroker(options: BrokerOptions = {}): Promise
     const connection = brokerConnection(ctx.connection);
     const address = receiver.target?.address ?? '';
     if (address === '$cbs') {
-      reply(connection, message, handlePutToken({ auth, faults, now, granted: enforceExpiry, log: putTokens }, connection, message));
+      reply(
+        connection,
+        message,
+        handlePutToken({ auth, faults, now, granted: enforceExpiry, log: putTokens }, connection, message),
+      );
     } else if (address.endsWith('$management')) {
-      const answer = () => reply(connection, message, handleManagementRequest({ auth, store, now }, connection, namespace, message));
+      const answer = () =>
+        reply(connection, message, handleManagementRequest({ auth, store, now }, connection, namespace, message));
       if (faults.managementDelayMs > 0) setTimeout(answer, faults.managementDelayMs).unref();
       else answer();
     }
@@ -335,8 +421,12 @@ export async function startEventHubsBroker(options: BrokerOptions = {}): Promise
   container.on('connection_close', (ctx: EventContext) => forget(ctx.connection));
   container.on('connection_error', (ctx: EventContext) => forget(ctx.connection));
   container.on('disconnected', (ctx: EventContext) => forget(ctx.connection));
-  container.on('protocol_error', () => { /* the socket is closed by rhea; 'disconnected' cleans up */ });
-  container.on('error', () => { /* a client that misbehaves must not crash the tests */ });
+  container.on('protocol_error', () => {
+    /* the socket is closed by rhea; 'disconnected' cleans up */
+  });
+  container.on('error', () => {
+    /* a client that misbehaves must not crash the tests */
+  });
 
   async function start(): Promise<void> {
     if (server) return;
@@ -370,7 +460,9 @@ export async function startEventHubsBroker(options: BrokerOptions = {}): Promise
   await start();
 
   return {
-    get port() { return port; },
+    get port() {
+      return port;
+    },
     namespace,
     tls: options.tls === true,
     store,
@@ -383,7 +475,9 @@ export async function startEventHubsBroker(options: BrokerOptions = {}): Promise
       const emulator = options.tls ? '' : ';UseDevelopmentEmulator=true';
       return `Endpoint=${endpoint};SharedAccessKeyName=${rule.keyName};SharedAccessKey=${rule.key};EntityPath=${hub}${emulator}`;
     },
-    get customEndpointAddress() { return `sb://localhost:${port}`; },
+    get customEndpointAddress() {
+      return `sb://localhost:${port}`;
+    },
     connectionCount: () => connections.size,
     stop,
     start,

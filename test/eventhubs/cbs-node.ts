@@ -38,9 +38,17 @@ export function handlePutToken(ctx: CbsContext, connection: BrokerConnection, re
   const type = props.type;
   let outcome: PutTokenOutcome;
   if (props.operation !== 'put-token') {
-    outcome = { status: 400, description: `Unsupported $cbs operation '${String(props.operation)}': only put-token`, condition: 'com.microsoft:argument-error' };
+    outcome = {
+      status: 400,
+      description: `Unsupported $cbs operation '${String(props.operation)}': only put-token`,
+      condition: 'com.microsoft:argument-error',
+    };
   } else if (ctx.faults.tokenRefusal) {
-    outcome = { status: ctx.faults.tokenRefusal.status, description: ctx.faults.tokenRefusal.description, condition: 'amqp:unauthorized-access' };
+    outcome = {
+      status: ctx.faults.tokenRefusal.status,
+      description: ctx.faults.tokenRefusal.description,
+      condition: 'amqp:unauthorized-access',
+    };
   } else {
     outcome = authorizePutToken(ctx.auth, { type, name, token: request.body }, ctx.now());
   }

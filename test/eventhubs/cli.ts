@@ -22,7 +22,9 @@ export interface BrokerReady {
 }
 
 function usage(message: string): never {
-  process.stderr.write(`${message}\nusage: tsx test/eventhubs/cli.ts [--port N] [--hub NAME] [--partitions N] [--fill N] [--size BYTES] [--tls] [--namespace FQDN] [--json]\n`);
+  process.stderr.write(
+    `${message}\nusage: tsx test/eventhubs/cli.ts [--port N] [--hub NAME] [--partitions N] [--fill N] [--size BYTES] [--tls] [--namespace FQDN] [--json]\n`,
+  );
   process.exit(2);
 }
 
@@ -44,9 +46,11 @@ const partitions = Number(values.partitions);
 const fill = Number(values.fill);
 const size = Number(values.size);
 const port = values.port === undefined ? 0 : Number(values.port);
-if (!(Number.isInteger(partitions) && partitions >= 1)) usage(`--partitions must be a whole number of at least 1, not '${values.partitions}'`);
+if (!(Number.isInteger(partitions) && partitions >= 1))
+  usage(`--partitions must be a whole number of at least 1, not '${values.partitions}'`);
 if (!(Number.isInteger(fill) && fill >= 0)) usage(`--fill must be a whole number, not '${values.fill}'`);
-if (!(Number.isInteger(size) && size >= 64)) usage(`--size must be a whole number of at least 64 bytes, not '${values.size}'`);
+if (!(Number.isInteger(size) && size >= 64))
+  usage(`--size must be a whole number of at least 64 bytes, not '${values.size}'`);
 if (!(Number.isInteger(port) && port >= 0 && port < 65536)) usage(`--port must be a TCP port, not '${values.port}'`);
 
 const broker = await startEventHubsBroker({
@@ -83,17 +87,27 @@ const ready: BrokerReady = {
 if (values.json) {
   process.stdout.write(`${JSON.stringify(ready)}\n`);
 } else {
-  process.stdout.write([
-    'Event Hubs test broker running (Ctrl-C to stop)',
-    `  connection string  ${ready.connectionString}`,
-    ...(values.tls ? [`  customEndpointAddress  ${ready.customEndpointAddress}`, `  CA file  ${ready.caFile}   (export NODE_EXTRA_CA_CERTS=${ready.caFile})`] : []),
-    `  hub ${values.hub}: ${partitions} partitions, ${fill} messages of ~${size} bytes`,
-    '',
-  ].join('\n'));
+  process.stdout.write(
+    [
+      'Event Hubs test broker running (Ctrl-C to stop)',
+      `  connection string  ${ready.connectionString}`,
+      ...(values.tls
+        ? [
+            `  customEndpointAddress  ${ready.customEndpointAddress}`,
+            `  CA file  ${ready.caFile}   (export NODE_EXTRA_CA_CERTS=${ready.caFile})`,
+          ]
+        : []),
+      `  hub ${values.hub}: ${partitions} partitions, ${fill} messages of ~${size} bytes`,
+      '',
+    ].join('\n'),
+  );
 }
 
 const stop = (): void => {
-  broker.close().then(() => process.exit(0), () => process.exit(1));
+  broker.close().then(
+    () => process.exit(0),
+    () => process.exit(1),
+  );
 };
 process.on('SIGINT', stop);
 process.on('SIGTERM', stop);

@@ -79,7 +79,10 @@ export class BrokerConnection {
   readonly partitionLinks = new Set<PartitionLinkHandle>();
   expiryTimer: NodeJS.Timeout | undefined;
 
-  constructor(readonly id: number, readonly amqp: Connection) {}
+  constructor(
+    readonly id: number,
+    readonly amqp: Connection,
+  ) {}
 
   close(condition?: string, description?: string): void {
     if (this.expiryTimer) clearTimeout(this.expiryTimer);

@@ -24,8 +24,12 @@ export function testClientOptions(extra: EventHubConsumerClientOptions = {}): Ev
 }
 
 /** A consumer client for `hub` on a plain-AMQP broker, authenticated with the broker's SAS rule. */
-export function testClient(broker: EventHubsBroker, hub = 'defender', options: EventHubConsumerClientOptions = {},
-  consumerGroup = '$Default'): EventHubConsumerClient {
+export function testClient(
+  broker: EventHubsBroker,
+  hub = 'defender',
+  options: EventHubConsumerClientOptions = {},
+  consumerGroup = '$Default',
+): EventHubConsumerClient {
   return new EventHubConsumerClient(consumerGroup, broker.connectionString(hub), testClientOptions(options));
 }
 
@@ -55,25 +59,35 @@ export class Collector {
   }
 
   subscribe(client: EventHubConsumerClient, options: SubscribeOptions = {}): Subscription {
-    return client.subscribe({
-      processEvents: async (events: ReceivedEventData[], context) => {
-        if (events.length === 0) return;
-        const list = this.byPartition.get(context.partitionId) ?? [];
-        for (const e of events) {
-          list.push({ sequenceNumber: e.sequenceNumber, offset: e.offset, enqueuedTime: e.enqueuedTimeUtc.getTime(), body: e.body });
-        }
-        this.byPartition.set(context.partitionId, list);
-        if (this.checkpoint) await context.updateCheckpoint(events[events.length - 1]!);
+    return client.subscribe(
+      {
+        processEvents: async (events: ReceivedEventData[], context) => {
+          if (events.length === 0) return;
+          const list = this.byPartition.get(context.partitionId) ?? [];
+          for (const e of events) {
+            list.push({
+              sequenceNumber: e.sequenceNumber,
+              offset: e.offset,
+              enqueuedTime: e.enqueuedTimeUtc.getTime(),
+              body: e.body,
+            });
+          }
+          this.byPartition.set(context.partitionId, list);
+          if (this.checkpoint) await context.updateCheckpoint(events[events.length - 1]!);
+        },
+        processError: async (error: Error, context) => {
+          this.errors.push(error);
+          // After its retries the SDK throws an AggregateError of the attempts' errors: list each attempt.
+          const attempts = error instanceof AggregateError ? (error.errors as Error[]) : [error];
+          for (const e of attempts) {
+            this.errorLines.push(
+              `${context.partitionId}|${e.name}|${(e as { code?: string }).code ?? ''}|${e.message}`,
+            );
+          }
+        },
       },
-      processError: async (error: Error, context) => {
-        this.errors.push(error);
-        // After its retries the SDK throws an AggregateError of the attempts' errors: list each attempt.
-        const attempts = error instanceof AggregateError ? (error.errors as Error[]) : [error];
-        for (const e of attempts) {
-          this.errorLines.push(`${context.partitionId}|${e.name}|${(e as { code?: string }).code ?? ''}|${e.message}`);
-        }
-      },
-    }, { maxWaitTimeInSeconds: 0.1, maxBatchSize: 500, ...options });
+      { maxWaitTimeInSeconds: 0.1, maxBatchSize: 500, ...options },
+    );
   }
 }
 

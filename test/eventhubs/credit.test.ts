@@ -23,14 +23,20 @@ describe('eventhubs broker: link credit and a large backlog', () => {
       expect(await roundTrip()).to.equal(202);
       const { receiver, received } = await client.receive(address);
       receiver.add_credit(5);
-      await waitFor(() => received.length >= 5, () => `5 events, got ${received.length}`);
+      await waitFor(
+        () => received.length >= 5,
+        () => `5 events, got ${received.length}`,
+      );
       expect(await roundTrip()).to.equal(202);
       expect(received).to.deep.equal([0, 1, 2, 3, 4]);
       const link = broker.faults.links({ partitionId: '3' })[0] as unknown as { sent: number };
       expect(link.sent).to.equal(5);
 
       receiver.add_credit(3);
-      await waitFor(() => received.length >= 8, () => `8 events, got ${received.length}`);
+      await waitFor(
+        () => received.length >= 8,
+        () => `8 events, got ${received.length}`,
+      );
       expect(await roundTrip()).to.equal(202);
       expect(received).to.deep.equal([0, 1, 2, 3, 4, 5, 6, 7]);
     } finally {
@@ -41,21 +47,30 @@ describe('eventhubs broker: link credit and a large backlog', () => {
   it('delivers many thousands of events per partition to the real client, complete and in order', async function () {
     this.timeout(60_000);
     const perPartition = 5000;
-    const body = { records: [{ category: 'AdvancedHunting-DeviceProcessEvents', properties: { pad: 'x'.repeat(200) } }] };
+    const body = {
+      records: [{ category: 'AdvancedHunting-DeviceProcessEvents', properties: { pad: 'x'.repeat(200) } }],
+    };
     const first = ['0', '1', '2'].map((p) => broker.store.hub('defender')!.partition(p)!.endSequenceNumber);
     for (let i = 0; i < perPartition; i++) for (const p of ['0', '1', '2']) broker.publish('defender', p, body);
     const client = testClient(broker);
     const collector = new Collector();
     const subscription = collector.subscribe(client, { startPosition: earliestEventPosition, maxBatchSize: 300 });
     try {
-      await waitFor(() => ['0', '1', '2'].every((p) => collector.partition(p).length >= perPartition),
-        () => `${perPartition} per partition, got ${['0', '1', '2'].map((p) => collector.partition(p).length).join('/')}`, 40_000);
+      await waitFor(
+        () => ['0', '1', '2'].every((p) => collector.partition(p).length >= perPartition),
+        () =>
+          `${perPartition} per partition, got ${['0', '1', '2'].map((p) => collector.partition(p).length).join('/')}`,
+        40_000,
+      );
     } finally {
       await subscription.close();
       await client.close();
     }
     ['0', '1', '2'].forEach((p, i) => {
-      expect(sequenceProblems(collector.partition(p), first[i]!, first[i]! + perPartition - 1), `partition ${p}`).to.deep.equal([]);
+      expect(
+        sequenceProblems(collector.partition(p), first[i]!, first[i]! + perPartition - 1),
+        `partition ${p}`,
+      ).to.deep.equal([]);
       expect(collector.partition(p)).to.have.length(perPartition);
     });
     expect(collector.errorLines).to.deep.equal([]);

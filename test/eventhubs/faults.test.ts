@@ -29,9 +29,12 @@ describe('eventhubs broker: faults the real client must survive', function () {
   }
 
   async function allArrived(): Promise<void> {
-    await waitFor(() => partitions.every((p) => collector.partition(p).length >= expected(p)),
-      () => `every event: ${partitions.map((p) => `${p}:${collector.partition(p).length}/${expected(p)}`).join(' ')}; errors ${collector.errorLines.join(' ; ')}`,
-      20_000);
+    await waitFor(
+      () => partitions.every((p) => collector.partition(p).length >= expected(p)),
+      () =>
+        `every event: ${partitions.map((p) => `${p}:${collector.partition(p).length}/${expected(p)}`).join(' ')}; errors ${collector.errorLines.join(' ; ')}`,
+      20_000,
+    );
     for (const p of partitions) {
       expect(sequenceProblems(collector.partition(p), 0, expected(p) - 1), `partition ${p}`).to.deep.equal([]);
       expect(collector.partition(p), `partition ${p}`).to.have.length(expected(p));
@@ -57,23 +60,37 @@ describe('eventhubs broker: faults the real client must survive', function () {
 
   it('a receiver detached with com.microsoft:server-busy: the client reattaches after the last event it saw', async () => {
     const lastSeen = collector.partition('0').at(-1)!.sequenceNumber;
-    expect(broker.faults.detachReceivers('com.microsoft:server-busy', 'The server is busy. Please try again later.', { partitionId: '0' })).to.equal(1);
+    expect(
+      broker.faults.detachReceivers('com.microsoft:server-busy', 'The server is busy. Please try again later.', {
+        partitionId: '0',
+      }),
+    ).to.equal(1);
     publishBatch(50, 'after');
     await allArrived();
     // A retryable detach is absorbed by the receiver's own retry: the application never hears of it.
     expect(collector.errorLines).to.deep.equal([]);
     const reattach = broker.attaches.filter((a) => a.address.endsWith('/Partitions/0')).at(-1);
-    expect(reattach).to.include({ outcome: 'attached', filter: `amqp.annotation.x-opt-sequence-number > '${lastSeen}'` });
+    expect(reattach).to.include({
+      outcome: 'attached',
+      filter: `amqp.annotation.x-opt-sequence-number > '${lastSeen}'`,
+    });
   });
 
   it('a receiver detached with amqp:link:stolen: the processor restarts the partition from its checkpoint', async () => {
     const checkpointOffset = collector.partition('1').at(-1)!.offset;
-    broker.faults.detachReceivers('amqp:link:stolen', 'New receiver with higher epoch of \'1\' is created hence current receiver is getting disconnected.', { partitionId: '1' });
+    broker.faults.detachReceivers(
+      'amqp:link:stolen',
+      "New receiver with higher epoch of '1' is created hence current receiver is getting disconnected.",
+      { partitionId: '1' },
+    );
     publishBatch(50, 'after');
     await allArrived();
     expect(collector.errorLines.some((l) => /^1\|MessagingError\|ReceiverDisconnectedError\|/.test(l))).to.equal(true);
     const reattach = broker.attaches.filter((a) => a.address.endsWith('/Partitions/1')).at(-1);
-    expect(reattach).to.include({ outcome: 'attached', filter: `amqp.annotation.x-opt-offset > '${checkpointOffset}'` });
+    expect(reattach).to.include({
+      outcome: 'attached',
+      filter: `amqp.annotation.x-opt-offset > '${checkpointOffset}'`,
+    });
   });
 
   it('the connection force-closed by the broker: the client reconnects and resumes every partition', async () => {
@@ -108,8 +125,10 @@ describe('eventhubs broker: faults the real client must survive', function () {
     broker.faults.expireTokens();
     expect(broker.faults.links()).to.deep.equal([]);
     publishBatch(20, 'while refused');
-    await waitFor(() => collector.errorLines.some((l) => /UnauthorizedError.*ExpiredToken/.test(l)),
-      () => `an UnauthorizedError, got: ${collector.errorLines.join(' ; ')}`);
+    await waitFor(
+      () => collector.errorLines.some((l) => /UnauthorizedError.*ExpiredToken/.test(l)),
+      () => `an UnauthorizedError, got: ${collector.errorLines.join(' ; ')}`,
+    );
     expect(collector.errorLines.some((l) => /auth-failed|UnauthorizedError/.test(l))).to.equal(true);
     expect(broker.putTokens.at(-1)).to.include({ status: 401 });
     broker.faults.acceptTokens();

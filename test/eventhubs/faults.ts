@@ -48,10 +48,15 @@ export class BrokerFaults implements FaultSwitches {
   /** Open partition links, optionally only those of one hub, consumer group or partition. */
   links(selector: LinkSelector = {}): PartitionLinkHandle[] {
     const lower = (s: string | undefined) => s?.toLowerCase();
-    return this.targets.connections().flatMap((c) => [...c.partitionLinks]).filter((l) =>
-      (selector.hub === undefined || lower(l.hubName) === lower(selector.hub))
-      && (selector.consumerGroup === undefined || lower(l.consumerGroup) === lower(selector.consumerGroup))
-      && (selector.partitionId === undefined || l.partitionId === selector.partitionId));
+    return this.targets
+      .connections()
+      .flatMap((c) => [...c.partitionLinks])
+      .filter(
+        (l) =>
+          (selector.hub === undefined || lower(l.hubName) === lower(selector.hub)) &&
+          (selector.consumerGroup === undefined || lower(l.consumerGroup) === lower(selector.consumerGroup)) &&
+          (selector.partitionId === undefined || l.partitionId === selector.partitionId),
+      );
   }
 
   /** Detaches the selected partition links with this AMQP error; returns how many. */
@@ -62,7 +67,10 @@ export class BrokerFaults implements FaultSwitches {
   }
 
   /** Closes every client connection with amqp:connection:forced (or `condition`); returns how many. */
-  closeConnections(condition = 'amqp:connection:forced', description = 'The connection was closed by the broker (test fault).'): number {
+  closeConnections(
+    condition = 'amqp:connection:forced',
+    description = 'The connection was closed by the broker (test fault).',
+  ): number {
     const connections = this.targets.connections();
     for (const c of connections) c.close(condition, description);
     return connections.length;

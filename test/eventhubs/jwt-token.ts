@@ -33,8 +33,7 @@ export interface JwtIssuer {
 }
 
 export type JwtCheck =
-  | { ok: true; claims: JwtClaims; expiresAtMs: number; rights: Right[] }
-  | { ok: false; description: string };
+  { ok: true; claims: JwtClaims; expiresAtMs: number; rights: Right[] } | { ok: false; description: string };
 
 function base64url(data: Buffer | string): string {
   return Buffer.from(data).toString('base64url');
@@ -44,9 +43,10 @@ function base64url(data: Buffer | string): string {
 export function signJwt(claims: JwtClaims, key: KeyObject | string): string {
   const alg = typeof key === 'string' ? 'HS256' : 'RS256';
   const head = `${base64url(JSON.stringify({ alg, typ: 'JWT' }))}.${base64url(JSON.stringify(claims))}`;
-  const signature = typeof key === 'string'
-    ? createHmac('sha256', key).update(head).digest()
-    : createSign('RSA-SHA256').update(head).sign(key);
+  const signature =
+    typeof key === 'string'
+      ? createHmac('sha256', key).update(head).digest()
+      : createSign('RSA-SHA256').update(head).sign(key);
   return `${head}.${base64url(signature)}`;
 }
 
@@ -79,10 +79,18 @@ export function verifyJwt(token: string, issuer: JwtIssuer, nowMs: number): JwtC
     return { ok: false, description: 'InvalidAudience: Invalid authorization token audience.' };
   }
   if (typeof claims.exp !== 'number' || claims.exp * 1000 <= nowMs) {
-    return { ok: false, description: `ExpiredToken: The token is expired.${typeof claims.exp === 'number' ? ` Expiration time: '${new Date(claims.exp * 1000).toISOString()}'` : ''}` };
+    return {
+      ok: false,
+      description: `ExpiredToken: The token is expired.${typeof claims.exp === 'number' ? ` Expiration time: '${new Date(claims.exp * 1000).toISOString()}'` : ''}`,
+    };
   }
   if (typeof claims.nbf === 'number' && claims.nbf * 1000 > nowMs) {
     return { ok: false, description: 'InvalidToken: The token is not valid yet (nbf).' };
   }
-  return { ok: true, claims, expiresAtMs: claims.exp * 1000, rights: issuer.authorize ? issuer.authorize(claims) : ['Listen'] };
+  return {
+    ok: true,
+    claims,
+    expiresAtMs: claims.exp * 1000,
+    rights: issuer.authorize ? issuer.authorize(claims) : ['Listen'],
+  };
 }

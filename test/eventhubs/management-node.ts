@@ -28,24 +28,46 @@ function failure(status: number, condition: string, description: string): NodeRe
   return { properties: { 'status-code': status, 'status-description': description, 'error-condition': condition } };
 }
 
-function authorized(ctx: ManagementContext, connection: BrokerConnection, namespace: string, hubName: string, token: unknown): NodeReply | undefined {
+function authorized(
+  ctx: ManagementContext,
+  connection: BrokerConnection,
+  namespace: string,
+  hubName: string,
+  token: unknown,
+): NodeReply | undefined {
   const hubEntity = { host: namespace, segments: [...entitySegments(hubName), '$management'] };
   if (typeof token === 'string' && token.length > 0) {
     const type = token.startsWith('SharedAccessSignature ') ? SAS_TOKEN_TYPE : JWT_TOKEN_TYPE;
     const outcome = authorizePutToken(ctx.auth, { type, name: `sb://${namespace}/${hubName}`, token }, ctx.now());
     if (outcome.status !== 202) return failure(401, 'amqp:unauthorized-access', outcome.description);
     if (outcome.grant.rights.includes('Listen')) return undefined;
-    return failure(401, 'amqp:unauthorized-access', `Unauthorized access. 'Listen' claim(s) are required to perform this operation. Resource: 'sb://${namespace}/${hubName}'.`);
+    return failure(
+      401,
+      'amqp:unauthorized-access',
+      `Unauthorized access. 'Listen' claim(s) are required to perform this operation. Resource: 'sb://${namespace}/${hubName}'.`,
+    );
   }
   if (connection.grants.allows(hubEntity, 'Listen', ctx.now())) return undefined;
-  return failure(401, 'amqp:unauthorized-access',
-    `Unauthorized access. No security_token in the request and no token put for 'sb://${namespace}/${hubName}/$management'.`);
+  return failure(
+    401,
+    'amqp:unauthorized-access',
+    `Unauthorized access. No security_token in the request and no token put for 'sb://${namespace}/${hubName}/$management'.`,
+  );
 }
 
-export function handleManagementRequest(ctx: ManagementContext, connection: BrokerConnection, namespace: string, request: Message): NodeReply {
+export function handleManagementRequest(
+  ctx: ManagementContext,
+  connection: BrokerConnection,
+  namespace: string,
+  request: Message,
+): NodeReply {
   const props = request.application_properties ?? {};
   if (props.operation !== 'READ') {
-    return failure(501, 'amqp:not-implemented', `Unsupported $management operation '${String(props.operation)}': only READ`);
+    return failure(
+      501,
+      'amqp:not-implemented',
+      `Unsupported $management operation '${String(props.operation)}': only READ`,
+    );
   }
   const hubName = typeof props.name === 'string' ? props.name : '';
   const denied = authorized(ctx, connection, namespace, hubName, props.security_token);
@@ -70,8 +92,11 @@ export function handleManagementRequest(ctx: ManagementContext, connection: Brok
     const id = String(props.partition ?? '');
     const log = hub.partition(id);
     if (!log) {
-      return failure(400, 'com.microsoft:argument-out-of-range',
-        `The specified partition '${id}' is invalid for EventHub '${hub.name}'. It should be between 0 and ${hub.partitions.length - 1}.`);
+      return failure(
+        400,
+        'com.microsoft:argument-out-of-range',
+        `The specified partition '${id}' is invalid for EventHub '${hub.name}'. It should be between 0 and ${hub.partitions.length - 1}.`,
+      );
     }
     const p = log.properties();
     return {
@@ -87,5 +112,9 @@ export function handleManagementRequest(ctx: ManagementContext, connection: Brok
       },
     };
   }
-  return failure(400, 'com.microsoft:argument-error', `Unsupported READ type '${String(props.type)}': com.microsoft:eventhub or com.microsoft:partition`);
+  return failure(
+    400,
+    'com.microsoft:argument-error',
+    `Unsupported READ type '${String(props.type)}': com.microsoft:eventhub or com.microsoft:partition`,
+  );
 }

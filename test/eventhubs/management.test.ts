@@ -11,7 +11,10 @@ describe('eventhubs broker: $management reads through the real EventHubConsumerC
 
   before(async () => {
     broker = await startEventHubsBroker({
-      hubs: [{ name: 'defender', partitionCount: 3 }, { name: 'other', partitionCount: 1 }],
+      hubs: [
+        { name: 'defender', partitionCount: 3 },
+        { name: 'other', partitionCount: 1 },
+      ],
       now: () => clock,
     });
     client = testClient(broker);
@@ -32,13 +35,25 @@ describe('eventhubs broker: $management reads through the real EventHubConsumerC
 
   it('answers an empty partition as empty, with no last event', async () => {
     const p = await client.getPartitionProperties('2');
-    expect(p).to.include({ partitionId: '2', eventHubName: 'defender', beginningSequenceNumber: 0, lastEnqueuedSequenceNumber: -1, lastEnqueuedOffset: '-1', isEmpty: true });
+    expect(p).to.include({
+      partitionId: '2',
+      eventHubName: 'defender',
+      beginningSequenceNumber: 0,
+      lastEnqueuedSequenceNumber: -1,
+      lastEnqueuedOffset: '-1',
+      isEmpty: true,
+    });
   });
 
   it('answers begin and last sequence number, last offset and last enqueued time of a partition', async () => {
     clock = Date.parse('2025-03-01T09:00:00Z');
     broker.publish('defender', '1', { records: [{ n: 1 }] });
-    const second = broker.publish('defender', '1', { records: [{ n: 2 }] }, { enqueuedTime: new Date('2025-03-01T09:30:00Z') });
+    const second = broker.publish(
+      'defender',
+      '1',
+      { records: [{ n: 2 }] },
+      { enqueuedTime: new Date('2025-03-01T09:30:00Z') },
+    );
     const p = await client.getPartitionProperties('1');
     expect(p.beginningSequenceNumber).to.equal(0);
     expect(p.lastEnqueuedSequenceNumber).to.equal(1);
@@ -54,15 +69,23 @@ describe('eventhubs broker: $management reads through the real EventHubConsumerC
   });
 
   it('refuses an unknown partition with an error that names the valid range', async () => {
-    const error = await client.getPartitionProperties('7').then(() => undefined, (e: Error) => e);
+    const error = await client.getPartitionProperties('7').then(
+      () => undefined,
+      (e: Error) => e,
+    );
     expect(error?.message).to.match(/partition '7' is invalid.*between 0 and 2/);
     expect((error as { code?: string }).code).to.equal('ArgumentOutOfRangeError');
   });
 
   it('refuses an unknown hub as not found', async () => {
-    const wrong = new EventHubConsumerClient('$Default', broker.connectionString('nosuchhub'), { retryOptions: { ...FAST_RETRIES, maxRetries: 0 } });
+    const wrong = new EventHubConsumerClient('$Default', broker.connectionString('nosuchhub'), {
+      retryOptions: { ...FAST_RETRIES, maxRetries: 0 },
+    });
     try {
-      const error = await wrong.getEventHubProperties().then(() => undefined, (e: Error) => e);
+      const error = await wrong.getEventHubProperties().then(
+        () => undefined,
+        (e: Error) => e,
+      );
       expect(error?.message).to.match(/nosuchhub' could not be found/);
     } finally {
       await wrong.close();
@@ -74,10 +97,14 @@ describe('eventhubs broker: $management reads through the real EventHubConsumerC
     expect((await client.getEventHubProperties()).partitionIds).to.have.length(3);
 
     broker.faults.managementDelayMs = 2000;
-    const impatient = new EventHubConsumerClient('$Default', broker.connectionString('defender'),
-      { retryOptions: { retryDelayInMs: 10, maxRetries: 0, timeoutInMs: 500 } });
+    const impatient = new EventHubConsumerClient('$Default', broker.connectionString('defender'), {
+      retryOptions: { retryDelayInMs: 10, maxRetries: 0, timeoutInMs: 500 },
+    });
     try {
-      const error = await impatient.getEventHubProperties().then(() => undefined, (e: Error) => e);
+      const error = await impatient.getEventHubProperties().then(
+        () => undefined,
+        (e: Error) => e,
+      );
       expect((error as { code?: string })?.code).to.equal('OperationTimeoutError');
       broker.faults.managementDelayMs = 0;
       expect((await impatient.getEventHubProperties()).name).to.equal('defender');

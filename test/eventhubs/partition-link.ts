@@ -63,7 +63,10 @@ export class PartitionLink implements PartitionLinkHandle {
 
   /** Credit the client granted minus deliveries queued in rhea but not yet transferred. */
   private unqueuedCredit(): number {
-    const { credit, delivery_count: transferred } = this.sender as unknown as { credit: number; delivery_count: number };
+    const { credit, delivery_count: transferred } = this.sender as unknown as {
+      credit: number;
+      delivery_count: number;
+    };
     return credit - (this.sent - transferred);
   }
 

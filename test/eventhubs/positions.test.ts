@@ -1,20 +1,35 @@
-import { earliestEventPosition, latestEventPosition, type EventHubConsumerClient, type EventPosition } from '@azure/event-hubs';
+import {
+  earliestEventPosition,
+  latestEventPosition,
+  type EventHubConsumerClient,
+  type EventPosition,
+} from '@azure/event-hubs';
 import { expect } from 'chai';
 import { startEventHubsBroker, type EventHubsBroker } from './broker.js';
 import { Collector, testClient, waitFor } from './consumer.js';
 
 /** Reads partition 0 from `position` until `count` events arrived (or, for count 0, for a short while). */
-async function read(broker: EventHubsBroker, client: EventHubConsumerClient, position: EventPosition, count: number,
-  whileOpen?: () => void): Promise<number[]> {
+async function read(
+  broker: EventHubsBroker,
+  client: EventHubConsumerClient,
+  position: EventPosition,
+  count: number,
+  whileOpen?: () => void,
+): Promise<number[]> {
   const collector = new Collector();
   collector.checkpoint = false;
   const subscription = collector.subscribe(client, { startPosition: { '0': position } });
   try {
-    await waitFor(() => collector.partition('0').length >= count && broker.faults.links({ partitionId: '0' }).length > 0,
-      () => `${count} events on partition 0 and an open link, got ${collector.partition('0').length} events`);
+    await waitFor(
+      () => collector.partition('0').length >= count && broker.faults.links({ partitionId: '0' }).length > 0,
+      () => `${count} events on partition 0 and an open link, got ${collector.partition('0').length} events`,
+    );
     if (whileOpen) {
       whileOpen();
-      await waitFor(() => collector.partition('0').length > count, () => 'the event published while reading');
+      await waitFor(
+        () => collector.partition('0').length > count,
+        () => 'the event published while reading',
+      );
     }
   } finally {
     await subscription.close();
@@ -30,7 +45,8 @@ describe('eventhubs broker: start positions the SDK sends as selector filters', 
 
   before(async () => {
     broker = await startEventHubsBroker({ hubs: [{ name: 'defender', partitionCount: 1 }] });
-    for (let i = 0; i < 10; i++) broker.publish('defender', '0', { records: [{ i }] }, { enqueuedTime: base + i * 60_000 });
+    for (let i = 0; i < 10; i++)
+      broker.publish('defender', '0', { records: [{ i }] }, { enqueuedTime: base + i * 60_000 });
     client = testClient(broker);
   });
   after(async () => {
@@ -46,15 +62,20 @@ describe('eventhubs broker: start positions the SDK sends as selector filters', 
   it('reads from latest: nothing already there, then what is published after the link opened', async () => {
     let published = -1;
     const got = await read(broker, client, latestEventPosition, 0, () => {
-      published = broker.publish('defender', '0', { records: [{ late: true }] }, { enqueuedTime: base + 10 * 60_000 }).sequenceNumber;
+      published = broker.publish(
+        'defender',
+        '0',
+        { records: [{ late: true }] },
+        { enqueuedTime: base + 10 * 60_000 },
+      ).sequenceNumber;
     });
     expect(got).to.deep.equal([published]);
     expect(broker.attaches.at(-1)?.filter).to.equal("amqp.annotation.x-opt-offset > '@latest'");
   });
 
   it('reads from a sequence number, exclusive by default and inclusive on request', async () => {
-    expect((await read(broker, client, { sequenceNumber: 6 }, 4))).to.deep.equal([7, 8, 9, 10]);
-    expect((await read(broker, client, { sequenceNumber: 6, isInclusive: true }, 5))).to.deep.equal([6, 7, 8, 9, 10]);
+    expect(await read(broker, client, { sequenceNumber: 6 }, 4)).to.deep.equal([7, 8, 9, 10]);
+    expect(await read(broker, client, { sequenceNumber: 6, isInclusive: true }, 5)).to.deep.equal([6, 7, 8, 9, 10]);
     expect(broker.attaches.at(-1)?.filter).to.equal("amqp.annotation.x-opt-sequence-number >= '6'");
   });
 
@@ -72,11 +93,16 @@ describe('eventhubs broker: start positions the SDK sends as selector filters', 
     const collector = new Collector();
     const subscription = collector.subscribe(client, { startPosition: { '0': { sequenceNumber: 50 } } });
     try {
-      await waitFor(() => collector.errors.length > 0, () => 'an error from the refused link');
+      await waitFor(
+        () => collector.errors.length > 0,
+        () => 'an error from the refused link',
+      );
     } finally {
       await subscription.close();
     }
-    expect(collector.errorLines[0]).to.match(/ArgumentOutOfRangeError\|The supplied sequence number '50' is invalid. The last sequence number in the system is '10'/);
+    expect(collector.errorLines[0]).to.match(
+      /ArgumentOutOfRangeError\|The supplied sequence number '50' is invalid. The last sequence number in the system is '10'/,
+    );
   });
 
   it('starts at the oldest retained event when the position fell out of retention', async () => {

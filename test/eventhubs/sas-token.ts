@@ -2,10 +2,12 @@
  * Shared Access Signature tokens as Event Hubs defines them
  * (https://learn.microsoft.com/rest/api/eventhub/generate-sas-token):
  *
- *   SharedAccessSignature sr=<url-encoded resource URI>&sig=<url-encoded base64 HMAC-SHA256>&se=<expiry, epoch s>&skn=<rule>
+ *   SharedAccessSignature sr=<url-encoded resource URI>&sig=<url-encoded base64 HMAC-SHA256>&se=<expiry, epoch
+ * s>&skn=<rule>
  *
  * where the HMAC key is the rule's key text and the signed string is `<url-encoded resource URI>\n<expiry>`.
- * @azure/core-amqp signs exactly this way (createToken in node_modules/@azure/core-amqp/dist/esm/auth/tokenProvider.js).
+ * @azure/core-amqp signs exactly this way (createToken in
+ * node_modules/@azure/core-amqp/dist/esm/auth/tokenProvider.js).
  */
 import { createHmac, timingSafeEqual } from 'node:crypto';
 
@@ -26,8 +28,7 @@ export interface ParsedSas {
 }
 
 export type SasCheck =
-  | { ok: true; resource: string; expiresAtMs: number; rule: SasRule }
-  | { ok: false; description: string };
+  { ok: true; resource: string; expiresAtMs: number; rule: SasRule } | { ok: false; description: string };
 
 /** Signs a token for `resource` (a URI such as sb://ns/hub) that expires at `expiry` (epoch seconds). */
 export function signSas(resource: string, rule: { keyName: string; key: string }, expiry: number): string {
@@ -49,9 +50,15 @@ export function parseSas(token: string): ParsedSas | undefined {
   const sig = fields.get('sig');
   const se = fields.get('se');
   const skn = fields.get('skn');
-  if (sr === undefined || sig === undefined || se === undefined || skn === undefined || !/^\d+$/.test(se)) return undefined;
+  if (sr === undefined || sig === undefined || se === undefined || skn === undefined || !/^\d+$/.test(se))
+    return undefined;
   try {
-    return { resource: decodeURIComponent(sr), signature: decodeURIComponent(sig), expiry: Number(se), keyName: decodeURIComponent(skn) };
+    return {
+      resource: decodeURIComponent(sr),
+      signature: decodeURIComponent(sig),
+      expiry: Number(se),
+      keyName: decodeURIComponent(skn),
+    };
   } catch {
     return undefined;
   }
@@ -65,7 +72,10 @@ export function parseSas(token: string): ParsedSas | undefined {
 export function verifySas(token: string, rules: readonly SasRule[], nowMs: number): SasCheck {
   const parsed = parseSas(token);
   if (!parsed) {
-    return { ok: false, description: 'MalformedToken: The token is not a SharedAccessSignature with sr, sig, se and skn.' };
+    return {
+      ok: false,
+      description: 'MalformedToken: The token is not a SharedAccessSignature with sr, sig, se and skn.',
+    };
   }
   const rule = rules.find((r) => r.keyName === parsed.keyName);
   const encodedResource = encodeURIComponent(parsed.resource);
@@ -78,7 +88,10 @@ export function verifySas(token: string, rules: readonly SasRule[], nowMs: numbe
   }
   const expiresAtMs = parsed.expiry * 1000;
   if (expiresAtMs <= nowMs) {
-    return { ok: false, description: `ExpiredToken: The token is expired. Expiration time: '${new Date(expiresAtMs).toISOString()}'` };
+    return {
+      ok: false,
+      description: `ExpiredToken: The token is expired. Expiration time: '${new Date(expiresAtMs).toISOString()}'`,
+    };
   }
   return { ok: true, resource: parsed.resource, expiresAtMs, rule };
 }

@@ -17,14 +17,16 @@ export class SelectorFilterError extends Error {
   readonly condition = 'com.microsoft:argument-error';
 }
 
-const COMPARISON = /^\s*amqp\.annotation\.(x-opt-offset|x-opt-sequence-number|x-opt-enqueued-time)\s*(>=|>)\s*'([^']*)'\s*$/;
+const COMPARISON =
+  /^\s*amqp\.annotation\.(x-opt-offset|x-opt-sequence-number|x-opt-enqueued-time)\s*(>=|>)\s*'([^']*)'\s*$/;
 
 /** Parses one selector expression; throws SelectorFilterError naming what is wrong. */
 export function parseSelectorFilter(expression: string): StartPosition {
   const match = COMPARISON.exec(expression);
   if (!match) {
     throw new SelectorFilterError(
-      `unsupported selector filter "${expression}": expected amqp.annotation.x-opt-offset|x-opt-sequence-number|x-opt-enqueued-time followed by > or >= and a quoted value`);
+      `unsupported selector filter "${expression}": expected amqp.annotation.x-opt-offset|x-opt-sequence-number|x-opt-enqueued-time followed by > or >= and a quoted value`,
+    );
   }
   const [, annotation, operator, value] = match as unknown as [string, string, string, string];
   const inclusive = operator === '>=';
@@ -52,9 +54,9 @@ export function selectorExpression(filter: unknown): string | undefined {
   const entry = (filter as Record<string, unknown>)[SELECTOR_FILTER_KEY];
   if (typeof entry === 'string') return entry;
   if (entry && typeof entry === 'object' && 'value' in entry) {
-    const inner = (entry).value;
+    const inner = entry.value;
     if (typeof inner === 'string') return inner;
-    if (inner && typeof inner === 'object' && 'value' in inner && typeof (inner).value === 'string') {
+    if (inner && typeof inner === 'object' && 'value' in inner && typeof inner.value === 'string') {
       return (inner as { value: string }).value;
     }
   }

@@ -94,8 +94,12 @@ export class PartitionLog {
   private lastEnqueued = 0;
   private lastOffset = -1;
 
-  constructor(readonly hubName: string, readonly id: string, private readonly onAppend: (log: PartitionLog) => void,
-    private readonly slabs: Slabs) {}
+  constructor(
+    readonly hubName: string,
+    readonly id: string,
+    private readonly onAppend: (log: PartitionLog) => void,
+    private readonly slabs: Slabs,
+  ) {}
 
   /** Sequence number the next event gets. */
   get endSequenceNumber(): number {
@@ -161,7 +165,8 @@ export class PartitionLog {
         const limit = position.inclusive ? this.nextOffset : Math.max(this.lastOffset, 0);
         if (offset > limit) {
           throw new PositionOutOfRangeError(
-            `The supplied offset '${offset}' is invalid. The last offset in the system is '${this.lastOffset}'`);
+            `The supplied offset '${offset}' is invalid. The last offset in the system is '${this.lastOffset}'`,
+          );
         }
         const index = this.events.findIndex((e) => (position.inclusive ? e.offset >= offset : e.offset > offset));
         return index < 0 ? this.endSequenceNumber : this.base + index;
@@ -170,13 +175,15 @@ export class PartitionLog {
         const first = position.inclusive ? position.sequenceNumber : position.sequenceNumber + 1;
         if (first > last + 1) {
           throw new PositionOutOfRangeError(
-            `The supplied sequence number '${position.sequenceNumber}' is invalid. The last sequence number in the system is '${last}'`);
+            `The supplied sequence number '${position.sequenceNumber}' is invalid. The last sequence number in the system is '${last}'`,
+          );
         }
         return Math.max(first, this.base);
       }
       case 'enqueuedTime': {
         const index = this.events.findIndex((e) =>
-          (position.inclusive ? e.enqueuedTime >= position.epochMs : e.enqueuedTime > position.epochMs));
+          position.inclusive ? e.enqueuedTime >= position.epochMs : e.enqueuedTime > position.epochMs,
+        );
         return index < 0 ? this.endSequenceNumber : this.base + index;
       }
     }
@@ -200,8 +207,14 @@ export class Hub {
   readonly partitions: PartitionLog[] = [];
   readonly consumerGroups: Set<string>;
 
-  constructor(readonly name: string, partitionCount: number, consumerGroups: string[], readonly createdAt: Date,
-    private readonly onAppend: (log: PartitionLog) => void, private readonly slabs: Slabs) {
+  constructor(
+    readonly name: string,
+    partitionCount: number,
+    consumerGroups: string[],
+    readonly createdAt: Date,
+    private readonly onAppend: (log: PartitionLog) => void,
+    private readonly slabs: Slabs,
+  ) {
     this.consumerGroups = new Set(consumerGroups.map((g) => g.toLowerCase()));
     for (let i = 0; i < partitionCount; i++) this.addPartition();
   }
@@ -237,10 +250,20 @@ export class EventStore {
 
   createHub(spec: HubSpec): Hub {
     if (!(Number.isInteger(spec.partitionCount) && spec.partitionCount >= 1)) {
-      throw new Error(`partitionCount of hub '${spec.name}' must be a whole number of at least 1, not ${spec.partitionCount}`);
+      throw new Error(
+        `partitionCount of hub '${spec.name}' must be a whole number of at least 1, not ${spec.partitionCount}`,
+      );
     }
-    const hub = new Hub(spec.name, spec.partitionCount, spec.consumerGroups ?? ['$Default'], new Date(this.now()),
-      (log) => { for (const listener of this.listeners) listener(log); }, this.slabs);
+    const hub = new Hub(
+      spec.name,
+      spec.partitionCount,
+      spec.consumerGroups ?? ['$Default'],
+      new Date(this.now()),
+      (log) => {
+        for (const listener of this.listeners) listener(log);
+      },
+      this.slabs,
+    );
     this.hubs.set(spec.name.toLowerCase(), hub);
     return hub;
   }
@@ -256,11 +279,20 @@ export class EventStore {
     return () => this.listeners.delete(listener);
   }
 
-  publish(hubName: string, partitionId: string, body: Buffer | string | object, options: PublishOptions = {}): StoredEvent {
+  publish(
+    hubName: string,
+    partitionId: string,
+    body: Buffer | string | object,
+    options: PublishOptions = {},
+  ): StoredEvent {
     const hub = this.hub(hubName);
-    if (!hub) throw new Error(`no hub '${hubName}' in the broker: create it with hubs: [{ name: '${hubName}', partitionCount }]`);
+    if (!hub)
+      throw new Error(
+        `no hub '${hubName}' in the broker: create it with hubs: [{ name: '${hubName}', partitionCount }]`,
+      );
     const log = hub.partition(partitionId);
-    if (!log) throw new Error(`hub '${hub.name}' has no partition '${partitionId}' (ids 0..${hub.partitions.length - 1})`);
+    if (!log)
+      throw new Error(`hub '${hub.name}' has no partition '${partitionId}' (ids 0..${hub.partitions.length - 1})`);
     return log.append(toBytes(body), options, this.now());
   }
 }

@@ -47,12 +47,15 @@ function credential(): TokenCredential {
       const now = Date.now();
       const lifetime = input.tokenLifetimeMs ?? 3_600_000;
       const refused = input.scenario === 'jwt-renewal-refused' && receivedEnough;
-      const token = signJwt({
-        iss: refused ? 'https://sts.windows.net/not-the-tenant/' : input.issuer,
-        aud: EVENT_HUBS_TOKEN_AUDIENCE,
-        oid: '00000000-0000-4000-8000-0000000000aa',
-        exp: Math.floor((now + lifetime) / 1000),
-      }, key);
+      const token = signJwt(
+        {
+          iss: refused ? 'https://sts.windows.net/not-the-tenant/' : input.issuer,
+          aud: EVENT_HUBS_TOKEN_AUDIENCE,
+          oid: '00000000-0000-4000-8000-0000000000aa',
+          exp: Math.floor((now + lifetime) / 1000),
+        },
+        key,
+      );
       // The SDK renews a JWT two minutes before the expiry it is told (withAuth.js getAadToken): report an expiry
       // that makes it renew every renewEveryMs.
       const expiresOnTimestamp = input.renewEveryMs ? now + 120_000 + input.renewEveryMs : now + lifetime;
@@ -62,19 +65,26 @@ function credential(): TokenCredential {
 }
 
 const options = testClientOptions({ customEndpointAddress: input.customEndpointAddress });
-const client = input.scenario === 'sas'
-  ? new EventHubConsumerClient('$Default', input.connectionString ?? '', options)
-  : new EventHubConsumerClient('$Default', input.namespace, input.hub, credential(), options);
+const client =
+  input.scenario === 'sas'
+    ? new EventHubConsumerClient('$Default', input.connectionString ?? '', options)
+    : new EventHubConsumerClient('$Default', input.namespace, input.hub, credential(), options);
 const collector = new Collector();
 const output: ProbeOutput = { partitionIds: [], received: [], errors: [], scopes };
 try {
   output.partitionIds = await client.getPartitionIds();
   const subscription = collector.subscribe(client, { startPosition: earliestEventPosition });
-  await waitFor(() => collector.total() >= input.expect, () => `${input.expect} events, got ${collector.total()}`);
+  await waitFor(
+    () => collector.total() >= input.expect,
+    () => `${input.expect} events, got ${collector.total()}`,
+  );
   receivedEnough = true;
   if (input.scenario === 'jwt-renewal-refused') {
-    await waitFor(() => collector.errorLines.some((l) => /UnauthorizedError/.test(l)),
-      () => `an UnauthorizedError after the refused renewals, got ${collector.errorLines.join(' ; ')}`, 15_000);
+    await waitFor(
+      () => collector.errorLines.some((l) => /UnauthorizedError/.test(l)),
+      () => `an UnauthorizedError after the refused renewals, got ${collector.errorLines.join(' ; ')}`,
+      15_000,
+    );
   }
   await subscription.close();
 } catch (error) {

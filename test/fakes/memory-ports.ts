@@ -49,8 +49,16 @@ export interface LogLine {
 
 export class MemoryLogger implements Logger {
   readonly lines: LogLine[] = [];
-  debug(message: string, fields?: LogFields) { this.lines.push({ level: 'DEBUG', message, fields }); }
-  info(message: string, fields?: LogFields) { this.lines.push({ level: 'INFO', message, fields }); }
-  warn(message: string, fields?: LogFields) { this.lines.push({ level: 'WARN', message, fields }); }
-  error(message: string, fields?: LogFields) { this.lines.push({ level: 'ERROR', message, fields }); }
+  debug(message: string, fields?: LogFields) {
+    this.lines.push({ level: 'DEBUG', message, fields });
+  }
+  info(message: string, fields?: LogFields) {
+    this.lines.push({ level: 'INFO', message, fields });
+  }
+  warn(message: string, fields?: LogFields) {
+    this.lines.push({ level: 'WARN', message, fields });
+  }
+  error(message: string, fields?: LogFields) {
+    this.lines.push({ level: 'ERROR', message, fields });
+  }
 }

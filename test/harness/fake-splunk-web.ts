@@ -89,14 +89,25 @@ export async function startFakeSplunkWeb(options: FakeSplunkWebOptions): Promise
       const cookie = randomBytes(16).toString('hex');
       const csrf = randomBytes(12).toString('hex');
       sessions.set(cookie, { user: url.searchParams.get('username')!, sessionKey: user.sessionKey, csrf });
-      res.writeHead(303, {
-        location: url.searchParams.get('return_to') ?? `${prefix}/app/launcher/home`,
-        'set-cookie': [`splunkd_${port}=${cookie}; Path=/; HttpOnly; SameSite=Strict`, `splunkweb_csrf_token_${port}=${csrf}; Path=/; SameSite=Strict`],
-      }).end();
+      res
+        .writeHead(303, {
+          location: url.searchParams.get('return_to') ?? `${prefix}/app/launcher/home`,
+          'set-cookie': [
+            `splunkd_${port}=${cookie}; Path=/; HttpOnly; SameSite=Strict`,
+            `splunkweb_csrf_token_${port}=${csrf}; Path=/; SameSite=Strict`,
+          ],
+        })
+        .end();
       return;
     }
     if (path === `${prefix}/config`) {
-      const config = { LOCALE: locale, MRSPARKLE_ROOT_PATH: '', MRSPARKLE_PORT_NUMBER: port, USERNAME: session?.user ?? '', BUILD_NUMBER: 1 };
+      const config = {
+        LOCALE: locale,
+        MRSPARKLE_ROOT_PATH: '',
+        MRSPARKLE_PORT_NUMBER: port,
+        USERNAME: session?.user ?? '',
+        BUILD_NUMBER: 1,
+      };
       return send(res, 200, CONTENT_TYPES['.js']!, `window.$C = ${JSON.stringify(config)};\n`);
     }
     const app = path.startsWith(`${prefix}/`) ? /^\/app\/([^/]+)\/([^/]+)$/.exec(path.slice(prefix.length)) : null;
@@ -104,9 +115,12 @@ export async function startFakeSplunkWeb(options: FakeSplunkWebOptions): Promise
       if (!session) return redirect(res, `${prefix}/account/login?return_to=${encodeURIComponent(path)}`);
       return serveView(res, app[1]!, app[2]!);
     }
-    const staticFile = path.startsWith(`${prefix}/`) ? /^\/static\/app\/([^/]+)\/(.+)$/.exec(path.slice(prefix.length)) : null;
+    const staticFile = path.startsWith(`${prefix}/`)
+      ? /^\/static\/app\/([^/]+)\/(.+)$/.exec(path.slice(prefix.length))
+      : null;
     if (staticFile) return serveStatic(res, staticFile[1]!, staticFile[2]!);
-    if (path.startsWith(`${prefix}/splunkd/__raw/`)) return proxy(req, res, body, url, path.slice(`${prefix}/splunkd/__raw`.length), session);
+    if (path.startsWith(`${prefix}/splunkd/__raw/`))
+      return proxy(req, res, body, url, path.slice(`${prefix}/splunkd/__raw`.length), session);
     return text(res, 404, 'Not found');
   }
 
@@ -115,7 +129,8 @@ export async function startFakeSplunkWeb(options: FakeSplunkWebOptions): Promise
     const viewFile = join(appDir, 'default', 'data', 'ui', 'views', `${view}.xml`);
     if (!existsSync(viewFile)) return text(res, 404, 'No such view');
     const template = /<view\s[^>]*template="([^":]+):\/templates\/([^"]+)"/.exec(readFileSync(viewFile, 'utf8'));
-    if (!template || template[1] !== app) return text(res, 500, 'The fake serves only views with a template of their own app');
+    if (!template || template[1] !== app)
+      return text(res, 500, 'The fake serves only views with a template of their own app');
     const html = readFileSync(join(appDir, 'appserver', 'templates', normalize(template[2]!)), 'utf8');
     if (/<%|\$\{/.test(html)) return text(res, 500, 'Mako code in a template: the add-on ships plain HTML');
     send(res, 200, CONTENT_TYPES['.html']!, html);
@@ -128,26 +143,52 @@ export async function startFakeSplunkWeb(options: FakeSplunkWebOptions): Promise
     send(res, 200, CONTENT_TYPES[extname(full)] ?? 'application/octet-stream', readFileSync(full));
   }
 
-  async function proxy(req: IncomingMessage, res: ServerResponse, body: Buffer, url: URL, splunkdPath: string, session: { sessionKey: string; csrf: string } | undefined): Promise<void> {
-    const json = (status: number, message: string) => send(res, status, 'application/json; charset=UTF-8', JSON.stringify({ messages: [{ type: 'ERROR', text: message }] }));
+  async function proxy(
+    req: IncomingMessage,
+    res: ServerResponse,
+    body: Buffer,
+    url: URL,
+    splunkdPath: string,
+    session: { sessionKey: string; csrf: string } | undefined,
+  ): Promise<void> {
+    const json = (status: number, message: string) =>
+      send(
+        res,
+        status,
+        'application/json; charset=UTF-8',
+        JSON.stringify({ messages: [{ type: 'ERROR', text: message }] }),
+      );
     if (!session) return json(401, 'Not logged in');
     const method = req.method ?? 'GET';
-    if (method !== 'GET' && req.headers['x-splunk-form-key'] !== session.csrf) return json(403, 'CSRF validation failed');
+    if (method !== 'GET' && req.headers['x-splunk-form-key'] !== session.csrf)
+      return json(403, 'CSRF validation failed');
     if (!isExposed(splunkdPath, method)) return json(404, `Not exposed to Splunk Web: ${splunkdPath}`);
     const target = new URL(`${splunkdPath}${url.search}`, options.splunkdUri);
     await new Promise<void>((resolve) => {
-      const forward = httpsRequest(target, {
-        method,
-        rejectUnauthorized: false,
-        headers: { authorization: `Splunk ${session.sessionKey}`, ...(req.headers['content-type'] ? { 'content-type': req.headers['content-type'] } : {}) },
-      }, (answer) => {
-        const parts: Buffer[] = [];
-        answer.on('data', (c: Buffer) => parts.push(c));
-        answer.on('end', () => {
-          send(res, answer.statusCode ?? 502, answer.headers['content-type'] ?? 'application/json', Buffer.concat(parts));
-          resolve();
-        });
-      });
+      const forward = httpsRequest(
+        target,
+        {
+          method,
+          rejectUnauthorized: false,
+          headers: {
+            authorization: `Splunk ${session.sessionKey}`,
+            ...(req.headers['content-type'] ? { 'content-type': req.headers['content-type'] } : {}),
+          },
+        },
+        (answer) => {
+          const parts: Buffer[] = [];
+          answer.on('data', (c: Buffer) => parts.push(c));
+          answer.on('end', () => {
+            send(
+              res,
+              answer.statusCode ?? 502,
+              answer.headers['content-type'] ?? 'application/json',
+              Buffer.concat(parts),
+            );
+            resolve();
+          });
+        },
+      );
       forward.on('error', () => {
         json(502, 'splunkd is not reachable');
         resolve();
@@ -158,8 +199,12 @@ export async function startFakeSplunkWeb(options: FakeSplunkWebOptions): Promise
 
   /** Splunk's own exposures, then every app's web.conf [expose:…] (pattern: `*` one segment, `**` any). */
   function isExposed(splunkdPath: string, method: string): boolean {
-    const segments = splunkdPath.split('/').slice(1).map((s) => decodeURIComponent(s));
-    const rest = segments[0] === 'servicesNS' ? segments.slice(3) : segments[0] === 'services' ? segments.slice(1) : undefined;
+    const segments = splunkdPath
+      .split('/')
+      .slice(1)
+      .map((s) => decodeURIComponent(s));
+    const rest =
+      segments[0] === 'servicesNS' ? segments.slice(3) : segments[0] === 'services' ? segments.slice(1) : undefined;
     if (!rest) return false;
     const exposures = [...SPLUNK_EXPOSED, ...appExposures()];
     return exposures.some((e) => e.methods.includes(method) && matches(e.pattern.split('/'), rest));
@@ -174,7 +219,10 @@ export async function startFakeSplunkWeb(options: FakeSplunkWebOptions): Promise
       for (const [name, keys] of parseConf({ file, text: readFileSync(file, 'utf8') })) {
         const pattern = keys.get('pattern')?.value;
         if (!name.startsWith('expose:') || !pattern) continue;
-        found.push({ pattern, methods: (keys.get('methods')?.value ?? 'GET').split(',').map((m) => m.trim().toUpperCase()) });
+        found.push({
+          pattern,
+          methods: (keys.get('methods')?.value ?? 'GET').split(',').map((m) => m.trim().toUpperCase()),
+        });
       }
     }
     return found;
@@ -187,11 +235,13 @@ export async function startFakeSplunkWeb(options: FakeSplunkWebOptions): Promise
     url,
     port,
     log,
-    loginUrl: (user, path) => `${url}/${locale}/account/insecurelogin?username=${encodeURIComponent(user)}&return_to=${encodeURIComponent(path)}`,
-    close: () => new Promise((resolve) => {
-      server.closeAllConnections();
-      server.close(() => resolve());
-    }),
+    loginUrl: (user, path) =>
+      `${url}/${locale}/account/insecurelogin?username=${encodeURIComponent(user)}&return_to=${encodeURIComponent(path)}`,
+    close: () =>
+      new Promise((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
   };
 }
 
@@ -205,10 +255,15 @@ function matches(pattern: string[], path: string[]): boolean {
 }
 
 function parseCookies(header: string): Record<string, string> {
-  return Object.fromEntries(header.split(/;\s*/).filter(Boolean).map((c) => {
-    const eq = c.indexOf('=');
-    return [c.slice(0, eq), decodeURIComponent(c.slice(eq + 1))];
-  }));
+  return Object.fromEntries(
+    header
+      .split(/;\s*/)
+      .filter(Boolean)
+      .map((c) => {
+        const eq = c.indexOf('=');
+        return [c.slice(0, eq), decodeURIComponent(c.slice(eq + 1))];
+      }),
+  );
 }
 
 function send(res: ServerResponse, status: number, type: string, body: string | Buffer): void {

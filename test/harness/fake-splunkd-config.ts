@@ -5,15 +5,24 @@
  *     backed by the app folder ON DISK as splunkd does it: reads merge default/ and local/, writes go to
  *     local/<file>.conf; writes need admin_all_objects (the app's metadata gives write to admin only);
  *   - `data/inputs/<scheme>` lists (all apps), 404 for a scheme that does not exist;
- *   - restmap.conf `[script:…]` endpoints with `scripttype = persist`: read from the app's own default/restmap.conf, the
+ *   - restmap.conf `[script:…]` endpoints with `scripttype = persist`: read from the app's own default/restmap.conf,
+ * the
  *     `driver` started once (with $SPLUNK_HOME substituted) and spoken to with the persistconn packet protocol, the
- *     request document built as splunkd builds it (session, server.rest_uri, form, query, ns). `capability` is enforced.
+ *     request document built as splunkd builds it (session, server.rest_uri, form, query, ns). `capability` is
+ * enforced.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { mergeConfs, parseConf, type Conf } from '../../src/config/app-settings.js';
-import { encodeRequestPacket, OPCODE_BLOCK, OPCODE_END, OPCODE_INIT, readStrings, type PersistRequest } from '../../src/rest/persist-protocol.js';
+import {
+  encodeRequestPacket,
+  OPCODE_BLOCK,
+  OPCODE_END,
+  OPCODE_INIT,
+  readStrings,
+  type PersistRequest,
+} from '../../src/rest/persist-protocol.js';
 import type { FakeRoute, FakeRouteContext } from './fake-splunkd.js';
 
 export interface ConfigRoutesOptions {
@@ -45,7 +54,12 @@ export function createConfigRoutes(options: ConfigRoutesOptions): ConfigRoutes {
 
   const currentContext: FakeRoute = ({ segments, user, send, req }) => {
     if (req.method !== 'GET' || !pathIs(segments, ['authentication', 'current-context'])) return false;
-    send(200, { entry: [{ name: user.name, content: { username: user.name, roles: user.roles, capabilities: user.capabilities } }], messages: [] });
+    send(200, {
+      entry: [
+        { name: user.name, content: { username: user.name, roles: user.roles, capabilities: user.capabilities } },
+      ],
+      messages: [],
+    });
     return true;
   };
 
@@ -78,14 +92,25 @@ export function createConfigRoutes(options: ConfigRoutesOptions): ConfigRoutes {
     if (app === undefined) return false;
     const path = `/${segments.slice(3).join('/')}`;
     for (const [name, keys] of readConf(appDir(app), 'restmap')) {
-      if (!name.startsWith('script:') || keys.get('scripttype')?.value !== 'persist' || keys.get('match')?.value !== path) continue;
+      if (
+        !name.startsWith('script:') ||
+        keys.get('scripttype')?.value !== 'persist' ||
+        keys.get('match')?.value !== path
+      )
+        continue;
       await servePersistent(ctx, app, name, new Map([...keys].map(([k, v]) => [k, v.value])), path);
       return true;
     }
     return false;
   };
 
-  async function servePersistent(ctx: FakeRouteContext, app: string, stanza: string, conf: Map<string, string>, restPath: string): Promise<void> {
+  async function servePersistent(
+    ctx: FakeRouteContext,
+    app: string,
+    stanza: string,
+    conf: Map<string, string>,
+    restPath: string,
+  ): Promise<void> {
     const capability = conf.get('capability');
     if (capability && !ctx.user.capabilities.includes(capability)) {
       ctx.fail(403, `Insufficient permissions: this endpoint requires the ${capability} capability.`);
@@ -96,7 +121,11 @@ export function createConfigRoutes(options: ConfigRoutesOptions): ConfigRoutes {
     const key = `${app}/${stanza}`;
     let driver = drivers.get(key);
     if (!driver) {
-      driver = new PersistentDriver(driverPath, { SPLUNK_HOME: options.splunkHome, PATH: process.env.PATH ?? '', ...options.driverEnv }, driverLog);
+      driver = new PersistentDriver(
+        driverPath,
+        { SPLUNK_HOME: options.splunkHome, PATH: process.env.PATH ?? '', ...options.driverEnv },
+        driverLog,
+      );
       drivers.set(key, driver);
     }
     const request: Record<string, unknown> & { session?: PersistRequest['session']; form?: PersistRequest['form'] } = {
@@ -112,7 +141,10 @@ export function createConfigRoutes(options: ConfigRoutesOptions): ConfigRoutes {
     if (ctx.req.method === 'POST' || ctx.req.method === 'PUT') {
       request.form = [...new URLSearchParams(ctx.body)].filter(([k]) => k !== 'output_mode');
     }
-    const command = [substitute(conf.get('script') ?? ''), ...[...conf].filter(([k]) => /^script\.arg\.\d+$/.test(k)).map(([, v]) => substitute(v))];
+    const command = [
+      substitute(conf.get('script') ?? ''),
+      ...[...conf].filter(([k]) => /^script\.arg\.\d+$/.test(k)).map(([, v]) => substitute(v)),
+    ];
     let reply: { status?: number; payload?: unknown };
     try {
       reply = await driver.request(command, conf.get('script.param'), JSON.stringify(request));
@@ -137,14 +169,21 @@ function serveConf(ctx: FakeRouteContext, dir: string, file: string, stanza: str
   const { send, fail, form, user } = ctx;
   const entry = (name: string, keys: Map<string, string>) => ({
     name,
-    content: { ...Object.fromEntries(keys), disabled: false, 'eai:acl': { app: dir.split('/').at(-1), sharing: 'app', owner: 'nobody' } },
+    content: {
+      ...Object.fromEntries(keys),
+      disabled: false,
+      'eai:acl': { app: dir.split('/').at(-1), sharing: 'app', owner: 'nobody' },
+    },
     acl: { app: dir.split('/').at(-1), owner: 'nobody', sharing: 'app' },
   });
   const merged = () => flatten(mergeConfs([readConf(dir, file, 'default'), readConf(dir, file, 'local')]));
   if (method === 'GET') {
     const all = merged();
     if (stanza === undefined) {
-      send(200, { entry: [...all].filter(([name]) => name !== 'default').map(([name, keys]) => entry(name, keys)), messages: [] });
+      send(200, {
+        entry: [...all].filter(([name]) => name !== 'default').map(([name, keys]) => entry(name, keys)),
+        messages: [],
+      });
       return;
     }
     const keys = all.get(stanza);
@@ -152,7 +191,8 @@ function serveConf(ctx: FakeRouteContext, dir: string, file: string, stanza: str
     send(200, { entry: [entry(stanza, keys)], messages: [] });
     return;
   }
-  if (!user.capabilities.includes('admin_all_objects')) return fail(403, `You do not have permission to write ${file}.conf (admin_all_objects).`);
+  if (!user.capabilities.includes('admin_all_objects'))
+    return fail(403, `You do not have permission to write ${file}.conf (admin_all_objects).`);
   const local = flatten(readConf(dir, file, 'local'));
   const values = Object.entries(form).filter(([k]) => k !== 'output_mode' && k !== 'name');
   if (method === 'POST' && stanza === undefined) {
@@ -195,8 +235,10 @@ function flatten(conf: Conf): Map<string, Map<string, string>> {
 
 function writeLocal(dir: string, file: string, conf: Map<string, Map<string, string>>): void {
   mkdirSync(join(dir, 'local'), { recursive: true });
-  const text = [...conf].filter(([name, keys]) => name !== 'default' || keys.size > 0)
-    .map(([name, keys]) => `[${name}]\n${[...keys].map(([k, v]) => `${k} = ${v}\n`).join('')}`).join('\n');
+  const text = [...conf]
+    .filter(([name, keys]) => name !== 'default' || keys.size > 0)
+    .map(([name, keys]) => `[${name}]\n${[...keys].map(([k, v]) => `${k} = ${v}\n`).join('')}`)
+    .join('\n');
   writeFileSync(join(dir, 'local', `${file}.conf`), text);
 }
 
@@ -220,9 +262,17 @@ class PersistentDriver {
   private waiting: ((strings: string[]) => void) | undefined;
   private strings: string[] = [];
 
-  constructor(private readonly path: string, private readonly env: Record<string, string>, private readonly log: string[]) {}
+  constructor(
+    private readonly path: string,
+    private readonly env: Record<string, string>,
+    private readonly log: string[],
+  ) {}
 
-  request(command: string[], param: string | undefined, block: string): Promise<{ status?: number; payload?: unknown }> {
+  request(
+    command: string[],
+    param: string | undefined,
+    block: string,
+  ): Promise<{ status?: number; payload?: unknown }> {
     const run = this.queue.then(() => this.exchange(command, param, block));
     this.queue = run.catch(() => undefined);
     return run;
@@ -249,7 +299,11 @@ class PersistentDriver {
     return child;
   }
 
-  private exchange(command: string[], param: string | undefined, block: string): Promise<{ status?: number; payload?: unknown }> {
+  private exchange(
+    command: string[],
+    param: string | undefined,
+    block: string,
+  ): Promise<{ status?: number; payload?: unknown }> {
     const child = this.start();
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error('no reply within 30 s')), 30_000);
@@ -265,7 +319,9 @@ class PersistentDriver {
           reject(new Error(`driver exited with code ${child.exitCode}`));
         }
       };
-      child.stdin!.write(encodeRequestPacket({ opcode: OPCODE_INIT | OPCODE_BLOCK | OPCODE_END, command, commandArg: param, block }));
+      child.stdin!.write(
+        encodeRequestPacket({ opcode: OPCODE_INIT | OPCODE_BLOCK | OPCODE_END, command, commandArg: param, block }),
+      );
     });
   }
 

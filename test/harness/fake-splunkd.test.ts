@@ -10,27 +10,47 @@ interface Answer {
   status: number;
   contentType: string;
   body: string;
-  json: { entry?: Array<{ name: string; content: Record<string, unknown> }>; messages?: Array<{ type: string; text: string }> };
+  json: {
+    entry?: Array<{ name: string; content: Record<string, unknown> }>;
+    messages?: Array<{ type: string; text: string }>;
+  };
 }
 
 /** One raw https request to the fake, trusting the test CA (so the fake's TLS is checked too). */
-function call(fake: FakeSplunkd, method: string, path: string, options: { form?: Record<string, string>; key?: string | null } = {}): Promise<Answer> {
+function call(
+  fake: FakeSplunkd,
+  method: string,
+  path: string,
+  options: { form?: Record<string, string>; key?: string | null } = {},
+): Promise<Answer> {
   const body = options.form ? new URLSearchParams(options.form).toString() : '';
   const key = options.key === undefined ? KEY : options.key;
   return new Promise((resolve, reject) => {
-    const req = request(`${fake.uri}${path}`, {
-      method,
-      ca: testTls().ca,
-      headers: { ...(key === null ? {} : { authorization: `Splunk ${key}` }), 'content-type': 'application/x-www-form-urlencoded' },
-    }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => {
-        const text = Buffer.concat(chunks).toString('utf8');
-        const contentType = String(res.headers['content-type']);
-        resolve({ status: res.statusCode ?? 0, contentType, body: text, json: contentType.startsWith('application/json') ? JSON.parse(text) : {} });
-      });
-    });
+    const req = request(
+      `${fake.uri}${path}`,
+      {
+        method,
+        ca: testTls().ca,
+        headers: {
+          ...(key === null ? {} : { authorization: `Splunk ${key}` }),
+          'content-type': 'application/x-www-form-urlencoded',
+        },
+      },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => {
+          const text = Buffer.concat(chunks).toString('utf8');
+          const contentType = String(res.headers['content-type']);
+          resolve({
+            status: res.statusCode ?? 0,
+            contentType,
+            body: text,
+            json: contentType.startsWith('application/json') ? JSON.parse(text) : {},
+          });
+        });
+      },
+    );
     req.on('error', reject);
     req.end(body);
   });
@@ -59,11 +79,15 @@ describe('fake splunkd', () => {
   });
 
   it('creates a password (201), refuses a duplicate (409), reads, updates and deletes it like splunkd', async () => {
-    const created = await call(fake, 'POST', `${NS}/storage/passwords?output_mode=json`, { form: { name: 'prod', password: 'p1', realm: 'r' } });
+    const created = await call(fake, 'POST', `${NS}/storage/passwords?output_mode=json`, {
+      form: { name: 'prod', password: 'p1', realm: 'r' },
+    });
     expect(created.status).to.equal(201);
     expect(created.json.entry?.[0]?.name).to.equal('r:prod:');
 
-    const duplicate = await call(fake, 'POST', `${NS}/storage/passwords?output_mode=json`, { form: { name: 'prod', password: 'p2', realm: 'r' } });
+    const duplicate = await call(fake, 'POST', `${NS}/storage/passwords?output_mode=json`, {
+      form: { name: 'prod', password: 'p2', realm: 'r' },
+    });
     expect(duplicate.status).to.equal(409);
     expect(duplicate.json.messages?.[0]?.text).to.include('already exists');
 
@@ -71,7 +95,10 @@ describe('fake splunkd', () => {
     expect(read.status).to.equal(200);
     expect(read.json.entry?.[0]?.content).to.include({ clear_password: 'p1', realm: 'r', username: 'prod' });
 
-    expect((await call(fake, 'POST', `${NS}/storage/passwords/r:prod:?output_mode=json`, { form: { password: 'p3' } })).status).to.equal(200);
+    expect(
+      (await call(fake, 'POST', `${NS}/storage/passwords/r:prod:?output_mode=json`, { form: { password: 'p3' } }))
+        .status,
+    ).to.equal(200);
     expect(fake.passwords.get('r:prod:')?.password).to.equal('p3');
 
     expect((await call(fake, 'DELETE', `${NS}/storage/passwords/r:prod:?output_mode=json`)).status).to.equal(200);
@@ -80,7 +107,10 @@ describe('fake splunkd', () => {
 
   it('answers 404 for an unknown password entry and an unknown endpoint', async () => {
     expect((await call(fake, 'GET', `${NS}/storage/passwords/r:nobody:?output_mode=json`)).status).to.equal(404);
-    expect((await call(fake, 'POST', `${NS}/storage/passwords/r:nobody:?output_mode=json`, { form: { password: 'x' } })).status).to.equal(404);
+    expect(
+      (await call(fake, 'POST', `${NS}/storage/passwords/r:nobody:?output_mode=json`, { form: { password: 'x' } }))
+        .status,
+    ).to.equal(404);
     expect((await call(fake, 'GET', '/services/server/info?output_mode=json')).status).to.equal(404);
   });
 
@@ -88,16 +118,24 @@ describe('fake splunkd', () => {
     fake.passwords.set('r/x:a/b:', { realm: 'r/x', username: 'a/b', password: 'p', app: 'TA-microsoft-defender' });
     const read = await call(fake, 'GET', `${NS}/storage/passwords/r%2Fx:a%2Fb:?output_mode=json`);
     expect(read.json.entry?.[0]?.content.clear_password).to.equal('p');
-    await call(fake, 'POST', '/servicesNS/nobody/search/data/inputs/defender_alerts/eu%2Fprod?output_mode=json', { form: { client_secret: '********' } });
-    expect(fake.inputUpdates).to.deep.equal([{ scheme: 'defender_alerts', name: 'eu/prod', app: 'search', params: { client_secret: '********' } }]);
+    await call(fake, 'POST', '/servicesNS/nobody/search/data/inputs/defender_alerts/eu%2Fprod?output_mode=json', {
+      form: { client_secret: '********' },
+    });
+    expect(fake.inputUpdates).to.deep.equal([
+      { scheme: 'defender_alerts', name: 'eu/prod', app: 'search', params: { client_secret: '********' } },
+    ]);
   });
 
   it('answers 404 for a stanza it does not know when told which inputs exist', async () => {
     await fake.close();
     fake = await startFakeSplunkd({ sessionKey: KEY, inputs: ['defender_alerts://prod'] });
     const path = '/servicesNS/nobody/search/data/inputs/defender_alerts';
-    expect((await call(fake, 'POST', `${path}/other?output_mode=json`, { form: { client_secret: 'x' } })).status).to.equal(404);
-    expect((await call(fake, 'POST', `${path}/prod?output_mode=json`, { form: { client_secret: 'x' } })).status).to.equal(200);
+    expect(
+      (await call(fake, 'POST', `${path}/other?output_mode=json`, { form: { client_secret: 'x' } })).status,
+    ).to.equal(404);
+    expect(
+      (await call(fake, 'POST', `${path}/prod?output_mode=json`, { form: { client_secret: 'x' } })).status,
+    ).to.equal(200);
     expect(fake.inputUpdates.map((u) => u.name)).to.deep.equal(['prod']);
   });
 
@@ -115,7 +153,10 @@ describe('fake splunkd', () => {
 
   it('drops connections while down and serves again once up', async () => {
     fake.setDown(true);
-    const error = await call(fake, 'GET', `${NS}/storage/passwords?output_mode=json`).then(() => undefined, (e: unknown) => e);
+    const error = await call(fake, 'GET', `${NS}/storage/passwords?output_mode=json`).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
     expect(error).to.be.instanceOf(Error);
     fake.setDown(false);
     expect((await call(fake, 'GET', `${NS}/storage/passwords?output_mode=json`)).status).to.equal(200);

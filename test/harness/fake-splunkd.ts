@@ -55,7 +55,11 @@ export interface FakeUser {
 }
 
 /** The user of the main session key: splunkd's own system user, which may do anything. */
-export const SYSTEM_USER: FakeUser = { name: 'splunk-system-user', roles: ['admin'], capabilities: ['admin_all_objects', 'list_storage_passwords', 'edit_storage_passwords'] };
+export const SYSTEM_USER: FakeUser = {
+  name: 'splunk-system-user',
+  roles: ['admin'],
+  capabilities: ['admin_all_objects', 'list_storage_passwords', 'edit_storage_passwords'],
+};
 
 /** What a route sees of one authenticated request. */
 export interface FakeRouteContext {
@@ -144,21 +148,43 @@ export async function startFakeSplunkd(options: FakeSplunkdOptions): Promise<Fak
     const sessionKey = /^Splunk (.+)$/.exec(req.headers.authorization ?? '')?.[1] ?? '';
     const user = sessionKey === options.sessionKey ? SYSTEM_USER : options.users?.[sessionKey];
     const authorized = user !== undefined;
-    requests.push({ method: req.method ?? '', path: url.pathname, query, authorized, userAgent: req.headers['user-agent'] });
+    requests.push({
+      method: req.method ?? '',
+      path: url.pathname,
+      query,
+      authorized,
+      userAgent: req.headers['user-agent'],
+    });
     const json = query.output_mode === 'json';
     const send = (status: number, payload: Record<string, unknown>) => {
       if (json) {
         res.writeHead(status, { 'content-type': 'application/json; charset=UTF-8' }).end(JSON.stringify(payload));
       } else {
-        res.writeHead(status, { 'content-type': 'text/xml; charset=UTF-8' }).end('<?xml version="1.0" encoding="UTF-8"?>\n<feed xmlns="http://www.w3.org/2005/Atom"/>\n');
+        res
+          .writeHead(status, { 'content-type': 'text/xml; charset=UTF-8' })
+          .end('<?xml version="1.0" encoding="UTF-8"?>\n<feed xmlns="http://www.w3.org/2005/Atom"/>\n');
       }
     };
     const fail = (status: number, text: string, type = 'ERROR') => send(status, { messages: [{ type, text }] });
 
     if (!user) return fail(401, 'call not properly authenticated', 'WARN');
-    const segments = url.pathname.split('/').slice(1).map((s) => decodeURIComponent(s));
+    const segments = url.pathname
+      .split('/')
+      .slice(1)
+      .map((s) => decodeURIComponent(s));
     const form = Object.fromEntries(new URLSearchParams(body));
-    const ctx: FakeRouteContext = { req, url, query, segments, body, form, user, sessionKey, send, fail: (status, text) => fail(status, text) };
+    const ctx: FakeRouteContext = {
+      req,
+      url,
+      query,
+      segments,
+      body,
+      form,
+      user,
+      sessionKey,
+      send,
+      fail: (status, text) => fail(status, text),
+    };
     void (async () => {
       for (const route of options.routes ?? []) if (await route(ctx)) return;
       builtIn(ctx);
@@ -170,16 +196,28 @@ export async function startFakeSplunkd(options: FakeSplunkdOptions): Promise<Fak
 
     if (req.method === 'POST' && url.pathname === '/services/receivers/simple') {
       events.push({ query: withoutOutputMode(query), body });
-      return send(200, { index: query.index ?? 'main', bytes: Buffer.byteLength(body), host: query.host ?? 'fake-splunkd', source: query.source ?? 'http-simple', sourcetype: query.sourcetype ?? 'http-simple' });
+      return send(200, {
+        index: query.index ?? 'main',
+        bytes: Buffer.byteLength(body),
+        host: query.host ?? 'fake-splunkd',
+        source: query.source ?? 'http-simple',
+        sourcetype: query.sourcetype ?? 'http-simple',
+      });
     }
     if (segments[0] !== 'servicesNS' || segments.length < 4) return fail(404, `Not Found: ${url.pathname}`);
     const [, , app = '', ...rest] = segments;
 
     if (rest[0] === 'storage' && rest[1] === 'passwords' && rest.length <= 3) {
       const name = rest[2];
-      // splunkd: reading secrets needs list_storage_passwords; writing them, admin_all_objects (or edit_storage_passwords).
-      if (req.method === 'GET' && !clear) return fail(403, 'You do not have permission to list storage passwords (list_storage_passwords).');
-      if (req.method !== 'GET' && !user.capabilities.includes('admin_all_objects') && !user.capabilities.includes('edit_storage_passwords')) {
+      // splunkd: reading secrets needs list_storage_passwords; writing them, admin_all_objects (or
+      // edit_storage_passwords).
+      if (req.method === 'GET' && !clear)
+        return fail(403, 'You do not have permission to list storage passwords (list_storage_passwords).');
+      if (
+        req.method !== 'GET' &&
+        !user.capabilities.includes('admin_all_objects') &&
+        !user.capabilities.includes('edit_storage_passwords')
+      ) {
         return fail(403, 'You do not have permission to edit storage passwords.');
       }
       if (name === undefined && req.method === 'GET') return send(200, feed(app, [...passwords.entries()]));
@@ -210,7 +248,10 @@ export async function startFakeSplunkd(options: FakeSplunkdOptions): Promise<Fak
       const [, , scheme = '', name = ''] = rest;
       const stanza = options.inputStanzas?.[`${scheme}://${name}`];
       if (!stanza) return fail(404, `Could not find object id=${name}`);
-      return send(200, { entry: [{ name, acl: { app, owner: 'nobody' }, content: { ...stanza, disabled: false, 'eai:acl': { app } } }], messages: [] });
+      return send(200, {
+        entry: [{ name, acl: { app, owner: 'nobody' }, content: { ...stanza, disabled: false, 'eai:acl': { app } } }],
+        messages: [],
+      });
     }
     if (rest[0] === 'data' && rest[1] === 'inputs' && rest.length === 4 && req.method === 'POST') {
       const [, , scheme = '', name = ''] = rest;
@@ -244,7 +285,10 @@ export async function startFakeSplunkd(options: FakeSplunkdOptions): Promise<Fak
   };
 }
 
-/** splunkd's JSON feed for storage/passwords entries, with the clear password as splunkd returns it to a privileged user. */
+/**
+ * splunkd's JSON feed for storage/passwords entries, with the clear password as splunkd returns it to a privileged
+ * user.
+ */
 function feed(app: string, entries: Array<[string, FakePassword]>): Record<string, unknown> {
   return {
     origin: `https://127.0.0.1:8089/servicesNS/nobody/${app}/storage/passwords`,
@@ -255,7 +299,13 @@ function feed(app: string, entries: Array<[string, FakePassword]>): Record<strin
       id: `https://127.0.0.1:8089/servicesNS/nobody/${p.app}/storage/passwords/${encodeURIComponent(name)}`,
       author: 'nobody',
       acl: { app: p.app, owner: 'nobody', sharing: 'app' },
-      content: { clear_password: p.password, encr_password: '$7$fake', password: '********', realm: p.realm, username: p.username },
+      content: {
+        clear_password: p.password,
+        encr_password: '$7$fake',
+        password: '********',
+        realm: p.realm,
+        username: p.username,
+      },
     })),
     paging: { total: entries.length, perPage: 30, offset: 0 },
     messages: [],

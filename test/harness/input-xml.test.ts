@@ -4,12 +4,24 @@ import { parseValidationDefinition } from '../../src/modinput/validation-definit
 import { canonicalXml, expectXmlEqual } from '../helpers/xml-equal.js';
 import { buildInputXml, buildValidationXml } from './input-xml.js';
 
-const META = { serverUri: 'https://127.0.0.1:8089', sessionKey: 'k&<>"', checkpointDir: 'C:\\Program Files\\Splunk\\var\\lib\\splunk\\modinputs\\defender_alerts' };
+const META = {
+  serverUri: 'https://127.0.0.1:8089',
+  sessionKey: 'k&<>"',
+  checkpointDir: 'C:\\Program Files\\Splunk\\var\\lib\\splunk\\modinputs\\defender_alerts',
+};
 
 describe('test harness: input-xml', () => {
   it('builds production-shaped input XML: declaration, metadata order, app=, inherited params sorted', () => {
-    const xml = buildInputXml({ ...META, serverHost: 'sh1', stanzas: [{ name: 'defender_alerts://prod', params: { tenant_id: 't', index: 'security', scopes: ['a', 'b'] } }] });
-    expect(xml.startsWith('<?xml version="1.0" encoding="UTF-8"?>\n<input>\n  <server_host>sh1</server_host>\n  <server_uri>')).to.equal(true);
+    const xml = buildInputXml({
+      ...META,
+      serverHost: 'sh1',
+      stanzas: [{ name: 'defender_alerts://prod', params: { tenant_id: 't', index: 'security', scopes: ['a', 'b'] } }],
+    });
+    expect(
+      xml.startsWith(
+        '<?xml version="1.0" encoding="UTF-8"?>\n<input>\n  <server_host>sh1</server_host>\n  <server_uri>',
+      ),
+    ).to.equal(true);
     expect(xml.indexOf('<session_key>')).to.be.lessThan(xml.indexOf('<checkpoint_dir>'));
     expect(xml.indexOf('<checkpoint_dir>')).to.be.lessThan(xml.indexOf('<configuration>'));
     const names = [...xml.matchAll(/<param(?:_list)? name="([^"]+)"/g)].map((m) => m[1]);
@@ -21,7 +33,15 @@ describe('test harness: input-xml', () => {
         {
           name: 'defender_alerts://prod',
           app: 'TA-microsoft-defender',
-          params: { disabled: '0', host: '$decideOnStartup', index: 'security', interval: '300', scopes: ['a', 'b'], start_by_shell: 'false', tenant_id: 't' },
+          params: {
+            disabled: '0',
+            host: '$decideOnStartup',
+            index: 'security',
+            interval: '300',
+            scopes: ['a', 'b'],
+            start_by_shell: 'false',
+            tenant_id: 't',
+          },
         },
       ],
     });
@@ -33,14 +53,24 @@ describe('test harness: input-xml', () => {
   });
 
   it('builds a validation request with only the submitted params', () => {
-    const xml = buildValidationXml({ ...META, item: { name: 'prod', params: { tenant_id: 'contoso.onmicrosoft.com', multi: ['a', 'b'] } } });
-    expect(parseValidationDefinition(xml).item).to.deep.equal({ name: 'prod', app: undefined, params: { multi: ['a', 'b'], tenant_id: 'contoso.onmicrosoft.com' } });
+    const xml = buildValidationXml({
+      ...META,
+      item: { name: 'prod', params: { tenant_id: 'contoso.onmicrosoft.com', multi: ['a', 'b'] } },
+    });
+    expect(parseValidationDefinition(xml).item).to.deep.equal({
+      name: 'prod',
+      app: undefined,
+      params: { multi: ['a', 'b'], tenant_id: 'contoso.onmicrosoft.com' },
+    });
   });
 });
 
 describe('test helper: expectXmlEqual', () => {
   it('ignores attribute order, whitespace-only text, declarations, comments and CRLF', () => {
-    expectXmlEqual('<?xml version="1.0"?>\r\n<a y="2" x="1">\r\n  <b>t</b><!-- c -->\r\n</a>', '<a x="1" y="2"><b>t</b></a>');
+    expectXmlEqual(
+      '<?xml version="1.0"?>\r\n<a y="2" x="1">\r\n  <b>t</b><!-- c -->\r\n</a>',
+      '<a x="1" y="2"><b>t</b></a>',
+    );
   });
 
   it('sees differences in text, child order, attribute values and element names', () => {

@@ -36,14 +36,28 @@ const DEFAULT_SERVER_HOST = 'splunk-test-host';
 export function buildInputXml(options: HarnessMetadata & { stanzas: HarnessStanza[] }): string {
   const stanzas = options.stanzas.map((stanza) => {
     const params = { ...INHERITED_PARAMS, ...stanza.params };
-    return [`    <stanza name="${escape(stanza.name)}" app="${escape(stanza.app ?? DEFAULT_APP)}">`, ...formatParams(params, '      '), '    </stanza>'];
+    return [
+      `    <stanza name="${escape(stanza.name)}" app="${escape(stanza.app ?? DEFAULT_APP)}">`,
+      ...formatParams(params, '      '),
+      '    </stanza>',
+    ];
   });
-  const configuration = stanzas.length === 0 ? ['  <configuration/>'] : ['  <configuration>', ...stanzas.flat(), '  </configuration>'];
-  return ['<?xml version="1.0" encoding="UTF-8"?>', '<input>', ...formatMetadata(options), ...configuration, '</input>', ''].join('\n');
+  const configuration =
+    stanzas.length === 0 ? ['  <configuration/>'] : ['  <configuration>', ...stanzas.flat(), '  </configuration>'];
+  return [
+    '<?xml version="1.0" encoding="UTF-8"?>',
+    '<input>',
+    ...formatMetadata(options),
+    ...configuration,
+    '</input>',
+    '',
+  ].join('\n');
 }
 
 /** Builds the `--validate-arguments` `<items>` document: one item with the params as submitted (nothing inherited). */
-export function buildValidationXml(options: HarnessMetadata & { item: { name: string; app?: string; params: Record<string, string | string[]> } }): string {
+export function buildValidationXml(
+  options: HarnessMetadata & { item: { name: string; app?: string; params: Record<string, string | string[]> } },
+): string {
   const app = options.item.app === undefined ? '' : ` app="${escape(options.item.app)}"`;
   return [
     '<?xml version="1.0" encoding="UTF-8"?>',

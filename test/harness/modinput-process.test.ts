@@ -38,9 +38,19 @@ runModularInput(process.argv.slice(2), { stdin: process.stdin, stdout: process.s
 });
 `;
 
-const META = { serverUri: 'https://127.0.0.1:8089', sessionKey: 'Sess10nKey^secret', checkpointDir: '/opt/splunk/var/lib/splunk/modinputs/defender_alerts' };
+const META = {
+  serverUri: 'https://127.0.0.1:8089',
+  sessionKey: 'Sess10nKey^secret',
+  checkpointDir: '/opt/splunk/var/lib/splunk/modinputs/defender_alerts',
+};
 const input = (count: number, stanzas = 1) =>
-  buildInputXml({ ...META, stanzas: Array.from({ length: stanzas }, (_, i) => ({ name: `defender_alerts://s${i}`, params: { count: String(count) } })) });
+  buildInputXml({
+    ...META,
+    stanzas: Array.from({ length: stanzas }, (_, i) => ({
+      name: `defender_alerts://s${i}`,
+      params: { count: String(count) },
+    })),
+  });
 
 describe('modinput runner in a real process (launcher + bundle + harness)', function () {
   this.timeout(60_000);
@@ -53,7 +63,16 @@ describe('modinput runner in a real process (launcher + bundle + harness)', func
     mkdirSync(join(appDir, 'bin', 'lib'), { recursive: true });
     const entry = join(root, 'entry.ts');
     writeFileSync(entry, ENTRY(join(REPO_ROOT, 'src')));
-    await build({ entryPoints: [entry], outfile: join(appDir, 'bin', 'lib', 'defender_alerts.cjs'), bundle: true, platform: 'node', format: 'cjs', target: 'node20', logLevel: 'error', absWorkingDir: REPO_ROOT });
+    await build({
+      entryPoints: [entry],
+      outfile: join(appDir, 'bin', 'lib', 'defender_alerts.cjs'),
+      bundle: true,
+      platform: 'node',
+      format: 'cjs',
+      target: 'node20',
+      logLevel: 'error',
+      absWorkingDir: REPO_ROOT,
+    });
     copyFileSync(join(REPO_ROOT, 'bin', 'defender_alerts.sh'), join(appDir, 'bin', 'defender_alerts.sh'));
     chmodSync(join(appDir, 'bin', 'defender_alerts.sh'), 0o755);
   });
@@ -87,7 +106,9 @@ describe('modinput runner in a real process (launcher + bundle + harness)', func
     expect(result.exitCode).to.equal(1);
     expect(result.stdout.length).to.equal(0);
     expect(result.stderrLines).to.have.length(1);
-    expect(result.stderrLines[0]).to.match(/^ERROR Cannot read the input definition from splunkd: The input definition is empty: nothing arrived on stdin/);
+    expect(result.stderrLines[0]).to.match(
+      /^ERROR Cannot read the input definition from splunkd: The input definition is empty: nothing arrived on stdin/,
+    );
   });
 
   it('prints the scheme for --scheme', async () => {
@@ -97,19 +118,27 @@ describe('modinput runner in a real process (launcher + bundle + harness)', func
   });
 
   it('answers --validate-arguments with silence or an error document', async () => {
-    const request = (tenant: string) => buildValidationXml({ ...META, item: { name: 'prod', params: { tenant_id: tenant } } });
-    const ok = await runScript(appDir, 'defender_alerts', { args: ['--validate-arguments'], stdin: request('contoso.onmicrosoft.com') });
+    const request = (tenant: string) =>
+      buildValidationXml({ ...META, item: { name: 'prod', params: { tenant_id: tenant } } });
+    const ok = await runScript(appDir, 'defender_alerts', {
+      args: ['--validate-arguments'],
+      stdin: request('contoso.onmicrosoft.com'),
+    });
     expect(ok).to.deep.include({ exitCode: 0, stderrLines: [] });
     expect(ok.stdout.length).to.equal(0);
     const bad = await runScript(appDir, 'defender_alerts', { args: ['--validate-arguments'], stdin: request('bad') });
     expect(bad.exitCode).to.equal(1);
-    expect(bad.stdout.toString()).to.equal('<error><message>tenant_id: use a GUID or a verified domain name.</message></error>');
+    expect(bad.stdout.toString()).to.equal(
+      '<error><message>tenant_id: use a GUID or a verified domain name.</message></error>',
+    );
   });
 
   it('exits 2 on an unknown argument with one ERROR line', async () => {
     const result = await runScript(appDir, 'defender_alerts', { args: ['--execute'], stdin: '' });
     expect(result.exitCode).to.equal(2);
     expect(result.stderrLines).to.have.length(1);
-    expect(result.stderrLines[0]).to.match(/^ERROR Unknown arguments: --execute; accepted: --scheme, --validate-arguments/);
+    expect(result.stderrLines[0]).to.match(
+      /^ERROR Unknown arguments: --execute; accepted: --scheme, --validate-arguments/,
+    );
   });
 });

@@ -4,7 +4,17 @@
  * real entry point.
  */
 import { expect } from 'chai';
-import { chmodSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { REPO_ROOT } from '../helpers/built-app.js';
@@ -87,7 +97,12 @@ describe('test harness: splunkd-harness with a fake app', function () {
     const result = await runInput({ appDir, stdin });
     expect(result).to.deep.include({ exitCode: 0, signal: null, closed: true });
     expect(result.events).to.have.length(1);
-    expect(result.events[0]).to.deep.include({ stanza: 'defender_alerts://fake', unbroken: true, done: true, time: '1714557600.000' });
+    expect(result.events[0]).to.deep.include({
+      stanza: 'defender_alerts://fake',
+      unbroken: true,
+      done: true,
+      time: '1714557600.000',
+    });
     expect(result.stderrLines).to.deep.equal(['INFO fake run finished events=1']);
     const info = JSON.parse(result.events[0]!.data) as EchoInfo;
     expect(info.stdinBytes).to.equal(Buffer.byteLength(stdin));
@@ -96,7 +111,12 @@ describe('test harness: splunkd-harness with a fake app', function () {
   });
 
   it('gives the script a clean minimal environment and a foreign working directory holding a hostile .env', async () => {
-    const result = await runInput({ appDir, stdin: inputXml('echo'), env: { LD_LIBRARY_PATH: '/opt/splunk/lib' }, keepDirs: true });
+    const result = await runInput({
+      appDir,
+      stdin: inputXml('echo'),
+      env: { LD_LIBRARY_PATH: '/opt/splunk/lib' },
+      keepDirs: true,
+    });
     const info = JSON.parse(result.events[0]!.data) as EchoInfo;
     expect(readFileSync(join(result.dirs.cwd, '.env'), 'utf8')).to.equal(HOSTILE_DOTENV);
     rmSync(result.dirs.root, { recursive: true, force: true });
@@ -104,7 +124,13 @@ describe('test harness: splunkd-harness with a fake app', function () {
     expect(info.dotenvPresent).to.equal(true);
     expect(info.env.SPLUNK_HOME).to.equal(result.dirs.splunkHome);
     expect(info.env.HOME).to.equal(result.dirs.home);
-    expect(info.env).to.not.have.any.keys('NODE_OPTIONS', 'HTTPS_PROXY', 'HTTP_PROXY', 'MOCHA_COLORS', 'npm_lifecycle_event');
+    expect(info.env).to.not.have.any.keys(
+      'NODE_OPTIONS',
+      'HTTPS_PROXY',
+      'HTTP_PROXY',
+      'MOCHA_COLORS',
+      'npm_lifecycle_event',
+    );
     // The launcher drops splunkd's LD_LIBRARY_PATH before it runs a node that is not Splunk's.
     expect(info.env).to.not.have.property('LD_LIBRARY_PATH');
   });
@@ -132,18 +158,36 @@ describe('test harness: splunkd-harness with a fake app', function () {
   });
 
   it('rejects a stderr line without a level word, as splunkd would log it at ERROR', async () => {
-    const error = await runInput({ appDir, stdin: inputXml('no-level') }).then(() => undefined, (e: unknown) => e);
-    expect(error).to.be.instanceOf(Error).with.property('message').that.matches(/stderr line without a level word.*"something went wrong"/);
+    const error = await runInput({ appDir, stdin: inputXml('no-level') }).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(error)
+      .to.be.instanceOf(Error)
+      .with.property('message')
+      .that.matches(/stderr line without a level word.*"something went wrong"/);
   });
 
   it('rejects output that is not a valid event stream, with its position', async () => {
-    const error = await runInput({ appDir, stdin: inputXml('bad-xml') }).then(() => undefined, (e: unknown) => e);
-    expect(error).to.be.instanceOf(Error).with.property('message').that.matches(/^Event stream, 1:\d+: disallowed character/);
+    const error = await runInput({ appDir, stdin: inputXml('bad-xml') }).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(error)
+      .to.be.instanceOf(Error)
+      .with.property('message')
+      .that.matches(/^Event stream, 1:\d+: disallowed character/);
   });
 
   it('rejects a run that outlives its time limit', async () => {
-    const error = await runInput({ appDir, stdin: inputXml('hang'), timeoutMs: 500 }).then(() => undefined, (e: unknown) => e);
-    expect(error).to.be.instanceOf(Error).with.property('message').that.matches(/did not exit within 500 ms/);
+    const error = await runInput({ appDir, stdin: inputXml('hang'), timeoutMs: 500 }).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(error)
+      .to.be.instanceOf(Error)
+      .with.property('message')
+      .that.matches(/did not exit within 500 ms/);
   });
 });
 
@@ -168,7 +212,10 @@ describe('launcher bin/defender_alerts.sh', function () {
 
   it('works from an app path that contains spaces', async () => {
     const parent = mkdtempSync(join(tmpdir(), 'fake app '));
-    const result = await runInput({ appDir: makeFakeApp(join(parent, 'Program Files', 'Splunk apps')), stdin: inputXml('echo') });
+    const result = await runInput({
+      appDir: makeFakeApp(join(parent, 'Program Files', 'Splunk apps')),
+      stdin: inputXml('echo'),
+    });
     rmSync(parent, { recursive: true, force: true });
     expect(result.exitCode).to.equal(0);
     expect(result.events).to.have.length(1);
@@ -180,13 +227,19 @@ describe('launcher bin/defender_alerts.sh', function () {
     expect(result.exitCode).to.equal(1);
     expect(result.stdout.length).to.equal(0);
     expect(result.stderrLines).to.have.length(1);
-    expect(result.stderrLines[0]).to.match(/^ERROR message="No suitable Node\.js runtime found; install Node >= 20 or the bundled runtime"/);
+    expect(result.stderrLines[0]).to.match(
+      /^ERROR message="No suitable Node\.js runtime found; install Node >= 20 or the bundled runtime"/,
+    );
   });
 
   it('refuses a node on PATH that is too old', async () => {
     const oldNodeDir = mkdtempSync(join(tmpdir(), 'old-node-'));
     // Stands in for Splunk 8's node 8.17, which answers the launcher's version probe; it must never run the bundle.
-    writeFileSync(join(oldNodeDir, 'node'), '#!/bin/sh\n[ "$1" = --version ] && { echo v8.17.0; exit 0; }\necho ran-the-bundle; exit 0\n', { mode: 0o755 });
+    writeFileSync(
+      join(oldNodeDir, 'node'),
+      '#!/bin/sh\n[ "$1" = --version ] && { echo v8.17.0; exit 0; }\necho ran-the-bundle; exit 0\n',
+      { mode: 0o755 },
+    );
     const result = await runScript(appDir, 'defender_alerts', { stdin: inputXml('echo'), env: { PATH: oldNodeDir } });
     expect(result.exitCode).to.equal(1);
     expect(result.stdout.toString()).to.equal('');
@@ -198,7 +251,11 @@ describe('launcher bin/defender_alerts.sh', function () {
     mkdirSync(join(splunkHome, 'bin'));
     symlinkSync(process.execPath, join(splunkHome, 'bin', 'node'));
     const emptyDir = mkdtempSync(join(tmpdir(), 'empty-path-'));
-    const result = await runInput({ appDir, stdin: inputXml('echo'), env: { PATH: emptyDir, SPLUNK_HOME: splunkHome } });
+    const result = await runInput({
+      appDir,
+      stdin: inputXml('echo'),
+      env: { PATH: emptyDir, SPLUNK_HOME: splunkHome },
+    });
     expect(result.exitCode).to.equal(0);
     expect(result.events).to.have.length(1);
   });

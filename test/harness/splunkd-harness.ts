@@ -79,7 +79,11 @@ export function runScript(appDir: string, name: string, options: ScriptOptions):
     ...options.env,
   };
   const started = performance.now();
-  const child = spawn(join(appDir, 'bin', `${name}.sh`), options.args ?? [], { cwd: dirs.cwd, env, stdio: ['pipe', 'pipe', 'pipe'] });
+  const child = spawn(join(appDir, 'bin', `${name}.sh`), options.args ?? [], {
+    cwd: dirs.cwd,
+    env,
+    stdio: ['pipe', 'pipe', 'pipe'],
+  });
 
   return new Promise<ScriptResult>((resolve, reject) => {
     const stdout: Buffer[] = [];
@@ -162,7 +166,9 @@ function checkStderr(text: string, killed: boolean): string[] {
   if (tail !== undefined && tail !== '' && !killed) lines.push(tail);
   for (const line of lines) {
     if (!LEVEL_LINE.test(line)) {
-      throw new Error(`stderr line without a level word (splunkd would log it as ERROR): ${JSON.stringify(line)}\nfull stderr:\n${text}`);
+      throw new Error(
+        `stderr line without a level word (splunkd would log it as ERROR): ${JSON.stringify(line)}\nfull stderr:\n${text}`,
+      );
     }
   }
   return lines;

@@ -18,6 +18,9 @@ export function builtAppDir(): string {
   if (appDir) return appDir;
   if (process.env.TA_TEST_APP_DIR) return (appDir = resolve(process.env.TA_TEST_APP_DIR));
   const out = mkdtempSync(join(tmpdir(), 'ta-defender-build-'));
-  execFileSync(process.execPath, [join(REPO_ROOT, 'build.mjs'), '--out', out, '--slim'], { cwd: REPO_ROOT, stdio: ['ignore', 'ignore', 'inherit'] });
+  execFileSync(process.execPath, [join(REPO_ROOT, 'build.mjs'), '--out', out, '--slim'], {
+    cwd: REPO_ROOT,
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
   return (appDir = join(out, 'TA-microsoft-defender'));
 }

@@ -45,7 +45,10 @@ export class FakeHttpClient implements HttpClient {
   }
 
   /** Answers every matching request with `handler` (a little server). Routes are tried in the order they were added. */
-  serve(match: string | RegExp | ((url: string) => boolean), handler: (request: HttpRequest) => FakeReply | Error): this {
+  serve(
+    match: string | RegExp | ((url: string) => boolean),
+    handler: (request: HttpRequest) => FakeReply | Error,
+  ): this {
     this.routes.push({ match: toMatcher(match), outcomes: [handler], persistent: true });
     return this;
   }

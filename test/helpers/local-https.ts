@@ -16,7 +16,11 @@ export interface RecordedRequest {
   body: string;
 }
 
-export type Handler = (req: RecordedRequest, res: http.ServerResponse, raw: http.IncomingMessage) => void | Promise<void>;
+export type Handler = (
+  req: RecordedRequest,
+  res: http.ServerResponse,
+  raw: http.IncomingMessage,
+) => void | Promise<void>;
 
 export interface LocalHttps {
   /** `https://localhost:<port>` (a name the test certificate covers). */
@@ -36,7 +40,12 @@ export async function startLocalHttps(handler: Handler): Promise<LocalHttps> {
     const chunks: Buffer[] = [];
     raw.on('data', (c: Buffer) => chunks.push(c));
     raw.on('end', () => {
-      const rec: RecordedRequest = { method: raw.method ?? '', url: raw.url ?? '', headers: raw.headers, body: Buffer.concat(chunks).toString('utf8') };
+      const rec: RecordedRequest = {
+        method: raw.method ?? '',
+        url: raw.url ?? '',
+        headers: raw.headers,
+        body: Buffer.concat(chunks).toString('utf8'),
+      };
       requests.push(rec);
       Promise.resolve(handler(rec, res, raw)).catch((error) => {
         res.destroy(error as Error);
@@ -46,7 +55,12 @@ export async function startLocalHttps(handler: Handler): Promise<LocalHttps> {
   server.on('secureConnection', (s) => trackSocket(sockets, s));
   await listen(server);
   const { port } = server.address() as AddressInfo;
-  return { origin: `https://localhost:${port}`, hostPort: `localhost:${port}`, requests, close: () => closeServer(server, sockets) };
+  return {
+    origin: `https://localhost:${port}`,
+    hostPort: `localhost:${port}`,
+    requests,
+    close: () => closeServer(server, sockets),
+  };
 }
 
 export interface LocalProxy {
@@ -93,8 +107,12 @@ export async function startConnectProxy(auth?: { user: string; pass: string }): 
   const userinfo = auth ? `${encodeURIComponent(auth.user)}:${encodeURIComponent(auth.pass)}@` : '';
   return {
     url: `http://${userinfo}127.0.0.1:${port}`,
-    get tunnels() { return state.tunnels; },
-    get refused() { return state.refused; },
+    get tunnels() {
+      return state.tunnels;
+    },
+    get refused() {
+      return state.refused;
+    },
     close: () => closeServer(server, sockets),
   };
 }

@@ -38,7 +38,7 @@ export function parseSplunkStream(stdout: string | Buffer): ParsedStream {
   const parser = new SaxesParser({ position: true, fragment: true });
   const events: ParsedEvent[] = [];
   const path: string[] = [];
-  let event: Partial<ParsedEvent> & { seen: Set<string> } | undefined;
+  let event: (Partial<ParsedEvent> & { seen: Set<string> }) | undefined;
   let fieldText = '';
   const fail = (message: string): never => {
     throw new Error(`Event stream, ${parser.line}:${parser.column}: ${message}`);
@@ -56,12 +56,15 @@ export function parseSplunkStream(stdout: string | Buffer): ParsedStream {
       if (Object.keys(attributes).length > 0) fail('<stream> takes no attributes');
     } else if (parent === 'stream') {
       if (tag.name !== 'event') fail(`<${tag.name}> inside <stream>; only <event> is allowed`);
-      for (const name of Object.keys(attributes)) if (!EVENT_ATTRIBUTES.has(name)) fail(`unknown attribute ${name}= on <event>`);
+      for (const name of Object.keys(attributes))
+        if (!EVENT_ATTRIBUTES.has(name)) fail(`unknown attribute ${name}= on <event>`);
       if (attributes.stanza === undefined) fail('<event> without stanza=');
-      if (attributes.unbroken !== undefined && attributes.unbroken !== '0' && attributes.unbroken !== '1') fail(`unbroken="${attributes.unbroken}" (expected 0 or 1)`);
+      if (attributes.unbroken !== undefined && attributes.unbroken !== '0' && attributes.unbroken !== '1')
+        fail(`unbroken="${attributes.unbroken}" (expected 0 or 1)`);
       event = { stanza: attributes.stanza, unbroken: attributes.unbroken === '1', done: false, seen: new Set() };
     } else if (parent === 'event') {
-      if (!(FIELDS as readonly string[]).includes(tag.name) && tag.name !== 'done') fail(`<${tag.name}> inside <event>; allowed: ${FIELDS.join(', ')}, done`);
+      if (!(FIELDS as readonly string[]).includes(tag.name) && tag.name !== 'done')
+        fail(`<${tag.name}> inside <event>; allowed: ${FIELDS.join(', ')}, done`);
       if (event!.seen.has(tag.name)) fail(`a second <${tag.name}> in one <event>`);
       if (Object.keys(attributes).length > 0) fail(`<${tag.name}> takes no attributes`);
       event!.seen.add(tag.name);

@@ -20,7 +20,11 @@ export const CONFIG_PATH = `/en-US/app/${APP}/configuration`;
 /** Where screenshots go: kept by CI as artifacts, ignored by git. */
 export const SCREENSHOT_DIR = join(REPO_ROOT, 'artifacts', 'screenshots');
 
-export const ADMIN: FakeUser = { name: 'admin', roles: ['admin'], capabilities: ['admin_all_objects', 'list_storage_passwords', 'edit_storage_passwords', 'list_inputs'] };
+export const ADMIN: FakeUser = {
+  name: 'admin',
+  roles: ['admin'],
+  capabilities: ['admin_all_objects', 'list_storage_passwords', 'edit_storage_passwords', 'list_inputs'],
+};
 export const READER: FakeUser = { name: 'analyst', roles: ['user'], capabilities: ['search', 'list_inputs'] };
 
 /** One request or response the page exchanged (bodies as text). */
@@ -67,7 +71,11 @@ export async function startConfigPageEnv(suite: Mocha.Context): Promise<ConfigPa
     inputs: {
       'defender_alerts://contoso_alerts': { account: 'inuse', api: 'graph' },
       'defender_stream://contoso_stream': { account: 'inuse', event_hub_namespace: 'contoso.servicebus.windows.net' },
-      'defender_alerts://legacy': { tenant_id: 'contoso.onmicrosoft.com', client_id: '0b5c1c6e-3d8e-4a43-9f3b-1c2d3e4f5a6b', client_secret: '<encrypted>' },
+      'defender_alerts://legacy': {
+        tenant_id: 'contoso.onmicrosoft.com',
+        client_id: '0b5c1c6e-3d8e-4a43-9f3b-1c2d3e4f5a6b',
+        client_secret: '<encrypted>',
+      },
     },
     driverEnv: { NODE_EXTRA_CA_CERTS: emu.caFile, HOME: splunkHome },
   });
@@ -92,13 +100,27 @@ export async function startConfigPageEnv(suite: Mocha.Context): Promise<ConfigPa
       network.push({ kind: 'request', method: request.method(), url: request.url(), body: request.postData() ?? '' });
     });
     page.on('response', (response) => {
-      const entry: Exchange = { kind: 'response', method: response.request().method(), url: response.url(), status: response.status(), body: '' };
+      const entry: Exchange = {
+        kind: 'response',
+        method: response.request().method(),
+        url: response.url(),
+        status: response.status(),
+        body: '',
+      };
       network.push(entry);
       // Redirects have no body to read.
-      if (response.status() < 300 || response.status() >= 400) response.text().then((text) => { entry.body = text; }, () => undefined);
+      if (response.status() < 300 || response.status() >= 400)
+        response.text().then(
+          (text) => {
+            entry.body = text;
+          },
+          () => undefined,
+        );
     });
     await page.goto(web.loginUrl(user, `${CONFIG_PATH}#${tab}`), { waitUntil: 'load' });
-    await page.waitForSelector('[data-testid="config-page"][data-ready="true"], [data-testid="access-error"]', { timeout: 20_000 });
+    await page.waitForSelector('[data-testid="config-page"][data-ready="true"], [data-testid="access-error"]', {
+      timeout: 20_000,
+    });
     return page;
   }
 
@@ -111,9 +133,16 @@ export async function startConfigPageEnv(suite: Mocha.Context): Promise<ConfigPa
     } catch {
       // first account
     }
-    text += `\n[${name}]\n${Object.entries(stanza).map(([k, v]) => `${k} = ${v}\n`).join('')}`;
+    text += `\n[${name}]\n${Object.entries(stanza)
+      .map(([k, v]) => `${k} = ${v}\n`)
+      .join('')}`;
     writeFileSync(file, text);
-    splunkd.passwords.set(`${APP}:account#${name}:`, { realm: APP, username: `account#${name}`, password: secret, app: APP });
+    splunkd.passwords.set(`${APP}:account#${name}:`, {
+      realm: APP,
+      username: `account#${name}`,
+      password: secret,
+      app: APP,
+    });
   }
 
   function findOutsideStore(needle: string): string[] {
@@ -122,16 +151,29 @@ export async function startConfigPageEnv(suite: Mocha.Context): Promise<ConfigPa
     for (const file of walk(splunkHome)) if (readFileSync(file).includes(bytes)) found.push(`file ${file}`);
     for (const line of web.log) if (line.includes(needle)) found.push(`splunk web access log: ${line}`);
     for (const line of config.driverLog) if (line.includes(needle)) found.push(`driver stderr (splunkd.log): ${line}`);
-    for (const request of splunkd.requests) if (JSON.stringify(request).includes(needle)) found.push(`splunkd request log: ${request.method} ${request.path}`);
+    for (const request of splunkd.requests)
+      if (JSON.stringify(request).includes(needle))
+        found.push(`splunkd request log: ${request.method} ${request.path}`);
     for (const exchange of network) {
-      if (exchange.kind === 'response' && (exchange.body.includes(needle) || exchange.url.includes(needle))) found.push(`response ${exchange.method} ${exchange.url}`);
+      if (exchange.kind === 'response' && (exchange.body.includes(needle) || exchange.url.includes(needle)))
+        found.push(`response ${exchange.method} ${exchange.url}`);
       if (exchange.kind === 'request' && exchange.url.includes(needle)) found.push(`request URL ${exchange.url}`);
     }
     return found;
   }
 
   return {
-    splunkHome, appDir, splunkd, config, web, emu, browser, network, openPage, seedAccount, findOutsideStore,
+    splunkHome,
+    appDir,
+    splunkd,
+    config,
+    web,
+    emu,
+    browser,
+    network,
+    openPage,
+    seedAccount,
+    findOutsideStore,
     async close() {
       await browser.close();
       await config.close();

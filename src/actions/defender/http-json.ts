@@ -25,7 +25,11 @@ export async function sendJson(http: HttpClient, request: HttpRequest): Promise<
     size += chunk.length;
     if (size > MAX_BODY_BYTES) {
       response.discard();
-      throw new ApiError('api_bad_response', `${request.method ?? 'GET'} ${pathOf(request.url)} answered more than ${MAX_BODY_BYTES / 1024 / 1024} MB.`, { status: response.status });
+      throw new ApiError(
+        'api_bad_response',
+        `${request.method ?? 'GET'} ${pathOf(request.url)} answered more than ${MAX_BODY_BYTES / 1024 / 1024} MB.`,
+        { status: response.status },
+      );
     }
     chunks.push(chunk);
   }
@@ -34,7 +38,11 @@ export async function sendJson(http: HttpClient, request: HttpRequest): Promise<
   try {
     return { status: response.status, body: JSON.parse(text) };
   } catch {
-    throw new ApiError('api_bad_response', `${request.method ?? 'GET'} ${pathOf(request.url)} answered HTTP ${response.status} with a body that is not JSON.`, { status: response.status });
+    throw new ApiError(
+      'api_bad_response',
+      `${request.method ?? 'GET'} ${pathOf(request.url)} answered HTTP ${response.status} with a body that is not JSON.`,
+      { status: response.status },
+    );
   }
 }
 

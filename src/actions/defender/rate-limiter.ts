@@ -1,6 +1,8 @@
 /**
  * A client-side sliding-window limiter for the write endpoints with small documented quotas (import indicators
- * 30 calls/min, batchUpdate 10 calls/min: https://learn.microsoft.com/defender-endpoint/api/import-ti-indicators, https://learn.microsoft.com/defender-endpoint/api/batch-update-alerts). Waiting here keeps the action under the quota, so the
+ * 30 calls/min, batchUpdate 10 calls/min: https://learn.microsoft.com/defender-endpoint/api/import-ti-indicators,
+ * https://learn.microsoft.com/defender-endpoint/api/batch-update-alerts). Waiting here keeps the action under the
+ * quota, so the
  * service rarely has to answer 429; a 429 that still comes (the quota is shared with other inputs and actions of the
  * same app registration) is waited out by the HTTP client as Retry-After says.
  */

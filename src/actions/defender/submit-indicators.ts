@@ -1,5 +1,6 @@
 /**
- * Sends validated indicators with `POST /api/indicators/import` (https://learn.microsoft.com/defender-endpoint/api/import-ti-indicators): at most 500 per call, at most
+ * Sends validated indicators with `POST /api/indicators/import`
+ * (https://learn.microsoft.com/defender-endpoint/api/import-ti-indicators): at most 500 per call, at most
  * 30 calls per minute (waited for, never failed), and each row's outcome taken from the per-item results
  * (`isFailed`, `failureReason`). Before sending, the tenant's active indicators are counted, because the 15,000 cap
  * cannot be raised and the service's own refusal is not documented: new indicators that would pass it are refused
@@ -17,7 +18,10 @@ export interface IndicatorItem {
   indicator: Indicator;
 }
 
-/** Active indicators a tenant may have; "increases to this limit are not supported" (https://learn.microsoft.com/defender-endpoint/indicators-overview). */
+/**
+ * Active indicators a tenant may have; "increases to this limit are not supported"
+ * (https://learn.microsoft.com/defender-endpoint/indicators-overview).
+ */
 export const TENANT_INDICATOR_CAP = 15_000;
 /** Items per import call (documented maximum). */
 export const IMPORT_BATCH_SIZE = 500;
@@ -50,7 +54,11 @@ export interface TenantIndicators {
 }
 
 /** Counts the tenant's active indicators (as far as the app can see them) with `$top`/`$skip` pages. */
-export async function countTenantIndicators(http: HttpClient, apiBase: string, signal?: AbortSignal): Promise<TenantIndicators> {
+export async function countTenantIndicators(
+  http: HttpClient,
+  apiBase: string,
+  signal?: AbortSignal,
+): Promise<TenantIndicators> {
   const keys = new Set<string>();
   let count = 0;
   for (let page = 0; page < MAX_COUNT_PAGES; page++) {
@@ -99,10 +107,17 @@ export async function submitIndicators(options: SubmitIndicatorsOptions): Promis
   const cap = options.cap ?? TENANT_INDICATOR_CAP;
   const tenant = await countTenantIndicators(http, apiBase, options.signal);
   const { fits, over } = applyTenantCap(items, tenant, cap);
-  log.info('Counted the tenant\'s indicators', { action: 'indicator_count', active: tenant.count, cap, to_send: fits.length, over_cap: over.length });
+  log.info("Counted the tenant's indicators", {
+    action: 'indicator_count',
+    active: tenant.count,
+    cap,
+    to_send: fits.length,
+    over_cap: over.length,
+  });
   for (const item of over) {
     await options.record({
-      ...describe(item), outcome: 'failure',
+      ...describe(item),
+      outcome: 'failure',
       error: `Not sent: the tenant has ${tenant.count} active indicators and Defender allows ${cap} (the limit cannot be raised); this new indicator would pass it. Delete or let expire unused indicators, then run the action again.`,
     });
   }
@@ -113,9 +128,16 @@ export async function submitIndicators(options: SubmitIndicatorsOptions): Promis
   let stopped: { error: unknown } | undefined;
   for (const batch of chunk(fits, options.batchSize ?? IMPORT_BATCH_SIZE)) {
     if (stopped || options.signal?.aborted) {
-      const why = stopped ? describeFailure(stopped.error) : { httpStatus: undefined, message: 'The action was stopped before this indicator was sent.' };
+      const why = stopped
+        ? describeFailure(stopped.error)
+        : { httpStatus: undefined, message: 'The action was stopped before this indicator was sent.' };
       for (const item of batch) {
-        await options.record({ ...describe(item), outcome: 'failure', httpStatus: why.httpStatus, error: `Not sent: an earlier import call failed for good (${why.message})` });
+        await options.record({
+          ...describe(item),
+          outcome: 'failure',
+          httpStatus: why.httpStatus,
+          error: `Not sent: an earlier import call failed for good (${why.message})`,
+        });
       }
       continue;
     }
@@ -124,12 +146,22 @@ export async function submitIndicators(options: SubmitIndicatorsOptions): Promis
     try {
       const reply = await sendJson(http, {
         // An import is an upsert on (type, value): sending it again after a lost answer changes nothing.
-        url: `${apiBase}/api/indicators/import`, method: 'POST', json: { Indicators: batch.map((item) => item.indicator) }, idempotent: true, signal: options.signal,
+        url: `${apiBase}/api/indicators/import`,
+        method: 'POST',
+        json: { Indicators: batch.map((item) => item.indicator) },
+        idempotent: true,
+        signal: options.signal,
       });
       await recordImportResults(batch, reply.status, reply.body, options.record);
     } catch (error) {
       const failure = describeFailure(error);
-      for (const item of batch) await options.record({ ...describe(item), outcome: 'failure', httpStatus: failure.httpStatus, error: failure.message });
+      for (const item of batch)
+        await options.record({
+          ...describe(item),
+          outcome: 'failure',
+          httpStatus: failure.httpStatus,
+          error: failure.message,
+        });
       // Credentials or permissions do not get better within a run: say so for the rest instead of calling again.
       if (failure.httpStatus === 401 || failure.httpStatus === 403) stopped = { error };
     }
@@ -143,7 +175,9 @@ export async function recordImportResults(
   body: unknown,
   record: (outcome: RowOutcome) => Promise<void>,
 ): Promise<void> {
-  const results = Array.isArray((body as { value?: unknown } | undefined)?.value) ? ((body as { value: unknown[] }).value) : [];
+  const results = Array.isArray((body as { value?: unknown } | undefined)?.value)
+    ? (body as { value: unknown[] }).value
+    : [];
   const byValue = new Map<string, number[]>();
   batch.forEach((item, index) => {
     const key = item.indicator.indicatorValue.toLowerCase();
@@ -153,18 +187,41 @@ export async function recordImportResults(
   results.forEach((raw, position) => {
     const result = (raw ?? {}) as { indicator?: unknown; id?: unknown; isFailed?: unknown; failureReason?: unknown };
     const queue = typeof result.indicator === 'string' ? byValue.get(result.indicator.toLowerCase()) : undefined;
-    const index = queue && queue.length > 0 ? queue.shift()! : !assigned.has(position) && position < batch.length ? position : undefined;
+    const index =
+      queue && queue.length > 0
+        ? queue.shift()!
+        : !assigned.has(position) && position < batch.length
+          ? position
+          : undefined;
     if (index !== undefined) assigned.set(index, result);
   });
   for (const [index, item] of batch.entries()) {
     const result = assigned.get(index);
     if (!result) {
-      await record({ ...describe(item), outcome: 'failure', httpStatus, error: 'The import response has no result for this indicator; check it in the Defender portal.' });
+      await record({
+        ...describe(item),
+        outcome: 'failure',
+        httpStatus,
+        error: 'The import response has no result for this indicator; check it in the Defender portal.',
+      });
     } else if (result.isFailed === true) {
-      const reason = typeof result.failureReason === 'string' && result.failureReason !== '' ? result.failureReason : 'no reason given';
-      await record({ ...describe(item), outcome: 'failure', httpStatus, error: `Defender refused the indicator: ${reason}` });
+      const reason =
+        typeof result.failureReason === 'string' && result.failureReason !== ''
+          ? result.failureReason
+          : 'no reason given';
+      await record({
+        ...describe(item),
+        outcome: 'failure',
+        httpStatus,
+        error: `Defender refused the indicator: ${reason}`,
+      });
     } else {
-      await record({ ...describe(item), outcome: 'success', httpStatus, indicatorId: result.id === null || result.id === undefined ? undefined : String(result.id) });
+      await record({
+        ...describe(item),
+        outcome: 'success',
+        httpStatus,
+        indicatorId: result.id === null || result.id === undefined ? undefined : String(result.id),
+      });
     }
   }
 }

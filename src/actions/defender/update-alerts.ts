@@ -1,16 +1,24 @@
 /**
  * Applies one validated change to many alerts and reports each alert's outcome:
- * - Graph: `PATCH /security/alerts_v2/{id}`, then `POST …/{id}/comments` for a comment (https://learn.microsoft.com/graph/api/security-alert-post-comments);
+ * - Graph: `PATCH /security/alerts_v2/{id}`, then `POST …/{id}/comments` for a comment
+ * (https://learn.microsoft.com/graph/api/security-alert-post-comments);
  * - MDE: `PATCH /api/alerts/{id}` for a single alert, `POST /api/alerts/batchUpdate` for several (they all share the
  *   change, which comes from the action's parameters). batchUpdate answers 200 with an empty body whatever became of
- *   each id (https://learn.microsoft.com/defender-endpoint/api/batch-update-alerts), so the alerts are read back to tell each row what happened. A batch the service refuses as a whole
+ *   each id (https://learn.microsoft.com/defender-endpoint/api/batch-update-alerts), so the alerts are read back to
+ * tell each row what happened. A batch the service refuses as a whole
  *   (400, 404) is retried alert by alert, so one bad id does not fail its neighbours.
  * Every PATCH answer (the updated alert) is compared with the change, so "200 but not applied" is a failure too.
  */
 import type { HttpClient, Logger } from '../../ports.js';
 import {
-  findMismatches, hasComment, toGraphCommentBody, toGraphPatchBody, toMdeBatchBody, toMdePatchBody,
-  type AlertApiFamily, type AlertChange,
+  findMismatches,
+  hasComment,
+  toGraphCommentBody,
+  toGraphPatchBody,
+  toMdeBatchBody,
+  toMdePatchBody,
+  type AlertApiFamily,
+  type AlertChange,
 } from '../rules/alert-change.js';
 import { describeFailure, sendJson } from './http-json.js';
 import type { RowOutcome } from '../protocol/outcomes.js';
@@ -57,7 +65,9 @@ export async function updateAlerts(options: UpdateAlertsOptions): Promise<void> 
   const { items, family } = options;
   if (items.length === 0) return;
   if (family === 'graph') {
-    await runPool(items, options.concurrency ?? 4, async (item) => options.record(await updateGraphAlert(item, options)));
+    await runPool(items, options.concurrency ?? 4, async (item) =>
+      options.record(await updateGraphAlert(item, options)),
+    );
     return;
   }
   if (items.length === 1) {
@@ -77,21 +87,42 @@ async function updateGraphAlert(item: AlertItem, options: UpdateAlertsOptions): 
   let httpStatus: number | undefined;
   try {
     if (Object.keys(patch).length > 0) {
-      const reply = await sendJson(http, { url, method: 'PATCH', json: patch, idempotent: true, signal: options.signal });
+      const reply = await sendJson(http, {
+        url,
+        method: 'PATCH',
+        json: patch,
+        idempotent: true,
+        signal: options.signal,
+      });
       httpStatus = reply.status;
       const mismatches = isRecord(reply.body) ? findMismatches(reply.body, { ...change, comment: undefined }) : [];
       if (mismatches.length > 0) return notApplied(item, httpStatus, mismatches);
     }
     if (change.comment !== undefined) {
       // Not idempotent: a resent POST would add the comment twice.
-      const reply = await sendJson(http, { url: `${url}/comments`, method: 'POST', json: toGraphCommentBody(change.comment), idempotent: false, signal: options.signal });
+      const reply = await sendJson(http, {
+        url: `${url}/comments`,
+        method: 'POST',
+        json: toGraphCommentBody(change.comment),
+        idempotent: false,
+        signal: options.signal,
+      });
       httpStatus = reply.status;
-      const comments = Array.isArray(reply.body) ? reply.body : isRecord(reply.body) && Array.isArray(reply.body.value) ? reply.body.value : undefined;
-      if (comments && !hasComment(comments, change.comment)) return notApplied(item, httpStatus, ['the comment is not in the returned comment list']);
+      const comments = Array.isArray(reply.body)
+        ? reply.body
+        : isRecord(reply.body) && Array.isArray(reply.body.value)
+          ? reply.body.value
+          : undefined;
+      if (comments && !hasComment(comments, change.comment))
+        return notApplied(item, httpStatus, ['the comment is not in the returned comment list']);
     }
     return { row: item.row, id: item.id, outcome: 'success', httpStatus, verified: true };
   } catch (error) {
-    return failed(item, error, httpStatus !== undefined ? 'the change was applied but adding the comment failed: ' : '');
+    return failed(
+      item,
+      error,
+      httpStatus !== undefined ? 'the change was applied but adding the comment failed: ' : '',
+    );
   }
 }
 
@@ -100,7 +131,11 @@ async function patchMdeAlert(item: AlertItem, options: UpdateAlertsOptions): Pro
   const url = `${options.apiBase}/api/alerts/${encodeURIComponent(item.id)}`;
   try {
     const reply = await sendJson(options.http, {
-      url, method: 'PATCH', json: toMdePatchBody(change), idempotent: change.comment === undefined, signal: options.signal,
+      url,
+      method: 'PATCH',
+      json: toMdePatchBody(change),
+      idempotent: change.comment === undefined,
+      signal: options.signal,
     });
     const mismatches = isRecord(reply.body) ? findMismatches(reply.body, change) : [];
     if (mismatches.length > 0) return notApplied(item, reply.status, mismatches);
@@ -114,21 +149,30 @@ async function batchUpdateMdeAlerts(batch: readonly AlertItem[], options: Update
   const { change, log } = options;
   const ids = [...new Set(batch.map((item) => item.id))];
   const waited = await options.batchLimiter.acquire(options.signal);
-  if (waited > 0) log.info('Waiting for the batchUpdate quota (10 calls/min)', { action: 'rate_wait', wait_ms: waited });
+  if (waited > 0)
+    log.info('Waiting for the batchUpdate quota (10 calls/min)', { action: 'rate_wait', wait_ms: waited });
   let status: number;
   try {
     const reply = await sendJson(options.http, {
-      url: `${options.apiBase}/api/alerts/batchUpdate`, method: 'POST', json: toMdeBatchBody(change, ids),
-      idempotent: change.comment === undefined, signal: options.signal,
+      url: `${options.apiBase}/api/alerts/batchUpdate`,
+      method: 'POST',
+      json: toMdeBatchBody(change, ids),
+      idempotent: change.comment === undefined,
+      signal: options.signal,
     });
     status = reply.status;
   } catch (error) {
     const failure = describeFailure(error);
     if (failure.httpStatus === 400 || failure.httpStatus === 404) {
       log.warn('batchUpdate refused the batch; updating its alerts one by one to find the ones at fault', {
-        action: 'batch_fallback', n_alerts: batch.length, http_status: failure.httpStatus, error: failure.code,
+        action: 'batch_fallback',
+        n_alerts: batch.length,
+        http_status: failure.httpStatus,
+        error: failure.code,
       });
-      await runPool(batch, options.concurrency ?? 4, async (item) => options.record(await patchMdeAlert(item, options)));
+      await runPool(batch, options.concurrency ?? 4, async (item) =>
+        options.record(await patchMdeAlert(item, options)),
+      );
       return;
     }
     for (const item of batch) await options.record(failed(item, error));
@@ -138,7 +182,11 @@ async function batchUpdateMdeAlerts(batch: readonly AlertItem[], options: Update
 }
 
 /** Reads the batch's alerts back (`$filter=id eq … or …`) and records each one's outcome. */
-async function verifyBatch(batch: readonly AlertItem[], batchStatus: number, options: UpdateAlertsOptions): Promise<void> {
+async function verifyBatch(
+  batch: readonly AlertItem[],
+  batchStatus: number,
+  options: UpdateAlertsOptions,
+): Promise<void> {
   for (const part of chunk(batch, options.verifyChunkSize ?? 20)) {
     const ids = [...new Set(part.map((item) => item.id))];
     const filter = ids.map((id) => `id eq '${id.replace(/'/g, "''")}'`).join(' or ');
@@ -152,7 +200,11 @@ async function verifyBatch(batch: readonly AlertItem[], batchStatus: number, opt
       const why = describeFailure(error).message;
       for (const item of part) {
         await options.record({
-          row: item.row, id: item.id, outcome: 'success', httpStatus: batchStatus, verified: false,
+          row: item.row,
+          id: item.id,
+          outcome: 'success',
+          httpStatus: batchStatus,
+          verified: false,
           error: `batchUpdate accepted the change, but reading the alert back to verify it failed: ${why}`,
         });
       }
@@ -162,27 +214,45 @@ async function verifyBatch(batch: readonly AlertItem[], batchStatus: number, opt
       const alert = found.get(item.id.toLowerCase());
       if (!alert) {
         await options.record({
-          row: item.row, id: item.id, outcome: 'failure', httpStatus: 404, verified: true,
+          row: item.row,
+          id: item.id,
+          outcome: 'failure',
+          httpStatus: 404,
+          verified: true,
           error: `Alert ${item.id} was not found in Defender for Endpoint after batchUpdate (batchUpdate ignores unknown ids): check the id and that the app sees this alert's device group.`,
         });
         continue;
       }
       const mismatches = findMismatches(alert, options.change);
-      await options.record(mismatches.length > 0 ? notApplied(item, batchStatus, mismatches) : { row: item.row, id: item.id, outcome: 'success', httpStatus: batchStatus, verified: true });
+      await options.record(
+        mismatches.length > 0
+          ? notApplied(item, batchStatus, mismatches)
+          : { row: item.row, id: item.id, outcome: 'success', httpStatus: batchStatus, verified: true },
+      );
     }
   }
 }
 
 function notApplied(item: AlertItem, httpStatus: number, mismatches: string[]): RowOutcome {
   return {
-    row: item.row, id: item.id, outcome: 'failure', httpStatus, verified: true,
+    row: item.row,
+    id: item.id,
+    outcome: 'failure',
+    httpStatus,
+    verified: true,
     error: `Defender answered ${httpStatus} but the alert does not show the change (${mismatches.join('; ')}).`,
   };
 }
 
 function failed(item: AlertItem, error: unknown, prefix = ''): RowOutcome {
   const failure = describeFailure(error);
-  return { row: item.row, id: item.id, outcome: 'failure', httpStatus: failure.httpStatus, error: prefix + failure.message };
+  return {
+    row: item.row,
+    id: item.id,
+    outcome: 'failure',
+    httpStatus: failure.httpStatus,
+    error: prefix + failure.message,
+  };
 }
 
 function isRecord(value: unknown): value is Record<string, unknown> {

@@ -112,13 +112,19 @@ export function createOutcomeRecorder(options: OutcomeRecorderOptions): OutcomeR
     buffer = [];
     try {
       // props.conf breaks ms:defender:action on newlines, so one POST carries many events.
-      await splunkd.sendEvent({ data: lines.join('\n'), sourcetype: OUTCOME_SOURCETYPE, source: context.action, index });
+      await splunkd.sendEvent({
+        data: lines.join('\n'),
+        sourcetype: OUTCOME_SOURCETYPE,
+        source: context.action,
+        index,
+      });
     } catch (error) {
       unsent += lines.length;
       if (!warned) {
         warned = true;
         log.warn(`Could not write outcome events to Splunk: ${scrub(errorInfo(error).message)}`, {
-          action: context.action, error: errorInfo(error).code ?? 'unknown',
+          action: context.action,
+          error: errorInfo(error).code ?? 'unknown',
         });
       }
     }
@@ -129,8 +135,13 @@ export function createOutcomeRecorder(options: OutcomeRecorderOptions): OutcomeR
       counts[outcome.outcome]++;
       const clean: RowOutcome = outcome.error !== undefined ? { ...outcome, error: scrub(outcome.error) } : outcome;
       log.debug('row outcome', {
-        action: context.action, row: clean.row, outcome: clean.outcome, id: clean.id, value: clean.value,
-        http_status: clean.httpStatus, error: clean.error,
+        action: context.action,
+        row: clean.row,
+        outcome: clean.outcome,
+        id: clean.id,
+        value: clean.value,
+        http_status: clean.httpStatus,
+        error: clean.error,
       });
       buffer.push(formatOutcomeEvent(clean, context));
       if (buffer.length >= batchSize) await send();

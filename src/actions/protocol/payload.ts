@@ -1,5 +1,6 @@
 /**
- * The alert-action protocol (https://dev.splunk.com/enterprise/docs/devtools/customalertactions/writescriptcaa/): splunkd runs `bin/<stanza>.sh --execute` and writes one JSON
+ * The alert-action protocol (https://dev.splunk.com/enterprise/docs/devtools/customalertactions/writescriptcaa/):
+ * splunkd runs `bin/<stanza>.sh --execute` and writes one JSON
  * payload on stdin (payload_format = json). Only the fields the actions use are kept; the session key stays inside
  * the payload object and is never logged.
  */
@@ -39,7 +40,9 @@ export function parseActionPayload(text: string): ActionPayload {
     ]);
   }
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
-    throw new ConfigError(['The payload on stdin is not a JSON object: set payload_format = json for this action in alert_actions.conf.']);
+    throw new ConfigError([
+      'The payload on stdin is not a JSON object: set payload_format = json for this action in alert_actions.conf.',
+    ]);
   }
   const p = raw as Record<string, unknown>;
   const problems: string[] = [];
@@ -47,21 +50,31 @@ export function parseActionPayload(text: string): ActionPayload {
 
   const serverUri = str('server_uri');
   const sessionKey = str('session_key');
-  if (!serverUri) problems.push('The payload has no server_uri: the action must be run by splunkd (a saved search or | sendalert).');
-  if (!sessionKey) problems.push('The payload has no session_key: the action must be run by splunkd (a saved search or | sendalert).');
+  if (!serverUri)
+    problems.push('The payload has no server_uri: the action must be run by splunkd (a saved search or | sendalert).');
+  if (!sessionKey)
+    problems.push('The payload has no session_key: the action must be run by splunkd (a saved search or | sendalert).');
 
   const configuration: Record<string, string> = {};
-  if (p.configuration !== undefined && (typeof p.configuration !== 'object' || p.configuration === null || Array.isArray(p.configuration))) {
-    problems.push('The payload\'s configuration is not an object of parameters.');
+  if (
+    p.configuration !== undefined &&
+    (typeof p.configuration !== 'object' || p.configuration === null || Array.isArray(p.configuration))
+  ) {
+    problems.push("The payload's configuration is not an object of parameters.");
   } else {
     for (const [key, value] of Object.entries((p.configuration ?? {}) as Record<string, unknown>)) {
       if (value === null || value === undefined) continue;
-      configuration[key] = typeof value === 'string' ? value : Array.isArray(value) ? value.map(String).join(',') : String(value);
+      configuration[key] =
+        typeof value === 'string' ? value : Array.isArray(value) ? value.map(String).join(',') : String(value);
     }
   }
-  const result = typeof p.result === 'object' && p.result !== null && !Array.isArray(p.result) ? (p.result as Record<string, unknown>) : undefined;
+  const result =
+    typeof p.result === 'object' && p.result !== null && !Array.isArray(p.result)
+      ? (p.result as Record<string, unknown>)
+      : undefined;
   const resultsFile = str('results_file');
-  if (!resultsFile && !result) problems.push('The payload has neither results_file nor result: there are no results to act on.');
+  if (!resultsFile && !result)
+    problems.push('The payload has neither results_file nor result: there are no results to act on.');
 
   if (problems.length > 0) throw new ConfigError(problems);
   return {

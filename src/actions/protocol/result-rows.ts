@@ -1,7 +1,8 @@
 /**
  * One search result as the alert actions see it: field name → values. splunkd's results file is a CSV where a
  * multi-valued field `f` has a companion column `__mv_f` holding every value as `$v1$;$v2$`, with `$` doubled inside
- * a value (as splunkd writes the results file of an alert action). The plain column `f` then holds the values joined by newlines, which cannot be
+ * a value (as splunkd writes the results file of an alert action). The plain column `f` then holds the values joined by
+ * newlines, which cannot be
  * told apart from a single value that contains a newline, so the `__mv_` column wins whenever it is filled.
  */
 

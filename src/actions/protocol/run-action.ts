@@ -1,5 +1,7 @@
 /**
- * The alert-action protocol around one action (https://dev.splunk.com/enterprise/docs/devtools/customalertactions/writescriptcaa/): `--execute` only, the JSON payload on
+ * The alert-action protocol around one action
+ * (https://dev.splunk.com/enterprise/docs/devtools/customalertactions/writescriptcaa/): `--execute` only, the JSON
+ * payload on
  * stdin, the results rows, the outcome events, one summary line on stderr, and the exit code (0 when every item
  * succeeded, was skipped, or was validated in a dry run; 1 otherwise, with one ERROR line saying what failed; 2 for a
  * wrong invocation). The actions themselves (update-alert-action.ts, submit-indicator-action.ts) only turn rows into
@@ -13,7 +15,13 @@ import { Redactor } from '../../toolkit/redact.js';
 import type { Clock, HttpClient, Logger, SplunkdClient } from '../../ports.js';
 import type { AlertApiFamily } from '../rules/alert-change.js';
 import type { ActionCredentials } from '../../composition/action-target.js';
-import { createOutcomeRecorder, type OutcomeContext, type OutcomeCounts, type OutcomeRecorder, type RowOutcome } from './outcomes.js';
+import {
+  createOutcomeRecorder,
+  type OutcomeContext,
+  type OutcomeCounts,
+  type OutcomeRecorder,
+  type RowOutcome,
+} from './outcomes.js';
 import { EXECUTE_FLAG, parseActionPayload, type ActionPayload } from './payload.js';
 import { parseFlag, readText } from '../rules/params.js';
 import type { ResultRow } from './result-rows.js';
@@ -28,7 +36,12 @@ export interface ActionServices {
    * An authenticated client for the endpoints, with the app registration, proxy and timeouts; `splunkd` gives the
    * app-wide proxy's password when the Configuration page set a proxy user.
    */
-  createDefenderHttp(credentials: ActionCredentials, endpoints: Endpoints, family: AlertApiFamily, splunkd: SplunkdClient): Promise<HttpClient>;
+  createDefenderHttp(
+    credentials: ActionCredentials,
+    endpoints: Endpoints,
+    family: AlertApiFamily,
+    splunkd: SplunkdClient,
+  ): Promise<HttpClient>;
   /** The search results: the results file, or the payload's single `result`. */
   readRows(payload: ActionPayload): AsyncIterable<ResultRow> | Iterable<ResultRow>;
 }
@@ -74,7 +87,11 @@ export interface ActionIo {
 const MAX_PAYLOAD_BYTES = 16 * 1024 * 1024;
 
 /** Runs one action as splunkd invokes it and returns the exit code. */
-export async function runAlertAction(action: AlertActionDefinition, io: ActionIo, services: ActionServices): Promise<number> {
+export async function runAlertAction(
+  action: AlertActionDefinition,
+  io: ActionIo,
+  services: ActionServices,
+): Promise<number> {
   // Secrets are masked in log lines by the logger and in outcome events by this redactor; register them with both.
   const redactor = new Redactor();
   const log: RedactingLogger = {
@@ -88,7 +105,10 @@ export async function runAlertAction(action: AlertActionDefinition, io: ActionIo
     },
   };
   if (io.argv.length !== 1 || io.argv[0] !== EXECUTE_FLAG) {
-    log.error(`${action.name} is a Splunk alert action: splunkd runs it with ${EXECUTE_FLAG} and the payload on stdin (got ${io.argv.length === 0 ? 'no arguments' : JSON.stringify(io.argv.join(' ').slice(0, 100))}).`, { action: 'action_end', status: 'error', error: 'usage' });
+    log.error(
+      `${action.name} is a Splunk alert action: splunkd runs it with ${EXECUTE_FLAG} and the payload on stdin (got ${io.argv.length === 0 ? 'no arguments' : JSON.stringify(io.argv.join(' ').slice(0, 100))}).`,
+      { action: 'action_end', status: 'error', error: 'usage' },
+    );
     return 2;
   }
   let payload: ActionPayload;
@@ -104,9 +124,17 @@ export async function runAlertAction(action: AlertActionDefinition, io: ActionIo
   const config = payload.configuration;
   const dryRunFlag = parseFlag(config.dry_run ?? '0', 'dry_run');
   const splunkd = services.createSplunkd(payload);
-  const context: OutcomeContext = { action: action.name, searchName: payload.searchName, sid: payload.sid, input: readText(config, 'input') };
+  const context: OutcomeContext = {
+    action: action.name,
+    searchName: payload.searchName,
+    sid: payload.sid,
+    input: readText(config, 'input'),
+  };
   const recorder: OutcomeRecorder = createOutcomeRecorder({
-    splunkd, context, index: readText(config, 'index'), log,
+    splunkd,
+    context,
+    index: readText(config, 'index'),
+    log,
     scrub: (text) => redactor.apply(text),
   });
   const started = io.clock.nowMs();
@@ -115,7 +143,14 @@ export async function runAlertAction(action: AlertActionDefinition, io: ActionIo
   try {
     if (!dryRunFlag.ok) throw new ConfigError([dryRunFlag.problem]);
     await action.run({
-      payload, config, dryRun: dryRunFlag.value, splunkd, services, log, clock: io.clock, signal: io.signal,
+      payload,
+      config,
+      dryRun: dryRunFlag.value,
+      splunkd,
+      services,
+      log,
+      clock: io.clock,
+      signal: io.signal,
       describeRun(fields) {
         if (fields.input !== undefined) context.input = fields.input;
         if (fields.extra) context.extra = { ...context.extra, ...fields.extra };
@@ -133,9 +168,18 @@ export async function runAlertAction(action: AlertActionDefinition, io: ActionIo
   const counts = recorder.counts();
   const unsent = recorder.unsent();
   log.info('Alert action finished', {
-    action: 'action_end', n_rows: rows, n_items: total(counts), succeeded: counts.success, failed: counts.failure,
-    invalid: counts.invalid, skipped: counts.skipped, dry_run: counts.dry_run, unsent_events: unsent,
-    search_name: payload.searchName, sid: payload.sid, duration_s: ((io.clock.nowMs() - started) / 1000).toFixed(3),
+    action: 'action_end',
+    n_rows: rows,
+    n_items: total(counts),
+    succeeded: counts.success,
+    failed: counts.failure,
+    invalid: counts.invalid,
+    skipped: counts.skipped,
+    dry_run: counts.dry_run,
+    unsent_events: unsent,
+    search_name: payload.searchName,
+    sid: payload.sid,
+    duration_s: ((io.clock.nowMs() - started) / 1000).toFixed(3),
   });
   const failedItems = counts.failure + counts.invalid;
   if (fatal !== undefined) {
@@ -146,12 +190,21 @@ export async function runAlertAction(action: AlertActionDefinition, io: ActionIo
   if (failedItems > 0) {
     log.error(
       `${failedItems} of ${total(counts)} ${action.itemNoun}s were not ${counts.failure > 0 ? 'processed' : 'valid'} (${counts.failure} failed, ${counts.invalid} invalid); ${counts.success} succeeded. See index=${readText(config, 'index') ?? '<default>'} sourcetype=ms:defender:action sid="${payload.sid ?? ''}" for each one's reason.`,
-      { action: 'action_end', status: 'error', error: counts.failure > 0 ? 'items_failed' : 'items_invalid', failed: counts.failure, invalid: counts.invalid },
+      {
+        action: 'action_end',
+        status: 'error',
+        error: counts.failure > 0 ? 'items_failed' : 'items_invalid',
+        failed: counts.failure,
+        invalid: counts.invalid,
+      },
     );
     return 1;
   }
   if (unsent > 0) {
-    log.error(`Every ${action.itemNoun} was processed, but ${unsent} outcome events could not be written to Splunk (see the WARN line above).`, { action: 'action_end', status: 'error', error: 'events_unsent', unsent_events: unsent });
+    log.error(
+      `Every ${action.itemNoun} was processed, but ${unsent} outcome events could not be written to Splunk (see the WARN line above).`,
+      { action: 'action_end', status: 'error', error: 'events_unsent', unsent_events: unsent },
+    );
     return 1;
   }
   return 0;
@@ -161,10 +214,14 @@ export async function runAlertAction(action: AlertActionDefinition, io: ActionIo
 async function readPayloadText(stdin: AsyncIterable<Buffer | string>, timeoutMs: number): Promise<string> {
   const result = await readUntilComplete(stdin, { timeoutMs, maxBytes: MAX_PAYLOAD_BYTES, isComplete: isWholeJson });
   if (result.kind === 'too_large') {
-    throw new ConfigError([`The payload on stdin is larger than ${MAX_PAYLOAD_BYTES / 1024 / 1024} MB: splunkd's payloads are small; check the action's parameters.`]);
+    throw new ConfigError([
+      `The payload on stdin is larger than ${MAX_PAYLOAD_BYTES / 1024 / 1024} MB: splunkd's payloads are small; check the action's parameters.`,
+    ]);
   }
   if (result.kind === 'timeout' && result.bytes.length === 0) {
-    throw new ConfigError([`No payload arrived on stdin within ${Math.round(timeoutMs / 1000)} s: the action must be run by splunkd (a saved search or | sendalert).`]);
+    throw new ConfigError([
+      `No payload arrived on stdin within ${Math.round(timeoutMs / 1000)} s: the action must be run by splunkd (a saved search or | sendalert).`,
+    ]);
   }
   return result.bytes.toString('utf8');
 }
@@ -183,4 +240,3 @@ function isWholeJson(bytes: Buffer): boolean {
 function total(counts: OutcomeCounts): number {
   return counts.success + counts.failure + counts.invalid + counts.skipped + counts.dry_run;
 }
-

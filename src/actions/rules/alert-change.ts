@@ -1,6 +1,7 @@
 /**
  * The change `defender_update_alert` applies: status, classification, determination, assignedTo and a comment,
- * validated against the documented enums before any call (https://learn.microsoft.com/graph/api/security-alert-update, https://learn.microsoft.com/defender-endpoint/api/update-alert).
+ * validated against the documented enums before any call (https://learn.microsoft.com/graph/api/security-alert-update,
+ * https://learn.microsoft.com/defender-endpoint/api/update-alert).
  *
  * Graph spells values in camelCase (`inProgress`), MDE in PascalCase (`InProgress`); users may type either (and
  * `in progress`, `in_progress`). Determinations have two documented spellings for three values
@@ -16,9 +17,21 @@ export type AlertApiFamily = 'graph' | 'mde';
 export type AlertStatus = 'new' | 'inProgress' | 'resolved';
 export type AlertClassification = 'unknown' | 'truePositive' | 'falsePositive' | 'informationalExpectedActivity';
 export type AlertDetermination =
-  | 'unknown' | 'apt' | 'malware' | 'securityPersonnel' | 'securityTesting' | 'unwantedSoftware' | 'other'
-  | 'multiStagedAttack' | 'compromisedUser' | 'phishing' | 'maliciousUserActivity' | 'clean' | 'insufficientData'
-  | 'confirmedUserActivity' | 'lineOfBusinessApplication';
+  | 'unknown'
+  | 'apt'
+  | 'malware'
+  | 'securityPersonnel'
+  | 'securityTesting'
+  | 'unwantedSoftware'
+  | 'other'
+  | 'multiStagedAttack'
+  | 'compromisedUser'
+  | 'phishing'
+  | 'maliciousUserActivity'
+  | 'clean'
+  | 'insufficientData'
+  | 'confirmedUserActivity'
+  | 'lineOfBusinessApplication';
 
 /** A validated change, in canonical (Graph enum) spelling; at least one field is set. */
 export interface AlertChange {
@@ -30,10 +43,27 @@ export interface AlertChange {
 }
 
 const STATUSES: readonly AlertStatus[] = ['new', 'inProgress', 'resolved'];
-const CLASSIFICATIONS: readonly AlertClassification[] = ['unknown', 'truePositive', 'falsePositive', 'informationalExpectedActivity'];
+const CLASSIFICATIONS: readonly AlertClassification[] = [
+  'unknown',
+  'truePositive',
+  'falsePositive',
+  'informationalExpectedActivity',
+];
 const DETERMINATIONS: readonly AlertDetermination[] = [
-  'unknown', 'apt', 'malware', 'securityPersonnel', 'securityTesting', 'unwantedSoftware', 'other', 'multiStagedAttack',
-  'compromisedUser', 'phishing', 'maliciousUserActivity', 'clean', 'insufficientData', 'confirmedUserActivity',
+  'unknown',
+  'apt',
+  'malware',
+  'securityPersonnel',
+  'securityTesting',
+  'unwantedSoftware',
+  'other',
+  'multiStagedAttack',
+  'compromisedUser',
+  'phishing',
+  'maliciousUserActivity',
+  'clean',
+  'insufficientData',
+  'confirmedUserActivity',
   'lineOfBusinessApplication',
 ];
 /** The older documented spellings, folded, → the Graph enum member. */
@@ -44,16 +74,35 @@ const DETERMINATION_ALIASES: Readonly<Record<string, AlertDetermination>> = {
   compromisedaccount: 'compromisedUser',
 };
 
-/** MDE: which determinations go with which classification (https://learn.microsoft.com/defender-endpoint/api/update-alert). */
-const MDE_DETERMINATIONS_BY_CLASSIFICATION: Readonly<Record<Exclude<AlertClassification, 'unknown'>, readonly AlertDetermination[]>> = {
-  truePositive: ['multiStagedAttack', 'maliciousUserActivity', 'compromisedUser', 'malware', 'phishing', 'unwantedSoftware', 'other'],
+/**
+ * MDE: which determinations go with which classification
+ * (https://learn.microsoft.com/defender-endpoint/api/update-alert).
+ */
+const MDE_DETERMINATIONS_BY_CLASSIFICATION: Readonly<
+  Record<Exclude<AlertClassification, 'unknown'>, readonly AlertDetermination[]>
+> = {
+  truePositive: [
+    'multiStagedAttack',
+    'maliciousUserActivity',
+    'compromisedUser',
+    'malware',
+    'phishing',
+    'unwantedSoftware',
+    'other',
+  ],
   informationalExpectedActivity: ['securityTesting', 'lineOfBusinessApplication', 'confirmedUserActivity', 'other'],
   falsePositive: ['clean', 'insufficientData', 'other'],
 };
 
 /** MDE spellings that differ from PascalCase(Graph name), per endpoint page. */
-const MDE_PATCH_SPELLING: Partial<Record<AlertDetermination, string>> = { clean: 'NotMalicious', confirmedUserActivity: 'ConfirmedActivity' };
-const MDE_BATCH_SPELLING: Partial<Record<AlertDetermination, string>> = { clean: 'Clean', confirmedUserActivity: 'ConfirmedUserActivity' };
+const MDE_PATCH_SPELLING: Partial<Record<AlertDetermination, string>> = {
+  clean: 'NotMalicious',
+  confirmedUserActivity: 'ConfirmedActivity',
+};
+const MDE_BATCH_SPELLING: Partial<Record<AlertDetermination, string>> = {
+  clean: 'Clean',
+  confirmedUserActivity: 'ConfirmedUserActivity',
+};
 
 /** Free-text limits: generous, but a runaway token replacement ($result._raw$) should not become a 1 MB comment. */
 const MAX_ASSIGNED_TO = 256;
@@ -86,22 +135,33 @@ export function parseAlertChange(
     const allowed = family === 'mde' ? CLASSIFICATIONS.filter((c) => c !== 'unknown') : CLASSIFICATIONS;
     const found = allowed.find((c) => foldEnumWord(c) === foldEnumWord(classification));
     if (found) change.classification = found;
-    else problems.push(`classification ${JSON.stringify(classification)} is not valid for api ${family}: use one of ${accepted(allowed)}.`);
+    else
+      problems.push(
+        `classification ${JSON.stringify(classification)} is not valid for api ${family}: use one of ${accepted(allowed)}.`,
+      );
   }
 
   const determination = readText(config, 'determination');
   if (determination !== undefined) {
     const found = findDetermination(determination);
     if (!found) {
-      problems.push(`determination ${JSON.stringify(determination)} is not a documented determination: use one of ${accepted(family === 'mde' ? mdeDeterminations() : DETERMINATIONS)}.`);
+      problems.push(
+        `determination ${JSON.stringify(determination)} is not a documented determination: use one of ${accepted(family === 'mde' ? mdeDeterminations() : DETERMINATIONS)}.`,
+      );
     } else if (family === 'mde' && !mdeDeterminations().includes(found)) {
-      problems.push(`determination ${JSON.stringify(determination)} was withdrawn from Defender for Endpoint in 2022: use one of ${accepted(mdeDeterminations())}.`);
+      problems.push(
+        `determination ${JSON.stringify(determination)} was withdrawn from Defender for Endpoint in 2022: use one of ${accepted(mdeDeterminations())}.`,
+      );
     } else if (family === 'mde' && change.classification === undefined && classification === undefined) {
-      problems.push(`determination needs a classification for api mde (Defender for Endpoint checks that they fit): set classification too.`);
+      problems.push(
+        `determination needs a classification for api mde (Defender for Endpoint checks that they fit): set classification too.`,
+      );
     } else if (family === 'mde' && change.classification !== undefined && change.classification !== 'unknown') {
       const fits = MDE_DETERMINATIONS_BY_CLASSIFICATION[change.classification];
       if (!fits.includes(found)) {
-        problems.push(`determination ${toMdeWord(found)} does not fit classification ${toPascal(change.classification)}: with it use one of ${fits.map(toMdeWord).join(', ')}.`);
+        problems.push(
+          `determination ${toMdeWord(found)} does not fit classification ${toPascal(change.classification)}: with it use one of ${fits.map(toMdeWord).join(', ')}.`,
+        );
       } else {
         change.determination = found;
       }
@@ -112,23 +172,31 @@ export function parseAlertChange(
 
   const assignedTo = readText(config, 'assigned_to');
   if (assignedTo !== undefined) {
-    if (assignedTo.length > MAX_ASSIGNED_TO) problems.push(`assigned_to is ${assignedTo.length} characters long: give a user principal name or e-mail address (at most ${MAX_ASSIGNED_TO}).`);
+    if (assignedTo.length > MAX_ASSIGNED_TO)
+      problems.push(
+        `assigned_to is ${assignedTo.length} characters long: give a user principal name or e-mail address (at most ${MAX_ASSIGNED_TO}).`,
+      );
     else change.assignedTo = assignedTo;
   }
 
   const comment = readText(config, 'comment');
   if (comment !== undefined) {
-    if (comment.length > MAX_COMMENT) problems.push(`comment is ${comment.length} characters long: keep it under ${MAX_COMMENT}.`);
+    if (comment.length > MAX_COMMENT)
+      problems.push(`comment is ${comment.length} characters long: keep it under ${MAX_COMMENT}.`);
     else change.comment = comment;
   }
 
   if (problems.length === 0 && Object.keys(change).length === 0) {
-    problems.push('Nothing to change: set at least one of status, classification, determination, assigned_to or comment.');
+    problems.push(
+      'Nothing to change: set at least one of status, classification, determination, assigned_to or comment.',
+    );
   }
   return problems.length > 0 ? { ok: false, problems } : { ok: true, change };
 }
 
-/** The body of Graph `PATCH /security/alerts_v2/{id}`; the comment goes through its own call. Empty when only a comment. */
+/**
+ * The body of Graph `PATCH /security/alerts_v2/{id}`; the comment goes through its own call. Empty when only a comment.
+ */
 export function toGraphPatchBody(change: AlertChange): Record<string, string> {
   const body: Record<string, string> = {};
   if (change.status) body.status = change.status;
@@ -138,12 +206,18 @@ export function toGraphPatchBody(change: AlertChange): Record<string, string> {
   return body;
 }
 
-/** The body of Graph `POST /security/alerts_v2/{id}/comments` (https://learn.microsoft.com/graph/api/security-alert-post-comments). */
+/**
+ * The body of Graph `POST /security/alerts_v2/{id}/comments`
+ * (https://learn.microsoft.com/graph/api/security-alert-post-comments).
+ */
 export function toGraphCommentBody(comment: string): Record<string, string> {
   return { '@odata.type': 'microsoft.graph.security.alertComment', comment };
 }
 
-/** The body of MDE `PATCH /api/alerts/{id}` (keys are case-sensitive: https://learn.microsoft.com/defender-endpoint/api/update-alert). */
+/**
+ * The body of MDE `PATCH /api/alerts/{id}` (keys are case-sensitive:
+ * https://learn.microsoft.com/defender-endpoint/api/update-alert).
+ */
 export function toMdePatchBody(change: AlertChange): Record<string, string> {
   return toMdeBody(change, MDE_PATCH_SPELLING);
 }
@@ -168,18 +242,22 @@ export function findMismatches(alert: Readonly<Record<string, unknown>>, change:
     const found = findDetermination(text);
     return found ? foldEnumWord(found) : undefined;
   };
-  if (change.status && !same(alert.status, change.status)) mismatches.push(`status is ${String(alert.status)}, not ${change.status}`);
+  if (change.status && !same(alert.status, change.status))
+    mismatches.push(`status is ${String(alert.status)}, not ${change.status}`);
   if (change.classification && !same(alert.classification, change.classification)) {
     mismatches.push(`classification is ${String(alert.classification)}, not ${change.classification}`);
   }
   if (change.determination && !same(alert.determination, change.determination, canonicalDetermination)) {
     mismatches.push(`determination is ${String(alert.determination)}, not ${change.determination}`);
   }
-  if (change.assignedTo !== undefined && String(alert.assignedTo ?? '').toLowerCase() !== change.assignedTo.toLowerCase()) {
+  if (
+    change.assignedTo !== undefined &&
+    String(alert.assignedTo ?? '').toLowerCase() !== change.assignedTo.toLowerCase()
+  ) {
     mismatches.push(`assignedTo is ${String(alert.assignedTo)}, not ${change.assignedTo}`);
   }
   if (change.comment !== undefined && Array.isArray(alert.comments) && !hasComment(alert.comments, change.comment)) {
-    mismatches.push('the comment is not among the alert\'s comments');
+    mismatches.push("the comment is not among the alert's comments");
   }
   return mismatches;
 }

@@ -20,11 +20,18 @@ export function parseExpiration(text: string, nowMs: number, field = 'expiration
   } else if (ISO_DATE.test(value) || ISO_TIME.test(value)) {
     // Date.parse reads a date-only string as UTC midnight; fractions beyond milliseconds are cut for it.
     ms = Date.parse(ISO_DATE.test(value) ? `${value}T00:00:00Z` : value.replace(/(\.\d{3})\d+/, '$1'));
-    if (Number.isNaN(ms)) return { ok: false, problem: `${field} ${JSON.stringify(text)} is not a real date: use e.g. 2030-12-31T00:00:00Z or +30d.` };
+    if (Number.isNaN(ms))
+      return {
+        ok: false,
+        problem: `${field} ${JSON.stringify(text)} is not a real date: use e.g. 2030-12-31T00:00:00Z or +30d.`,
+      };
   } else if (ISO_TIME_NO_ZONE.test(value)) {
     return { ok: false, problem: `${field} ${JSON.stringify(text)} has no time zone: add Z for UTC (e.g. ${value}Z).` };
   } else {
-    return { ok: false, problem: `${field} ${JSON.stringify(text)} is neither an ISO-8601 time nor relative: use e.g. 2030-12-31T00:00:00Z, +30d, +12h or +90m.` };
+    return {
+      ok: false,
+      problem: `${field} ${JSON.stringify(text)} is neither an ISO-8601 time nor relative: use e.g. 2030-12-31T00:00:00Z, +30d, +12h or +90m.`,
+    };
   }
   if (ms <= nowMs) return { ok: false, problem: `${field} ${JSON.stringify(text)} is in the past: give a later time.` };
   return { ok: true, value: new Date(Math.floor(ms / 1000) * 1000).toISOString().replace(/\.\d{3}Z$/, 'Z') };

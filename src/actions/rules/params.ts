@@ -37,5 +37,8 @@ export function foldEnumWord(text: string): string {
 
 /** Splits a comma-separated list, trimming and dropping empty items. */
 export function splitList(text: string): string[] {
-  return text.split(',').map((item) => item.trim()).filter((item) => item !== '');
+  return text
+    .split(',')
+    .map((item) => item.trim())
+    .filter((item) => item !== '');
 }

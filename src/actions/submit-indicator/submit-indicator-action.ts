@@ -11,7 +11,12 @@
 import { ConfigError } from '../../errors.js';
 import { loadActionTarget } from '../../composition/action-target.js';
 import { describeFailure } from '../defender/http-json.js';
-import { buildIndicator, indicatorKey, INDICATOR_SETTING_FIELDS, type IndicatorSettings } from '../rules/indicator-rules.js';
+import {
+  buildIndicator,
+  indicatorKey,
+  INDICATOR_SETTING_FIELDS,
+  type IndicatorSettings,
+} from '../rules/indicator-rules.js';
 import type { RowOutcome } from '../protocol/outcomes.js';
 import { readText } from '../rules/params.js';
 import { createRateLimiter } from '../defender/rate-limiter.js';
@@ -39,8 +44,13 @@ async function runSubmitIndicator(run: ActionRun): Promise<void> {
   let target;
   try {
     target = await loadActionTarget({
-      accountParam: run.config.account, apiUrlParam: run.config.api_url, inputParam: run.config.input, purpose: 'submit_indicators', splunkd: run.splunkd,
-      log: run.log, onSource: (source) => run.describeRun('input' in source ? source : { extra: source }),
+      accountParam: run.config.account,
+      apiUrlParam: run.config.api_url,
+      inputParam: run.config.input,
+      purpose: 'submit_indicators',
+      splunkd: run.splunkd,
+      log: run.log,
+      onSource: (source) => run.describeRun('input' in source ? source : { extra: source }),
     });
     run.describeRun({ extra: { dry_run: run.dryRun } });
   } catch (error) {
@@ -48,7 +58,14 @@ async function runSubmitIndicator(run: ActionRun): Promise<void> {
     const failure = describeFailure(error);
     const outcome = error instanceof ConfigError ? 'invalid' : 'failure';
     for (const item of items) {
-      await run.record({ row: item.row, value: item.indicator.indicatorValue, indicatorType: item.indicator.indicatorType, outcome, httpStatus: failure.httpStatus, error: failure.message });
+      await run.record({
+        row: item.row,
+        value: item.indicator.indicatorValue,
+        indicatorType: item.indicator.indicatorType,
+        outcome,
+        httpStatus: failure.httpStatus,
+        error: failure.message,
+      });
     }
     throw error;
   }
@@ -57,7 +74,12 @@ async function runSubmitIndicator(run: ActionRun): Promise<void> {
   const http = await run.services.createDefenderHttp(target.credentials, target.endpoints, target.family, run.splunkd);
   try {
     await submitIndicators({
-      items, apiBase: target.endpoints.apiBase, http, log: run.log, dryRun: run.dryRun, signal: run.signal,
+      items,
+      apiBase: target.endpoints.apiBase,
+      http,
+      log: run.log,
+      dryRun: run.dryRun,
+      signal: run.signal,
       record: (outcome) => run.record(outcome),
       importLimiter: createRateLimiter({ limit: IMPORT_PER_MINUTE, windowMs: 60_000, clock: run.clock }),
     });
@@ -66,8 +88,12 @@ async function runSubmitIndicator(run: ActionRun): Promise<void> {
     const failure = describeFailure(error);
     for (const item of items) {
       await run.record({
-        row: item.row, value: item.indicator.indicatorValue, indicatorType: item.indicator.indicatorType, outcome: 'failure',
-        httpStatus: failure.httpStatus, error: `Not sent: counting the tenant's indicators (to respect the 15,000 cap) failed: ${failure.message}`,
+        row: item.row,
+        value: item.indicator.indicatorValue,
+        indicatorType: item.indicator.indicatorType,
+        outcome: 'failure',
+        httpStatus: failure.httpStatus,
+        error: `Not sent: counting the tenant's indicators (to respect the 15,000 cap) failed: ${failure.message}`,
       });
     }
     throw error;
@@ -78,7 +104,10 @@ async function runSubmitIndicator(run: ActionRun): Promise<void> {
  * Validates every row's values into indicators. Rows without a value are skipped, values that break a rule are
  * invalid, and a (type, value) seen before is skipped: Defender keeps one indicator per type and value.
  */
-async function collectIndicatorItems(run: ActionRun, valueField: string): Promise<{ items: IndicatorItem[]; early: RowOutcome[] }> {
+async function collectIndicatorItems(
+  run: ActionRun,
+  valueField: string,
+): Promise<{ items: IndicatorItem[]; early: RowOutcome[] }> {
   const items: IndicatorItem[] = [];
   const early: RowOutcome[] = [];
   const firstRow = new Map<string, number>();
@@ -88,7 +117,11 @@ async function collectIndicatorItems(run: ActionRun, valueField: string): Promis
     rowNumber++;
     const values = allValues(row, valueField);
     if (values.length === 0) {
-      early.push({ row: rowNumber, outcome: 'skipped', error: `The row has no value in field ${valueField} (set value_field to the field that holds the indicator).` });
+      early.push({
+        row: rowNumber,
+        outcome: 'skipped',
+        error: `The row has no value in field ${valueField} (set value_field to the field that holds the indicator).`,
+      });
       continue;
     }
     const settings = mergeSettings(run.config, row, valueField);
@@ -101,7 +134,13 @@ async function collectIndicatorItems(run: ActionRun, valueField: string): Promis
       const key = indicatorKey(built.indicator);
       const seen = firstRow.get(key);
       if (seen !== undefined) {
-        early.push({ row: rowNumber, value: built.indicator.indicatorValue, indicatorType: built.indicator.indicatorType, outcome: 'skipped', error: `The same indicator is in row ${seen}; it is submitted once.` });
+        early.push({
+          row: rowNumber,
+          value: built.indicator.indicatorValue,
+          indicatorType: built.indicator.indicatorType,
+          outcome: 'skipped',
+          error: `The same indicator is in row ${seen}; it is submitted once.`,
+        });
         continue;
       }
       firstRow.set(key, rowNumber);
@@ -115,12 +154,21 @@ async function collectIndicatorItems(run: ActionRun, valueField: string): Promis
 export const ROW_OVERRIDE_PREFIX = 'indicator_';
 
 /** The action's parameters, each overridden by the row's `indicator_<parameter>` field when that field has a value. */
-export function mergeSettings(config: Readonly<Record<string, string>>, row: ResultRow, valueField: string): IndicatorSettings {
+export function mergeSettings(
+  config: Readonly<Record<string, string>>,
+  row: ResultRow,
+  valueField: string,
+): IndicatorSettings {
   const settings: IndicatorSettings = {};
   for (const field of INDICATOR_SETTING_FIELDS) {
     const rowField = `${ROW_OVERRIDE_PREFIX}${field}`;
     // The value field itself is never a setting (a search may name its value column `indicator_title`, say).
-    const fromRow = rowField === valueField ? undefined : field === 'rbac_group_names' ? allValues(row, rowField) : firstValue(row, rowField);
+    const fromRow =
+      rowField === valueField
+        ? undefined
+        : field === 'rbac_group_names'
+          ? allValues(row, rowField)
+          : firstValue(row, rowField);
     const hasRow = Array.isArray(fromRow) ? fromRow.length > 0 : fromRow !== undefined;
     if (hasRow) (settings as Record<string, unknown>)[field] = fromRow;
     else if (config[field] !== undefined) (settings as Record<string, unknown>)[field] = config[field];

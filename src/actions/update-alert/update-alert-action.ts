@@ -35,8 +35,13 @@ async function runUpdateAlert(run: ActionRun): Promise<void> {
   let change;
   try {
     target = await loadActionTarget({
-      accountParam: run.config.account, apiUrlParam: run.config.api_url, inputParam: run.config.input, purpose: 'update_alerts', splunkd: run.splunkd,
-      log: run.log, onSource: (source) => run.describeRun('input' in source ? source : { extra: source }),
+      accountParam: run.config.account,
+      apiUrlParam: run.config.api_url,
+      inputParam: run.config.input,
+      purpose: 'update_alerts',
+      splunkd: run.splunkd,
+      log: run.log,
+      onSource: (source) => run.describeRun('input' in source ? source : { extra: source }),
     });
     const parsed = parseAlertChange(run.config, target.family);
     if (!parsed.ok) throw new ConfigError(parsed.problems);
@@ -47,7 +52,8 @@ async function runUpdateAlert(run: ActionRun): Promise<void> {
     for (const outcome of early) await run.record(outcome);
     const failure = describeFailure(error);
     const outcome = error instanceof ConfigError ? 'invalid' : 'failure';
-    for (const item of items) await run.record({ row: item.row, id: item.id, outcome, httpStatus: failure.httpStatus, error: failure.message });
+    for (const item of items)
+      await run.record({ row: item.row, id: item.id, outcome, httpStatus: failure.httpStatus, error: failure.message });
     throw error;
   }
   for (const outcome of early) await run.record(outcome);
@@ -58,7 +64,13 @@ async function runUpdateAlert(run: ActionRun): Promise<void> {
   }
   const http = await run.services.createDefenderHttp(target.credentials, target.endpoints, target.family, run.splunkd);
   await updateAlerts({
-    items, change, family: target.family, apiBase: target.endpoints.apiBase, http, log: run.log, signal: run.signal,
+    items,
+    change,
+    family: target.family,
+    apiBase: target.endpoints.apiBase,
+    http,
+    log: run.log,
+    signal: run.signal,
     record: (outcome) => run.record(outcome),
     batchLimiter: createRateLimiter({ limit: BATCH_UPDATE_PER_MINUTE, windowMs: 60_000, clock: run.clock }),
   });
@@ -68,7 +80,10 @@ async function runUpdateAlert(run: ActionRun): Promise<void> {
  * Reads every row's ids. Rows without an id are skipped, malformed ids are invalid, and an id seen before is skipped
  * (one update per alert); those outcomes are returned for recording once the run's context is known.
  */
-async function collectAlertItems(run: ActionRun, idField: string): Promise<{ items: AlertItem[]; early: RowOutcome[] }> {
+async function collectAlertItems(
+  run: ActionRun,
+  idField: string,
+): Promise<{ items: AlertItem[]; early: RowOutcome[] }> {
   const items: AlertItem[] = [];
   const early: RowOutcome[] = [];
   const firstRow = new Map<string, number>();
@@ -77,14 +92,28 @@ async function collectAlertItems(run: ActionRun, idField: string): Promise<{ ite
     rowNumber++;
     const ids = allValues(row, idField);
     if (ids.length === 0) {
-      early.push({ row: rowNumber, outcome: 'skipped', error: `The row has no value in field ${idField} (set id_field to the field that holds the alert id).` });
+      early.push({
+        row: rowNumber,
+        outcome: 'skipped',
+        error: `The row has no value in field ${idField} (set id_field to the field that holds the alert id).`,
+      });
       continue;
     }
     for (const id of ids) {
       if (!isAlertId(id)) {
-        early.push({ row: rowNumber, id, outcome: 'invalid', error: `${JSON.stringify(id.slice(0, 80))} in field ${idField} is not a Defender alert id (letters, digits, _ - . : only).` });
+        early.push({
+          row: rowNumber,
+          id,
+          outcome: 'invalid',
+          error: `${JSON.stringify(id.slice(0, 80))} in field ${idField} is not a Defender alert id (letters, digits, _ - . : only).`,
+        });
       } else if (firstRow.has(id.toLowerCase())) {
-        early.push({ row: rowNumber, id, outcome: 'skipped', error: `Alert ${id} already appears in row ${firstRow.get(id.toLowerCase())}; it is updated once.` });
+        early.push({
+          row: rowNumber,
+          id,
+          outcome: 'skipped',
+          error: `Alert ${id} already appears in row ${firstRow.get(id.toLowerCase())}; it is updated once.`,
+        });
       } else {
         firstRow.set(id.toLowerCase(), rowNumber);
         items.push({ row: rowNumber, id });

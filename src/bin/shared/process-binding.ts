@@ -4,7 +4,9 @@
  */
 import { describeError } from '../../toolkit/error-info.js';
 
-/** Calls `handler` once on the first stop signal: SIGTERM (splunkd on *nix), SIGINT, SIGBREAK (CTRL_BREAK on Windows). */
+/**
+ * Calls `handler` once on the first stop signal: SIGTERM (splunkd on *nix), SIGINT, SIGBREAK (CTRL_BREAK on Windows).
+ */
 export function onStopSignal(handler: (signal: string) => void): void {
   for (const signal of ['SIGTERM', 'SIGINT', 'SIGBREAK'] as const) process.once(signal, () => handler(signal));
 }
@@ -19,7 +21,9 @@ export function exitWhenDone(work: Promise<number>): void {
   // with nothing saved; say so and fail instead, so splunkd.log shows it and the next run starts from the checkpoint.
   process.once('beforeExit', () => {
     if (settled) return;
-    process.stderr.write('FATAL The run stopped making progress (it waited on something that can never happen); nothing after the last saved checkpoint is lost. Please report this. status=error error=stalled\n');
+    process.stderr.write(
+      'FATAL The run stopped making progress (it waited on something that can never happen); nothing after the last saved checkpoint is lost. Please report this. status=error error=stalled\n',
+    );
     process.exitCode = 1;
   });
   work.then(

@@ -18,7 +18,13 @@ export function createSource(
   log: Logger,
   tuning: SourceTuning = {},
 ): AlertsSource | IncidentsSource {
-  const options = { http, log, alertsUrl: config.endpoints.alertsUrl, filter: config.filter, pageSize: tuning.pageSize };
+  const options = {
+    http,
+    log,
+    alertsUrl: config.endpoints.alertsUrl,
+    filter: config.filter,
+    pageSize: tuning.pageSize,
+  };
   switch (config.api) {
     case 'graph':
       return new GraphSource(options);
@@ -27,7 +33,9 @@ export function createSource(
     case 'siem':
       // The exporter has no OData; a filter here would silently do nothing, so say so once.
       if (config.filter !== undefined && config.filter.trim() !== '') {
-        log.warn('The filter setting is ignored for api=siem (the SIEM exporter has no $filter)', { input: config.name });
+        log.warn('The filter setting is ignored for api=siem (the SIEM exporter has no $filter)', {
+          input: config.name,
+        });
       }
       return new SiemSource({ ...options, filter: undefined });
     case 'incidents':

@@ -10,13 +10,7 @@
  */
 import type { AlertsSource, PageInfo, RawAlert, TimeWindow } from '../../ports.js';
 import { buildMdeAlertsUrl, MDE_MAX_TOP } from '../alerts-query.js';
-import {
-  checkNextLink,
-  positiveInteger,
-  readPage,
-  throwIfStopped,
-  type SourceOptions,
-} from './page-reader.js';
+import { checkNextLink, positiveInteger, readPage, throwIfStopped, type SourceOptions } from './page-reader.js';
 import { keyFieldsOf } from '../alert-version.js';
 
 /** Read straight from the bytes of each alert: what collect.ts keys versions by. */
@@ -37,7 +31,10 @@ export class MdeSource implements AlertsSource {
     this.top = Math.min(positiveInteger('pageSize', options.pageSize, MDE_MAX_TOP), MDE_MAX_TOP);
   }
 
-  async *alerts(window: TimeWindow, options: { signal?: AbortSignal; onPage?: (info: PageInfo) => void }): AsyncGenerator<RawAlert> {
+  async *alerts(
+    window: TimeWindow,
+    options: { signal?: AbortSignal; onPage?: (info: PageInfo) => void },
+  ): AsyncGenerator<RawAlert> {
     const { http, log, alertsUrl, filter } = this.options;
     const { signal, onPage } = options;
     const top = this.top;
@@ -47,7 +44,13 @@ export class MdeSource implements AlertsSource {
     let serverPaging = false;
     for (let page = 1; ; page++) {
       const result = yield* readPage(http, log, { url, shape: 'odata', keyFields: KEY_FIELDS, page }, signal);
-      log.debug('Alerts page read', { api: 'mde', page, items: result.items, skip, more: result.nextLink !== undefined });
+      log.debug('Alerts page read', {
+        api: 'mde',
+        page,
+        items: result.items,
+        skip,
+        more: result.nextLink !== undefined,
+      });
       onPage?.({ page, items: result.items });
       throwIfStopped(signal);
       if (result.nextLink !== undefined) {

@@ -18,7 +18,10 @@ export class SiemSource implements AlertsSource {
     this.options = options;
   }
 
-  async *alerts(window: TimeWindow, options: { signal?: AbortSignal; onPage?: (info: PageInfo) => void }): AsyncGenerator<RawAlert> {
+  async *alerts(
+    window: TimeWindow,
+    options: { signal?: AbortSignal; onPage?: (info: PageInfo) => void },
+  ): AsyncGenerator<RawAlert> {
     const { http, log, alertsUrl } = this.options;
     const url = buildSiemAlertsUrl(alertsUrl, window);
     const result = yield* readPage(http, log, { url, shape: 'array', keyFields: KEY_FIELDS, page: 1 }, options.signal);

@@ -54,9 +54,9 @@ export type RedactingLogger = Logger & { redact(secret: string): void; child?(fi
 export function createInputHandlers(context: InputContext) {
   return {
     scheme: buildScheme,
-    validate: async (definition: ValidationDefinition) => (await import('./alerts-stanza-runner.js')).validateItem(definition, context),
+    validate: async (definition: ValidationDefinition) =>
+      (await import('./alerts-stanza-runner.js')).validateItem(definition, context),
     stream: async (definition: InputDefinition, sink: EventSink, log: RedactingLogger) =>
       (await import('./alerts-stanza-runner.js')).streamStanzas(definition, sink, log, context),
   };
 }
-

@@ -23,9 +23,15 @@ import type { InputContext, RedactingLogger } from './alerts-input.js';
  * --validate-arguments: every config problem at once (an account the stanza names is read from splunkd first), then
  * one short token request for a clear secret or an account's.
  */
-export async function validateItem(definition: ValidationDefinition, context: InputContext): Promise<string | undefined> {
+export async function validateItem(
+  definition: ValidationDefinition,
+  context: InputContext,
+): Promise<string | undefined> {
   const splunkd = createSplunkdClient({
-    serverUri: definition.serverUri, sessionKey: definition.sessionKey, app: APP_ID, log: silentLog,
+    serverUri: definition.serverUri,
+    sessionKey: definition.sessionKey,
+    app: APP_ID,
+    log: silentLog,
   });
   let config: DefenderInputConfig;
   let account: AccountCredentials | undefined;
@@ -36,14 +42,20 @@ export async function validateItem(definition: ValidationDefinition, context: In
     if (error instanceof ConfigError) return error.problems.join(' ');
     throw error;
   }
-  // The mask means "stored in splunkd": splunkd itself sends it when the add-on masks the stanza, so accept it unchecked.
+  // The mask means "stored in splunkd": splunkd itself sends it when the add-on masks the stanza, so accept it
+  // unchecked.
   if (config.clientSecret.kind === 'masked') return undefined;
   return checkMicrosoftCredentials({
     endpoints: config.endpoints,
     tenantId: config.tenantId,
     clientId: config.clientId,
     clientSecret: account ? account.secret : config.clientSecret.kind === 'clear' ? config.clientSecret.value : '',
-    proxyUrl: config.proxyUrl ?? (await appProxyUrl({ proxyUrl: context.settings.defaultProxyUrl, proxyUsername: context.settings.defaultProxyUsername }, splunkd)),
+    proxyUrl:
+      config.proxyUrl ??
+      (await appProxyUrl(
+        { proxyUrl: context.settings.defaultProxyUrl, proxyUsername: context.settings.defaultProxyUsername },
+        splunkd,
+      )),
     timeoutMs: context.settings.validationTimeoutMs,
   });
 }
@@ -56,7 +68,12 @@ function readAccountOf(stanza: StanzaDefinition, splunkd: SplunkdClient): Promis
 
 const silentLog: RedactingLogger = { debug() {}, info() {}, warn() {}, error() {}, redact() {} };
 
-export async function streamStanzas(definition: InputDefinition, sink: EventSink, log: RedactingLogger, context: InputContext): Promise<number> {
+export async function streamStanzas(
+  definition: InputDefinition,
+  sink: EventSink,
+  log: RedactingLogger,
+  context: InputContext,
+): Promise<number> {
   log.redact(definition.sessionKey);
   let failures = 0;
   for (const stanza of definition.stanzas) {
@@ -68,7 +85,11 @@ export async function streamStanzas(definition: InputDefinition, sink: EventSink
 }
 
 async function runStanza(
-  stanza: StanzaDefinition, definition: InputDefinition, sink: EventSink, log: RedactingLogger, context: InputContext,
+  stanza: StanzaDefinition,
+  definition: InputDefinition,
+  sink: EventSink,
+  log: RedactingLogger,
+  context: InputContext,
 ): Promise<boolean> {
   const started = context.clock.nowMs();
   const input = stanza.name;
@@ -76,7 +97,12 @@ async function runStanza(
   let api: string | undefined;
   try {
     // Secrets and accounts live in the add-on's own namespace (not the stanza's app, which is often `search`).
-    const splunkd = createSplunkdClient({ serverUri: definition.serverUri, sessionKey: definition.sessionKey, app: APP_ID, log });
+    const splunkd = createSplunkdClient({
+      serverUri: definition.serverUri,
+      sessionKey: definition.sessionKey,
+      app: APP_ID,
+      log,
+    });
     const account = await readAccountOf(stanza, splunkd);
     if (account) log.redact(account.secret);
     const { config, warnings } = resolveConfig(stanza, { mode: 'run', account: account?.account });
@@ -86,9 +112,21 @@ async function runStanza(
 
     const secret = account ? account.secret : await resolveClientSecret(config, splunkd, log);
     const { http } = createMicrosoftClients({
-      endpoints: config.endpoints, tenantId: config.tenantId, clientId: config.clientId, clientSecret: secret, api: config.api,
-      proxyUrl: config.proxyUrl ?? (await appProxyUrl({ proxyUrl: context.settings.defaultProxyUrl, proxyUsername: context.settings.defaultProxyUsername }, splunkd)), timeoutMs: context.settings.requestTimeoutMs,
-      maxRetries: context.settings.maxRetries, log, clock: context.clock,
+      endpoints: config.endpoints,
+      tenantId: config.tenantId,
+      clientId: config.clientId,
+      clientSecret: secret,
+      api: config.api,
+      proxyUrl:
+        config.proxyUrl ??
+        (await appProxyUrl(
+          { proxyUrl: context.settings.defaultProxyUrl, proxyUsername: context.settings.defaultProxyUsername },
+          splunkd,
+        )),
+      timeoutMs: context.settings.requestTimeoutMs,
+      maxRetries: context.settings.maxRetries,
+      log,
+      clock: context.clock,
     });
     const result = await collectAlerts({
       config,
@@ -101,10 +139,18 @@ async function runStanza(
       limits: context.settings.limits,
     });
     log.info(result.status === 'stopped' ? 'Run stopped on request; progress saved' : 'Run finished', {
-      action: 'run_end', input, api, status: result.status, n_events: result.events,
+      action: 'run_end',
+      input,
+      api,
+      status: result.status,
+      n_events: result.events,
       ...(config.api === 'incidents' ? { n_alert_events: result.alertEvents } : {}),
-      pages: result.pages, duplicates: result.duplicates, invalid: result.invalid, windows: result.windows,
-      duration_s: duration(), lag_s: result.lagSeconds.toFixed(1),
+      pages: result.pages,
+      duplicates: result.duplicates,
+      invalid: result.invalid,
+      windows: result.windows,
+      duration_s: duration(),
+      lag_s: result.lagSeconds.toFixed(1),
       // While a replay is in progress (and on the run that finishes it), the Collector health dashboard shows it.
       ...(result.replay
         ? { replay: result.replay.value, replay_done: result.replay.done, replay_events: result.replay.events }
@@ -117,4 +163,3 @@ async function runStanza(
     return false;
   }
 }
-

@@ -10,14 +10,26 @@ import { versionOf } from '../../defender/alert-version.js';
 import { fromInputCheckpoint, initialState, toInputCheckpoint } from '../../defender/checkpoint.js';
 import { completeWindow, partialWindow, readFrom, VersionSet, type Cursor } from '../../defender/cursor.js';
 import {
-  decideReplay, inReplayRange, MICROSOFT_RETENTION_DAYS, type ReplayProgress, type ReplayState,
+  decideReplay,
+  inReplayRange,
+  MICROSOFT_RETENTION_DAYS,
+  type ReplayProgress,
+  type ReplayState,
 } from '../../defender/replay.js';
 import { toEvent } from '../../defender/to-event.js';
 import { DEFAULT_PLANNER, WindowPlanner } from '../../defender/window-planner.js';
 import { AddonError, StoppedError } from '../../errors.js';
 import type {
-  AlertsSource, CheckpointStore, Clock, EventSink, IncidentsSource, Logger, RawAlert, RawIncident,
-  SplunkEvent, TimeWindow,
+  AlertsSource,
+  CheckpointStore,
+  Clock,
+  EventSink,
+  IncidentsSource,
+  Logger,
+  RawAlert,
+  RawIncident,
+  SplunkEvent,
+  TimeWindow,
 } from '../../ports.js';
 
 export interface CollectLimits {
@@ -150,7 +162,8 @@ export async function collectAlerts(deps: CollectDeps): Promise<CollectResult> {
       if ('problem' in version) {
         stats.invalid++;
         log.warn(`Alert inside an incident emitted without de-duplication: ${version.problem}`, {
-          action: 'invalid_alert', input: key,
+          action: 'invalid_alert',
+          input: key,
         });
         await write(toEvent(alert, undefined, alertConfig));
         stats.alertEvents++;
@@ -171,20 +184,25 @@ export async function collectAlerts(deps: CollectDeps): Promise<CollectResult> {
   if (decision.kind === 'nothing') {
     replay = decision.state;
     log.info(`replay_from ${decision.state.applied} applied with nothing to replay: ${decision.reason}.`, {
-      action: 'replay_skipped', input: key, replay: decision.state.applied,
+      action: 'replay_skipped',
+      input: key,
+      replay: decision.state.applied,
     });
   } else if (decision.kind === 'start') {
     replay = decision.state;
     const { from, to } = decision.progress;
     log.info('Replay starting: every version in the range is written again, once', {
-      action: 'replay_start', input: key, replay: decision.progress.value, from: formatApiTime(from),
+      action: 'replay_start',
+      input: key,
+      replay: decision.progress.value,
+      from: formatApiTime(from),
       to: formatApiTime(to),
     });
     if (decision.beyondRetention) {
       log.warn(
         `replay_from ${decision.progress.value} reaches back further than the ${MICROSOFT_RETENTION_DAYS} days ` +
           'Microsoft keeps alerts and incidents by default (https://learn.microsoft.com/defender-xdr/data-privacy); ' +
-          'versions older than the tenant\'s retention are gone and cannot be replayed.',
+          "versions older than the tenant's retention are gone and cannot be replayed.",
         { action: 'replay_beyond_retention', input: key, replay: decision.progress.value },
       );
     }
@@ -193,8 +211,11 @@ export async function collectAlerts(deps: CollectDeps): Promise<CollectResult> {
   }
 
   log.debug('Run starting', {
-    action: 'run_start', input: key, api: config.api,
-    read_from: new Date(toEpochMs(readFrom(cursor, overlap))).toISOString(), seen: versions.size,
+    action: 'run_start',
+    input: key,
+    api: config.api,
+    read_from: new Date(toEpochMs(readFrom(cursor, overlap))).toISOString(),
+    seen: versions.size,
     replay: replay.active?.value,
   });
 
@@ -205,7 +226,10 @@ export async function collectAlerts(deps: CollectDeps): Promise<CollectResult> {
       await runReplay(replay.active);
       replayReport.done = true;
       log.info('Replay finished: the range was written again', {
-        action: 'replay_end', input: key, replay: replayReport.value, replay_events: stats.replayEvents,
+        action: 'replay_end',
+        input: key,
+        replay: replayReport.value,
+        replay_events: stats.replayEvents,
       });
     }
 
@@ -248,7 +272,10 @@ export async function collectAlerts(deps: CollectDeps): Promise<CollectResult> {
     }
   } catch (error) {
     // Save only what is known to be flushed: if flushing fails (splunkd went away), keep the old checkpoint.
-    const flushed = await sink.flush().then(() => true, () => false);
+    const flushed = await sink.flush().then(
+      () => true,
+      () => false,
+    );
     if (flushed) {
       cursor = partialWindow(cursor, versions, overlap);
       const active = replay.active;
@@ -331,7 +358,11 @@ export async function collectAlerts(deps: CollectDeps): Promise<CollectResult> {
     if (replayReport) replayReport.events = stats.replayEvents;
     const { replayEvents: _replayEvents, ...counts } = stats;
     return {
-      status, ...counts, watermark: cursor.watermark, lagSeconds, ...(replayReport ? { replay: replayReport } : {}),
+      status,
+      ...counts,
+      watermark: cursor.watermark,
+      lagSeconds,
+      ...(replayReport ? { replay: replayReport } : {}),
     };
   }
 }
@@ -345,4 +376,3 @@ function startOf(config: DefenderInputConfig, now: ApiTime): ApiTime {
   const start = config.startTime;
   return start.kind === 'relative' ? now - fromSeconds(start.seconds) : start.time;
 }
-

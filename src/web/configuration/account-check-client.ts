@@ -23,7 +23,8 @@ export async function runCheck(splunkd: Splunkd, values: Partial<Record<AccountF
     if (reply?.ok === true) return { ok: true, message: reply.message ?? 'Entra ID issued a token.' };
     return { ok: false, message: reply?.message ?? 'Entra ID did not issue a token.' };
   } catch (error) {
-    if (!(error instanceof SplunkdRequestError)) return { ok: false, message: 'The check could not be run: the browser could not reach Splunk.' };
+    if (!(error instanceof SplunkdRequestError))
+      return { ok: false, message: 'The check could not be run: the browser could not reach Splunk.' };
     const problems = (error.body as { problems?: AccountProblem[] } | undefined)?.problems;
     if (error.status === 400 && Array.isArray(problems)) {
       return { ok: false, message: problems.map((p) => p.message).join(' '), problems };

@@ -29,11 +29,23 @@ export interface AccountFormOptions {
 }
 
 const FIELDS: ReadonlyArray<{ key: Exclude<AccountField, 'client_secret'>; label: string; help: string }> = [
-  { key: 'name', label: 'Account name', help: 'What inputs (account = <name>) and alert actions refer to, e.g. contoso_prod.' },
-  { key: 'tenant_id', label: 'Tenant ID', help: 'Directory (tenant) ID from the app registration\'s Overview page, or a verified domain.' },
+  {
+    key: 'name',
+    label: 'Account name',
+    help: 'What inputs (account = <name>) and alert actions refer to, e.g. contoso_prod.',
+  },
+  {
+    key: 'tenant_id',
+    label: 'Tenant ID',
+    help: "Directory (tenant) ID from the app registration's Overview page, or a verified domain.",
+  },
   { key: 'client_id', label: 'Client ID', help: 'Application (client) ID from the same page.' },
   { key: 'region', label: 'Region', help: 'Cloud or data region of the tenant; empty means global.' },
-  { key: 'login_url', label: 'Login URL', help: 'Optional https base URL replacing the region\'s Entra ID host. Leave empty normally.' },
+  {
+    key: 'login_url',
+    label: 'Login URL',
+    help: "Optional https base URL replacing the region's Entra ID host. Leave empty normally.",
+  },
 ];
 
 /** Opens the dialog (a native <dialog>) and resolves when it closes. */
@@ -50,40 +62,66 @@ export function openAccountForm(options: AccountFormOptions): HTMLDialogElement 
     const error = el('div', { class: 'field-error', 'data-error-for': key, id: `account-${key}-error`, role: 'alert' });
     control.setAttribute('aria-describedby', `account-${key}-error`);
     errors.set(key, error);
-    return el('div', { class: 'field' }, el('label', { for: control.id }, label), control, el('div', { class: 'field-help' }, help), error);
+    return el(
+      'div',
+      { class: 'field' },
+      el('label', { for: control.id }, label),
+      control,
+      el('div', { class: 'field-help' }, help),
+      error,
+    );
   };
 
   const content = options.existing?.content ?? {};
-  const text = (key: string) => (typeof content[key] === 'string' ? (content[key]) : '');
+  const text = (key: string) => (typeof content[key] === 'string' ? content[key] : '');
   const rows: HTMLElement[] = FIELDS.map(({ key, label, help }) => {
     if (key === 'region') {
-      const select = el('select', {}, el('option', { value: '' }, '(empty: global)'), ...ACCOUNT_REGIONS.map((r) => el('option', { value: r }, r)));
+      const select = el(
+        'select',
+        {},
+        el('option', { value: '' }, '(empty: global)'),
+        ...ACCOUNT_REGIONS.map((r) => el('option', { value: r }, r)),
+      );
       select.value = text('region');
       return field(key, label, help, select);
     }
     const input = el('input', { type: 'text', autocomplete: 'off', spellcheck: 'false' });
-    input.value = key === 'name' ? options.existing?.name ?? '' : text(key);
+    input.value = key === 'name' ? (options.existing?.name ?? '') : text(key);
     if (key === 'name' && editing) input.readOnly = true;
     return field(key, label, help, input);
   });
   const secret = el('input', {
     type: 'password',
     autocomplete: 'new-password',
-    placeholder: editing ? 'Stored in Splunk: leave empty to keep it' : 'The secret\'s Value from Entra ID',
+    placeholder: editing ? 'Stored in Splunk: leave empty to keep it' : "The secret's Value from Entra ID",
   });
-  rows.push(field('client_secret', 'Client secret', 'Stored encrypted in Splunk (storage/passwords); never shown again.', secret));
+  rows.push(
+    field(
+      'client_secret',
+      'Client secret',
+      'Stored encrypted in Splunk (storage/passwords); never shown again.',
+      secret,
+    ),
+  );
 
   const checkButton = el('button', { type: 'button', class: 'btn', 'data-testid': 'form-check' }, 'Check');
   const saveButton = el('button', { type: 'submit', class: 'btn btn-primary', 'data-testid': 'form-save' }, 'Save');
   const cancelButton = el('button', { type: 'button', class: 'btn', 'data-testid': 'form-cancel' }, 'Cancel');
-  const form = el('form', { class: 'account-form', novalidate: true, 'data-testid': 'account-form' },
+  const form = el(
+    'form',
+    { class: 'account-form', novalidate: true, 'data-testid': 'account-form' },
     el('h2', {}, editing ? `Edit account ${options.existing!.name}` : 'Add account'),
     ...rows,
     status,
-    el('div', { class: 'form-buttons' }, checkButton, cancelButton, saveButton));
+    el('div', { class: 'form-buttons' }, checkButton, cancelButton, saveButton),
+  );
   const dialog = el('dialog', { class: 'dialog', 'aria-label': editing ? 'Edit account' : 'Add account' }, form);
 
-  const values = () => Object.fromEntries([...inputs].map(([key, control]) => [key, control.value.trim()])) as Record<AccountField, string>;
+  const values = () =>
+    Object.fromEntries([...inputs].map(([key, control]) => [key, control.value.trim()])) as Record<
+      AccountField,
+      string
+    >;
   const showProblems = (problems: readonly AccountProblem[]) => {
     for (const [key, error] of errors) {
       const problem = problems.find((p) => p.field === key);
@@ -96,7 +134,10 @@ export function openAccountForm(options: AccountFormOptions): HTMLDialogElement 
     const parsed = parseAccount(v.name, v);
     const problems = parsed.ok ? [] : [...parsed.problems];
     if (!editing && options.takenNames.has(v.name)) {
-      problems.unshift({ field: 'name', message: `An account named "${v.name}" already exists: choose another name, or edit that account.` });
+      problems.unshift({
+        field: 'name',
+        message: `An account named "${v.name}" already exists: choose another name, or edit that account.`,
+      });
     }
     const secretProblem = clientSecretProblem(v.client_secret, forSave && !editing);
     if (secretProblem !== undefined) problems.push({ field: 'client_secret', message: secretProblem });
@@ -131,7 +172,10 @@ export function openAccountForm(options: AccountFormOptions): HTMLDialogElement 
       dialog.close();
       await options.onSaved(v.name, warning);
     } catch (error) {
-      replaceChildren(status, notice('error', error instanceof Error ? error.message : 'The account could not be saved.', 'save-error'));
+      replaceChildren(
+        status,
+        notice('error', error instanceof Error ? error.message : 'The account could not be saved.', 'save-error'),
+      );
     } finally {
       busy(false);
     }
@@ -163,6 +207,9 @@ async function saveAccount(splunkd: Splunkd, v: Record<AccountField, string>, ed
   } catch (error) {
     if (!editing) await splunkd.remove(`${confPath}/${encodeURIComponent(v.name)}`).catch(() => false);
     const reason = error instanceof SplunkdRequestError ? error.message : 'an unexpected error';
-    throw new Error(`The secret could not be stored (${reason})${editing ? '; the other fields were saved' : '; the account was not created'}.`, { cause: error });
+    throw new Error(
+      `The secret could not be stored (${reason})${editing ? '; the other fields were saved' : '; the account was not created'}.`,
+      { cause: error },
+    );
   }
 }

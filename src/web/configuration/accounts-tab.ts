@@ -20,14 +20,28 @@ export function createAccountsTab(context: TabContext): { element: HTMLElement; 
   const { splunkd, readOnly } = context;
   const status = el('div', { class: 'tab-status', 'data-testid': 'accounts-status' });
   const list = el('div', { class: 'accounts-list' });
-  const addButton = el('button', { type: 'button', class: 'btn btn-primary', 'data-testid': 'add-account', disabled: readOnly }, 'Add account');
-  const element = el('section', { class: 'tab-panel', 'data-panel': 'accounts' },
-    el('div', { class: 'panel-intro' },
-      el('p', {}, 'An account is one Entra ID app registration: inputs use it with account = <name>, alert actions with their Account field. ',
-        'Its client secret is kept in Splunk\'s encrypted credential store.'),
-      addButton),
+  const addButton = el(
+    'button',
+    { type: 'button', class: 'btn btn-primary', 'data-testid': 'add-account', disabled: readOnly },
+    'Add account',
+  );
+  const element = el(
+    'section',
+    { class: 'tab-panel', 'data-panel': 'accounts' },
+    el(
+      'div',
+      { class: 'panel-intro' },
+      el(
+        'p',
+        {},
+        'An account is one Entra ID app registration: inputs use it with account = <name>, alert actions with their Account field. ',
+        "Its client secret is kept in Splunk's encrypted credential store.",
+      ),
+      addButton,
+    ),
     status,
-    list);
+    list,
+  );
 
   let accounts: FeedEntry[] = [];
   let usage: AccountUsage = new Map();
@@ -51,37 +65,89 @@ export function createAccountsTab(context: TabContext): { element: HTMLElement; 
 
   function render(): void {
     if (accounts.length === 0) {
-      replaceChildren(list, el('p', { class: 'empty', 'data-testid': 'no-accounts' }, 'No account yet. Add one to let inputs and actions share its credentials.'));
+      replaceChildren(
+        list,
+        el(
+          'p',
+          { class: 'empty', 'data-testid': 'no-accounts' },
+          'No account yet. Add one to let inputs and actions share its credentials.',
+        ),
+      );
       return;
     }
-    const header = el('tr', {}, ...['Name', 'Tenant ID', 'Client ID', 'Region', 'Login URL', 'Used by', ''].map((h) => el('th', {}, h)));
+    const header = el(
+      'tr',
+      {},
+      ...['Name', 'Tenant ID', 'Client ID', 'Region', 'Login URL', 'Used by', ''].map((h) => el('th', {}, h)),
+    );
     const rows = accounts.map((account) => {
       const c = account.content;
-      const str = (key: string) => (typeof c[key] === 'string' && c[key] !== '' ? (c[key]) : '');
+      const str = (key: string) => (typeof c[key] === 'string' && c[key] !== '' ? c[key] : '');
       const used = usage.get(account.name) ?? [];
       const rowStatus = el('div', { class: 'row-status' });
-      const check = el('button', { type: 'button', class: 'btn btn-small', 'data-testid': `check-${account.name}`, disabled: readOnly }, 'Check');
+      const check = el(
+        'button',
+        { type: 'button', class: 'btn btn-small', 'data-testid': `check-${account.name}`, disabled: readOnly },
+        'Check',
+      );
       check.addEventListener('click', async () => {
         check.disabled = true;
         replaceChildren(rowStatus, notice('info', 'Asking Entra ID for a token…'));
-        const result = await runCheck(splunkd, { name: account.name, tenant_id: str('tenant_id'), client_id: str('client_id'), region: str('region'), login_url: str('login_url') });
-        replaceChildren(rowStatus, notice(result.ok ? 'success' : 'error', result.message, `check-result-${account.name}`));
+        const result = await runCheck(splunkd, {
+          name: account.name,
+          tenant_id: str('tenant_id'),
+          client_id: str('client_id'),
+          region: str('region'),
+          login_url: str('login_url'),
+        });
+        replaceChildren(
+          rowStatus,
+          notice(result.ok ? 'success' : 'error', result.message, `check-result-${account.name}`),
+        );
         check.disabled = false;
       });
-      const edit = el('button', { type: 'button', class: 'btn btn-small', 'data-testid': `edit-${account.name}`, disabled: readOnly }, 'Edit');
+      const edit = el(
+        'button',
+        { type: 'button', class: 'btn btn-small', 'data-testid': `edit-${account.name}`, disabled: readOnly },
+        'Edit',
+      );
       edit.addEventListener('click', () => openForm(account));
-      const remove = el('button', { type: 'button', class: 'btn btn-small btn-danger', 'data-testid': `delete-${account.name}`, disabled: readOnly }, 'Delete');
+      const remove = el(
+        'button',
+        {
+          type: 'button',
+          class: 'btn btn-small btn-danger',
+          'data-testid': `delete-${account.name}`,
+          disabled: readOnly,
+        },
+        'Delete',
+      );
       remove.addEventListener('click', () => confirmDelete(account.name));
-      return el('tr', { 'data-account': account.name },
+      return el(
+        'tr',
+        { 'data-account': account.name },
         el('td', { class: 'mono' }, account.name),
         el('td', { class: 'mono' }, str('tenant_id')),
         el('td', { class: 'mono' }, str('client_id')),
         el('td', {}, str('region') || 'global'),
         el('td', { class: 'mono' }, str('login_url') || '—'),
-        el('td', { 'data-testid': `used-by-${account.name}` }, !usageKnown ? 'unknown' : used.length === 0 ? '—' : used.join(', ')),
-        el('td', { class: 'actions' }, el('div', { class: 'buttons' }, check, edit, remove), rowStatus));
+        el(
+          'td',
+          { 'data-testid': `used-by-${account.name}` },
+          !usageKnown ? 'unknown' : used.length === 0 ? '—' : used.join(', '),
+        ),
+        el('td', { class: 'actions' }, el('div', { class: 'buttons' }, check, edit, remove), rowStatus),
+      );
     });
-    replaceChildren(list, el('table', { class: 'table', 'data-testid': 'accounts-table' }, el('thead', {}, header), el('tbody', {}, ...rows)));
+    replaceChildren(
+      list,
+      el(
+        'table',
+        { class: 'table', 'data-testid': 'accounts-table' },
+        el('thead', {}, header),
+        el('tbody', {}, ...rows),
+      ),
+    );
   }
 
   function openForm(existing?: FeedEntry): void {
@@ -91,9 +157,15 @@ export function createAccountsTab(context: TabContext): { element: HTMLElement; 
       takenNames: new Set(accounts.map((a) => a.name)),
       onSaved: async (name, warning) => {
         await load();
-        replaceChildren(status,
-          notice('success', `Account ${name} saved. Its client secret is in Splunk's credential store, not in any .conf file.`, 'accounts-saved'),
-          warning ? notice('warning', warning) : null);
+        replaceChildren(
+          status,
+          notice(
+            'success',
+            `Account ${name} saved. Its client secret is in Splunk's credential store, not in any .conf file.`,
+            'accounts-saved',
+          ),
+          warning ? notice('warning', warning) : null,
+        );
       },
     });
   }
@@ -105,18 +177,26 @@ export function createAccountsTab(context: TabContext): { element: HTMLElement; 
     } catch {
       inputs = undefined;
     }
-    const consequence = inputs === undefined
-      ? 'The inputs could not be listed, so inputs using it may exist: they would stop collecting.'
-      : inputs.length === 0
-        ? 'No input uses it.'
-        : `It is used by ${inputs.length === 1 ? 'the input' : `${inputs.length} inputs`} ${inputs.join(', ')}: ${inputs.length === 1 ? 'it stops' : 'they stop'} collecting until given another account. Alert actions set to this account fail too.`;
-    const confirm = el('button', { type: 'button', class: 'btn btn-danger', 'data-testid': 'confirm-delete' }, 'Delete');
+    const consequence =
+      inputs === undefined
+        ? 'The inputs could not be listed, so inputs using it may exist: they would stop collecting.'
+        : inputs.length === 0
+          ? 'No input uses it.'
+          : `It is used by ${inputs.length === 1 ? 'the input' : `${inputs.length} inputs`} ${inputs.join(', ')}: ${inputs.length === 1 ? 'it stops' : 'they stop'} collecting until given another account. Alert actions set to this account fail too.`;
+    const confirm = el(
+      'button',
+      { type: 'button', class: 'btn btn-danger', 'data-testid': 'confirm-delete' },
+      'Delete',
+    );
     const cancel = el('button', { type: 'button', class: 'btn', 'data-testid': 'cancel-delete' }, 'Cancel');
-    const dialog = el('dialog', { class: 'dialog', 'aria-label': 'Delete account', 'data-testid': 'delete-dialog' },
+    const dialog = el(
+      'dialog',
+      { class: 'dialog', 'aria-label': 'Delete account', 'data-testid': 'delete-dialog' },
       el('h2', {}, `Delete account ${name}?`),
       el('p', { 'data-testid': 'delete-consequence' }, consequence),
       el('p', {}, 'Its stored client secret is deleted as well.'),
-      el('div', { class: 'form-buttons' }, cancel, confirm));
+      el('div', { class: 'form-buttons' }, cancel, confirm),
+    );
     cancel.addEventListener('click', () => dialog.close());
     dialog.addEventListener('close', () => dialog.remove());
     confirm.addEventListener('click', async () => {

@@ -4,7 +4,11 @@ type Child = Node | string | null | undefined | false;
 type Attributes = Record<string, string | boolean | undefined | ((event: Event) => void)>;
 
 /** `el('button', { class: 'btn', onclick: f }, 'Save')`: attributes, `on*` listeners, then children. */
-export function el<K extends keyof HTMLElementTagNameMap>(tag: K, attributes: Attributes = {}, ...children: Child[]): HTMLElementTagNameMap[K] {
+export function el<K extends keyof HTMLElementTagNameMap>(
+  tag: K,
+  attributes: Attributes = {},
+  ...children: Child[]
+): HTMLElementTagNameMap[K] {
   const element = document.createElement(tag);
   for (const [name, value] of Object.entries(attributes)) {
     if (typeof value === 'function') element.addEventListener(name.slice(2), value);
@@ -30,5 +34,9 @@ export function replaceChildren(parent: Element, ...children: Child[]): void {
 
 /** A status line: role=status for screen readers; kind picks the colour. */
 export function notice(kind: 'info' | 'success' | 'error' | 'warning', text: string, testId?: string): HTMLElement {
-  return el('div', { class: `notice notice-${kind}`, role: kind === 'error' ? 'alert' : 'status', 'data-testid': testId }, text);
+  return el(
+    'div',
+    { class: `notice notice-${kind}`, role: kind === 'error' ? 'alert' : 'status', 'data-testid': testId },
+    text,
+  );
 }

@@ -1,4 +1,7 @@
-/** Logging tab: [logging] log_level of ta_microsoft_defender_settings.conf (what the inputs and actions write to splunkd.log). */
+/**
+ * Logging tab: [logging] log_level of ta_microsoft_defender_settings.conf (what the inputs and actions write to
+ * splunkd.log).
+ */
 import { SETTINGS_CONF } from '../../config/app-settings.js';
 import { LOG_LEVELS } from '../../toolkit/log-levels.js';
 import { el, notice, replaceChildren } from './dom.js';
@@ -8,12 +11,32 @@ import { errorInfo } from '../../toolkit/error-info.js';
 
 export function createLoggingTab({ splunkd, readOnly }: TabContext): { element: HTMLElement; load(): Promise<void> } {
   const status = el('div', { class: 'tab-status', 'data-testid': 'logging-status' });
-  const level = el('select', { id: 'log_level', name: 'log_level', disabled: readOnly }, ...LOG_LEVELS.map((l) => el('option', { value: l }, l)));
-  const save = el('button', { type: 'submit', class: 'btn btn-primary', 'data-testid': 'logging-save', disabled: readOnly }, 'Save');
-  const form = el('form', { class: 'settings-form' },
-    el('div', { class: 'field' }, el('label', { for: 'log_level' }, 'Log level'), level,
-      el('div', { class: 'field-help' }, 'The lowest level the inputs and actions write to splunkd.log (index=_internal). DEBUG is verbose; never logs secrets.')),
-    el('div', { class: 'form-buttons' }, save));
+  const level = el(
+    'select',
+    { id: 'log_level', name: 'log_level', disabled: readOnly },
+    ...LOG_LEVELS.map((l) => el('option', { value: l }, l)),
+  );
+  const save = el(
+    'button',
+    { type: 'submit', class: 'btn btn-primary', 'data-testid': 'logging-save', disabled: readOnly },
+    'Save',
+  );
+  const form = el(
+    'form',
+    { class: 'settings-form' },
+    el(
+      'div',
+      { class: 'field' },
+      el('label', { for: 'log_level' }, 'Log level'),
+      level,
+      el(
+        'div',
+        { class: 'field-help' },
+        'The lowest level the inputs and actions write to splunkd.log (index=_internal). DEBUG is verbose; never logs secrets.',
+      ),
+    ),
+    el('div', { class: 'form-buttons' }, save),
+  );
   const element = el('section', { class: 'tab-panel', 'data-panel': 'logging' }, status, form);
 
   async function load(): Promise<void> {
@@ -31,7 +54,14 @@ export function createLoggingTab({ splunkd, readOnly }: TabContext): { element: 
     save.disabled = true;
     try {
       await splunkd.post(`configs/conf-${SETTINGS_CONF}/logging`, { log_level: level.value });
-      replaceChildren(status, notice('success', `Log level ${level.value} saved: inputs and actions use it from their next run.`, 'logging-saved'));
+      replaceChildren(
+        status,
+        notice(
+          'success',
+          `Log level ${level.value} saved: inputs and actions use it from their next run.`,
+          'logging-saved',
+        ),
+      );
     } catch (error) {
       replaceChildren(status, notice('error', errorInfo(error).message, 'logging-error'));
     } finally {

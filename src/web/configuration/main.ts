@@ -12,7 +12,10 @@ import { errorInfo } from '../../toolkit/error-info.js';
 
 declare global {
   interface Window {
-    /** Splunk Web's layout API (Splunk bar and app bar), loaded from static/build/api/layout.js as @splunk/react-page does. */
+    /**
+     * Splunk Web's layout API (Splunk bar and app bar), loaded from static/build/api/layout.js as @splunk/react-page
+     * does.
+     */
     __splunk_layout__?: { create(options: Record<string, unknown>): { getContainerElement(): HTMLElement } };
   }
 }
@@ -29,10 +32,21 @@ async function start(): Promise<void> {
   const root = await pageContainer();
   const splunkd = createSplunkd();
   const banner = el('div', { class: 'banner' });
-  const main = el('main', { class: 'config-page', 'data-testid': 'config-page' },
-    el('header', { class: 'page-header' }, el('h1', {}, 'Configuration'),
-      el('p', {}, 'Microsoft Defender Add-on: accounts (Entra ID app registrations), the proxy to Microsoft, and the log level.')),
-    banner);
+  const main = el(
+    'main',
+    { class: 'config-page', 'data-testid': 'config-page' },
+    el(
+      'header',
+      { class: 'page-header' },
+      el('h1', {}, 'Configuration'),
+      el(
+        'p',
+        {},
+        'Microsoft Defender Add-on: accounts (Entra ID app registrations), the proxy to Microsoft, and the log level.',
+      ),
+    ),
+    banner,
+  );
   root.appendChild(main);
 
   const access = await readAccess(splunkd);
@@ -41,16 +55,30 @@ async function start(): Promise<void> {
     return;
   }
   if (access.readOnly) {
-    replaceChildren(banner, notice('warning',
-      `Read-only: your user (${access.user}) does not have the ${ADMIN_CAPABILITY} capability, which changing this add-on's accounts, proxy and logging needs. ` +
-      'You can look, not change. Ask a Splunk admin to make changes or to give your role that capability.', 'read-only'));
+    replaceChildren(
+      banner,
+      notice(
+        'warning',
+        `Read-only: your user (${access.user}) does not have the ${ADMIN_CAPABILITY} capability, which changing this add-on's accounts, proxy and logging needs. ` +
+          'You can look, not change. Ask a Splunk admin to make changes or to give your role that capability.',
+        'read-only',
+      ),
+    );
   }
 
   const context = { splunkd, readOnly: access.readOnly };
-  const tabs = { accounts: createAccountsTab(context), proxy: createProxyTab(context), logging: createLoggingTab(context) };
+  const tabs = {
+    accounts: createAccountsTab(context),
+    proxy: createProxyTab(context),
+    logging: createLoggingTab(context),
+  };
   const tabList = el('div', { class: 'tabs', role: 'tablist' });
   const buttons = TABS.map(({ id, label }) => {
-    const button = el('button', { type: 'button', role: 'tab', class: 'tab', 'data-tab': id, id: `tab-${id}`, 'aria-controls': `panel-${id}` }, label);
+    const button = el(
+      'button',
+      { type: 'button', role: 'tab', class: 'tab', 'data-tab': id, id: `tab-${id}`, 'aria-controls': `panel-${id}` },
+      label,
+    );
     button.addEventListener('click', () => select(id));
     return button;
   });
@@ -79,7 +107,10 @@ async function readAccess(splunkd: Splunkd): Promise<{ readOnly: boolean; user: 
   try {
     const content = entriesOf(await splunkd.get('/services/authentication/current-context'))[0]?.content ?? {};
     const capabilities = Array.isArray(content.capabilities) ? content.capabilities : [];
-    return { readOnly: !capabilities.includes(ADMIN_CAPABILITY), user: typeof content.username === 'string' ? content.username : 'unknown' };
+    return {
+      readOnly: !capabilities.includes(ADMIN_CAPABILITY),
+      user: typeof content.username === 'string' ? content.username : 'unknown',
+    };
   } catch (error) {
     return { readOnly: true, user: 'unknown', error: errorInfo(error).message };
   }
@@ -95,13 +126,21 @@ async function pageContainer(): Promise<HTMLElement> {
   const loaded = await new Promise<boolean>((resolve) => {
     const script = el('script', { src });
     const timer = setTimeout(() => resolve(false), 5_000);
-    script.addEventListener('load', () => { clearTimeout(timer); resolve(true); });
-    script.addEventListener('error', () => { clearTimeout(timer); resolve(false); });
+    script.addEventListener('load', () => {
+      clearTimeout(timer);
+      resolve(true);
+    });
+    script.addEventListener('error', () => {
+      clearTimeout(timer);
+      resolve(false);
+    });
     document.head.appendChild(script);
   });
   if (!loaded || !window.__splunk_layout__) return fallback();
   try {
-    return window.__splunk_layout__.create({ pageTitle: 'Configuration', hideFooter: false, layout: 'scrolling' }).getContainerElement();
+    return window.__splunk_layout__
+      .create({ pageTitle: 'Configuration', hideFooter: false, layout: 'scrolling' })
+      .getContainerElement();
   } catch {
     return fallback();
   }

@@ -30,7 +30,11 @@ export interface SplunkdMessage {
 
 /** A failed call, with a sentence for the admin (never the request body: it may hold a secret). */
 export class SplunkdRequestError extends Error {
-  constructor(readonly status: number, message: string, readonly body: unknown) {
+  constructor(
+    readonly status: number,
+    message: string,
+    readonly body: unknown,
+  ) {
     super(message);
   }
 }
@@ -51,7 +55,9 @@ export function formKey(config: SplunkWebConfig | undefined, cookies: string): s
   return match ? decodeURIComponent(match[1] ?? '') : '';
 }
 
-/** A splunkd REST client bound to Splunk Web's proxy. Paths are relative to /servicesNS/nobody/<app>/ unless absolute. */
+/**
+ * A splunkd REST client bound to Splunk Web's proxy. Paths are relative to /servicesNS/nobody/<app>/ unless absolute.
+ */
 export interface Splunkd {
   get(path: string, query?: Record<string, string>): Promise<unknown>;
   post(path: string, form: Record<string, string>): Promise<unknown>;
@@ -65,7 +71,11 @@ export function createSplunkd(win: Window = window): Splunkd {
     const full = path.startsWith('/') ? path : `/servicesNS/nobody/${APP}/${path}`;
     return `${base}${full}?${new URLSearchParams({ ...query, output_mode: 'json' })}`;
   };
-  async function call(method: string, path: string, init: { query?: Record<string, string>; form?: Record<string, string> }) {
+  async function call(
+    method: string,
+    path: string,
+    init: { query?: Record<string, string>; form?: Record<string, string> },
+  ) {
     const headers: Record<string, string> = {
       'X-Splunk-Form-Key': formKey(win.$C, win.document.cookie),
       'X-Requested-With': 'XMLHttpRequest',
@@ -86,7 +96,8 @@ export function createSplunkd(win: Window = window): Splunkd {
     }
     return { status: response.status, body };
   }
-  const fail = (status: number, body: unknown, what: string) => new SplunkdRequestError(status, explain(status, body, what), body);
+  const fail = (status: number, body: unknown, what: string) =>
+    new SplunkdRequestError(status, explain(status, body, what), body);
   return {
     async get(path, query) {
       const { status, body } = await call('GET', path, { query: { count: '0', ...query } });
@@ -109,8 +120,11 @@ export function createSplunkd(win: Window = window): Splunkd {
 
 /** A sentence for a failed call: what splunkd said, and what to do for the statuses an admin can act on. */
 export function explain(status: number, body: unknown, what: string): string {
-  const said = messagesOf(body).map((m) => m.text).join(' ');
-  if (status === 401) return `Splunk did not accept your session (HTTP 401) to ${what}: sign in to Splunk Web again, then reload this page.`;
+  const said = messagesOf(body)
+    .map((m) => m.text)
+    .join(' ');
+  if (status === 401)
+    return `Splunk did not accept your session (HTTP 401) to ${what}: sign in to Splunk Web again, then reload this page.`;
   if (status === 403) {
     return `Splunk refused to ${what} (HTTP 403)${said ? `: ${said}` : ''}. Changing this add-on's configuration needs a role with the admin_all_objects capability.`;
   }
@@ -130,7 +144,9 @@ export interface FeedEntry {
 
 export function entriesOf(body: unknown): FeedEntry[] {
   const entries = (body as { entry?: unknown } | undefined)?.entry;
-  return Array.isArray(entries) ? entries.filter((e): e is FeedEntry => typeof e?.name === 'string' && typeof e?.content === 'object') : [];
+  return Array.isArray(entries)
+    ? entries.filter((e): e is FeedEntry => typeof e?.name === 'string' && typeof e?.content === 'object')
+    : [];
 }
 
 /** The add-on's secret endpoint (restmap.conf), relative to /servicesNS/nobody/<app>/. */

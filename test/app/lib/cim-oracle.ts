@@ -24,7 +24,10 @@ export const SERVICE_SOURCE_PRODUCTS: Readonly<Record<string, string>> = {
 /** serviceSource members that name no product: the mapping falls back to detectionSource. */
 export const SERVICE_SOURCE_UNNAMED = ['unknown', 'unknownFutureValue'];
 
-/** Products of Graph's documented detectionSource members (microsoft.graph.security.detectionSource), where one is clear. */
+/**
+ * Products of Graph's documented detectionSource members (microsoft.graph.security.detectionSource), where one is
+ * clear.
+ */
 export const DETECTION_SOURCE_PRODUCTS: Readonly<Record<string, string>> = {
   microsoftDefenderForEndpoint: 'Microsoft Defender for Endpoint',
   antivirus: 'Microsoft Defender for Endpoint',
@@ -71,7 +74,9 @@ export type CimValues = Record<string, string[]>;
 
 type Json = Record<string, unknown>;
 
-/** A value as present: a non-empty string other than "null" (Splunk cannot tell a JSON null from the text), or a number. */
+/**
+ * A value as present: a non-empty string other than "null" (Splunk cannot tell a JSON null from the text), or a number.
+ */
 function present(value: unknown): string | undefined {
   if (typeof value === 'number') return String(value);
   if (typeof value !== 'string' || value === '' || value === 'null') return undefined;
@@ -100,7 +105,9 @@ function severityOf(vendor: string | undefined): { severity: string; severity_id
 
 function statusOf(vendor: string | undefined): string {
   const lower = vendor?.toLowerCase() ?? '';
-  return ({ new: 'new', inprogress: 'in_progress', resolved: 'resolved' } as Record<string, string>)[lower] ?? 'unknown';
+  return (
+    ({ new: 'new', inprogress: 'in_progress', resolved: 'resolved' } as Record<string, string>)[lower] ?? 'unknown'
+  );
 }
 
 function graphUsers(alert: Json): string[] {
@@ -111,11 +118,16 @@ function graphUsers(alert: Json): string[] {
 }
 
 function mdeUsers(alert: Json): string[] {
-  return objects(alert).filter((o) => o.entityType === 'User').map((o) => present(o.accountName)).filter((v): v is string => v !== undefined);
+  return objects(alert)
+    .filter((o) => o.entityType === 'User')
+    .map((o) => present(o.accountName))
+    .filter((v): v is string => v !== undefined);
 }
 
 function valuesOfKey(alert: Json, key: string): string[] {
-  return objects(alert).map((o) => present(o[key])).filter((v): v is string => v !== undefined);
+  return objects(alert)
+    .map((o) => present(o[key]))
+    .filter((v): v is string => v !== undefined);
 }
 
 function set(out: CimValues, field: string, values: (string | undefined)[] | string | undefined): void {
@@ -150,10 +162,11 @@ export function expectedCim(alert: Json, shape: Shape, sourcetype: string): CimV
   const onAtp = sourcetype === 'ms:defender:atp:alerts';
   const serviceSource = present(alert.serviceSource);
   const detectionSource = present(alert.detectionSource);
-  const product = (serviceSource && SERVICE_SOURCE_PRODUCTS[serviceSource])
-    ?? (detectionSource && DETECTION_SOURCE_PRODUCTS[detectionSource])
-    ?? present(alert.productName)
-    ?? (onAtp ? 'Microsoft Defender for Endpoint' : 'Microsoft Defender');
+  const product =
+    (serviceSource && SERVICE_SOURCE_PRODUCTS[serviceSource]) ??
+    (detectionSource && DETECTION_SOURCE_PRODUCTS[detectionSource]) ??
+    present(alert.productName) ??
+    (onAtp ? 'Microsoft Defender for Endpoint' : 'Microsoft Defender');
   const deviceNames = dedup(valuesOfKey(alert, 'deviceDnsName'));
   const hostNames = dedup(valuesOfKey(alert, 'hostName'));
   const computer = onAtp ? present(alert.computerDnsName) : undefined;
@@ -162,10 +175,13 @@ export function expectedCim(alert: Json, shape: Shape, sourcetype: string): CimV
   const mde = onAtp ? dedup(mdeUsers(alert)) : [];
   const users = relatedUser !== undefined ? [relatedUser] : mde.length > 0 ? mde : dedup(graphUsers(alert));
   const id = present(alert.id);
-  const tenant = onAtp ? present(alert.aadTenantId) ?? present(alert.tenantId) : present(alert.tenantId);
+  const tenant = onAtp ? (present(alert.aadTenantId) ?? present(alert.tenantId)) : present(alert.tenantId);
   const aadTenant = present(alert.aadTenantId);
-  const url = present(alert.alertWebUrl)
-    ?? (onAtp && id !== undefined ? `https://security.microsoft.com/alerts/${id}${aadTenant ? `?tid=${aadTenant}` : ''}` : undefined);
+  const url =
+    present(alert.alertWebUrl) ??
+    (onAtp && id !== undefined
+      ? `https://security.microsoft.com/alerts/${id}${aadTenant ? `?tid=${aadTenant}` : ''}`
+      : undefined);
 
   set(out, 'id', id);
   set(out, 'product', product);
@@ -176,7 +192,15 @@ export function expectedCim(alert: Json, shape: Shape, sourcetype: string): CimV
   set(out, 'subject', present(alert.title));
   set(out, 'signature_id', present(alert.detectorId));
   set(out, 'category', present(alert.category));
-  set(out, 'mitre_technique_id', dedup(Array.isArray(alert.mitreTechniques) ? alert.mitreTechniques.map(present).filter((v): v is string => v !== undefined) : []));
+  set(
+    out,
+    'mitre_technique_id',
+    dedup(
+      Array.isArray(alert.mitreTechniques)
+        ? alert.mitreTechniques.map(present).filter((v): v is string => v !== undefined)
+        : [],
+    ),
+  );
   set(out, 'vendor_account', tenant);
   set(out, 'alert_url', url);
   for (const f of ['dest', 'src']) set(out, f, dest);
@@ -192,6 +216,31 @@ export function expectedCim(alert: Json, shape: Shape, sourcetype: string): CimV
 }
 
 /** The CIM fields the oracle knows, in the order reports list them. */
-export const CIM_FIELDS = ['app', 'type', 'vendor', 'id', 'product', 'vendor_product', 'description', 'body', 'signature',
-  'subject', 'signature_id', 'category', 'mitre_technique_id', 'vendor_account', 'alert_url', 'dest', 'src', 'dest_type',
-  'src_type', 'user', 'user_name', 'vendor_severity', 'severity', 'severity_id', 'vendor_status', 'status'];
+export const CIM_FIELDS = [
+  'app',
+  'type',
+  'vendor',
+  'id',
+  'product',
+  'vendor_product',
+  'description',
+  'body',
+  'signature',
+  'subject',
+  'signature_id',
+  'category',
+  'mitre_technique_id',
+  'vendor_account',
+  'alert_url',
+  'dest',
+  'src',
+  'dest_type',
+  'src_type',
+  'user',
+  'user_name',
+  'vendor_severity',
+  'severity',
+  'severity_id',
+  'vendor_status',
+  'status',
+];

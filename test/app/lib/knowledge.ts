@@ -12,7 +12,8 @@ export const repoRoot = join(dirname(fileURLToPath(import.meta.url)), '..', '..'
 /**
  * Where the knowledge objects under test (default/*.conf, default/data/ui) are read from: this checkout, unless
  * TA_KNOWLEDGE_ROOT names another tree. That is how a test is shown to fail on an older version of the app, e.g.
- * `git archive d8041b5 default | tar -x -C /tmp/old && TA_KNOWLEDGE_ROOT=/tmp/old npx mocha test/app/cim-fields.test.ts`.
+ * `git archive d8041b5 default | tar -x -C /tmp/old && TA_KNOWLEDGE_ROOT=/tmp/old npx mocha
+ * test/app/cim-fields.test.ts`.
  */
 export const knowledgeRoot = process.env.TA_KNOWLEDGE_ROOT ?? repoRoot;
 
@@ -97,8 +98,15 @@ export function derivations(props: Conf, sourcetype: string): Derivation[] {
   for (const [setting, { value }] of stanza) {
     if (setting.startsWith('EVAL-')) {
       const reads = fieldsReadByEval(value);
-      const literalFallback = /coalesce\((?:[^()]|\([^()]*\))*,\s*"[^"]*"\s*\)\s*$/.test(value) || /^"[^"]*"$/.test(value.trim());
-      out.push({ setting, field: setting.slice(5), expression: value, reads, alwaysSet: reads.length === 0 || literalFallback });
+      const literalFallback =
+        /coalesce\((?:[^()]|\([^()]*\))*,\s*"[^"]*"\s*\)\s*$/.test(value) || /^"[^"]*"$/.test(value.trim());
+      out.push({
+        setting,
+        field: setting.slice(5),
+        expression: value,
+        reads,
+        alwaysSet: reads.length === 0 || literalFallback,
+      });
     } else if (setting.startsWith('FIELDALIAS-')) {
       for (const m of value.matchAll(/("[^"]+"|\S+)\s+AS\s+("[^"]+"|\S+)/gi)) {
         const from = (m[1] ?? '').replace(/"/g, '');
@@ -128,7 +136,18 @@ export function incidentSearchFields(): Set<string> {
 }
 
 /** Fields Splunk gives every event. */
-export const BUILTIN_FIELDS = new Set(['_time', '_raw', 'index', 'sourcetype', 'source', 'host', 'eventtype', 'tag', 'linecount', 'splunk_server']);
+export const BUILTIN_FIELDS = new Set([
+  '_time',
+  '_raw',
+  'index',
+  'sourcetype',
+  'source',
+  'host',
+  'eventtype',
+  'tag',
+  'linecount',
+  'splunk_server',
+]);
 
 /** Every field a search over the alert sourcetypes can use: sample fields of any shape plus every props-made field. */
 export function alertSearchFields(): Set<string> {
@@ -144,7 +163,20 @@ export function alertSearchFields(): Set<string> {
 /** The keys the input writes on its splunkd.log lines (issue 3), plus what splunkd's own sourcetype extracts. */
 export const COLLECTOR_LOG_FIELDS = new Set([
   ...BUILTIN_FIELDS,
-  'component', 'log_level',
-  'action', 'input', 'api', 'n_events', 'pages', 'duration_s', 'lag_s', 'status', 'error', 'wait_s',
-  'n_alert_events', 'replay', 'replay_done', 'replay_events',
+  'component',
+  'log_level',
+  'action',
+  'input',
+  'api',
+  'n_events',
+  'pages',
+  'duration_s',
+  'lag_s',
+  'status',
+  'error',
+  'wait_s',
+  'n_alert_events',
+  'replay',
+  'replay_done',
+  'replay_events',
 ]);

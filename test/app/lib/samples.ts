@@ -21,7 +21,12 @@ const RANGE = { from: '2024-05-01T00:00:00Z', to: '2024-05-01T06:00:00Z' };
 
 /** The fixture alerts of a shape. */
 export function fixtureSamples(shape: Shape): Sample[] {
-  return readSamples(shape).map((alert, i) => ({ name: `fixture ${shape} #${i}`, shape, raw: JSON.stringify(alert), alert }));
+  return readSamples(shape).map((alert, i) => ({
+    name: `fixture ${shape} #${i}`,
+    shape,
+    raw: JSON.stringify(alert),
+    alert,
+  }));
 }
 
 /** Real-shaped generated alerts of a shape; every `largeEvery`-th one large (tens of KB). */
@@ -44,7 +49,9 @@ export function allSamples(shape: Shape): Sample[] {
 export function largeSample(shape: Shape, minBytes: number): Sample {
   const marker = shape === 'siem' ? '"LinkToMTP"' : '"evidence"';
   for (let seed = 1; seed < 200; seed++) {
-    const found = generatedSamples(shape, 1, seed, 1).find((s) => Buffer.byteLength(s.raw) >= minBytes && Buffer.byteLength(s.raw.slice(0, s.raw.indexOf(marker))) > 5000);
+    const found = generatedSamples(shape, 1, seed, 1).find(
+      (s) => Buffer.byteLength(s.raw) >= minBytes && Buffer.byteLength(s.raw.slice(0, s.raw.indexOf(marker))) > 5000,
+    );
     if (found && (shape !== 'siem' || typeof found.alert.LinkToMTP === 'string')) return found;
   }
   throw new Error(`no generated ${shape} alert of ${minBytes} bytes with ${marker} past byte 5,000 in seeds 1-199`);

@@ -133,9 +133,13 @@ export function applySearchTime(props: Conf, sourcetype: string, raw: string): M
   const stanza = props.get(sourcetype);
   if (!stanza) throw new Error(`props.conf has no [${sourcetype}]`);
   for (const key of stanza.keys()) {
-    if (/^(EXTRACT|REPORT|LOOKUP|TRANSFORMS)-/.test(key)) throw new Error(`test/app/lib/search-time.ts does not model ${key}; teach it`);
+    if (/^(EXTRACT|REPORT|LOOKUP|TRANSFORMS)-/.test(key))
+      throw new Error(`test/app/lib/search-time.ts does not model ${key}; teach it`);
   }
-  const fields = new Map<string, SplValue>([['_raw', raw], ['sourcetype', sourcetype]]);
+  const fields = new Map<string, SplValue>([
+    ['_raw', raw],
+    ['sourcetype', sourcetype],
+  ]);
   const kvMode = stanza.get('KV_MODE')?.value;
   if (kvMode === 'json') for (const [name, values] of extractJsonFields(raw)) fields.set(name, toValue(values));
   else if (kvMode !== undefined && kvMode !== 'none') throw new Error(`KV_MODE = ${kvMode} is not modelled`);

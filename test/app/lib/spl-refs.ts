@@ -106,7 +106,9 @@ export function analyseSpl(query: string): SplRefs {
     if (isSearch) {
       for (const m of rest.matchAll(/`([^`(]+)(?:\([^`]*\))?`/g)) refs.macros.push(m[1] ?? '');
       const terms = rest.replace(/`[^`]*`/g, ' ');
-      for (const m of terms.matchAll(/(?<![\w.{}])([A-Za-z_][\w.{}]*)\s*(!=|=|<=|>=|<|>)\s*("(?:[^"\\]|\\.)*"|[^\s()]+)/g)) {
+      for (const m of terms.matchAll(
+        /(?<![\w.{}])([A-Za-z_][\w.{}]*)\s*(!=|=|<=|>=|<|>)\s*("(?:[^"\\]|\\.)*"|[^\s()]+)/g,
+      )) {
         const [field = '', value = ''] = [m[1], (m[3] ?? '').replace(/^"|"$/g, '')];
         if (field === 'sourcetype') refs.sourcetypes.push(value);
         else if (field === 'eventtype') refs.eventtypes.push(value);
@@ -138,10 +140,16 @@ export function analyseSpl(query: string): SplRefs {
       case 'table':
       case 'fields':
       case 'dedup':
-        rest.split(/[\s,]+/).filter((t) => t && !t.includes('=') && !/^\d+$/.test(t) && t !== '-' && t !== '+').forEach((t) => read(t.replace(/^[+-]/, '')));
+        rest
+          .split(/[\s,]+/)
+          .filter((t) => t && !t.includes('=') && !/^\d+$/.test(t) && t !== '-' && t !== '+')
+          .forEach((t) => read(t.replace(/^[+-]/, '')));
         return;
       case 'sort':
-        rest.split(/[\s,]+/).filter((t) => t && !/^\d+$/.test(t) && t !== '-' && t !== '+').forEach((t) => read(t.replace(/^[+-]/, '')));
+        rest
+          .split(/[\s,]+/)
+          .filter((t) => t && !/^\d+$/.test(t) && t !== '-' && t !== '+')
+          .forEach((t) => read(t.replace(/^[+-]/, '')));
         return;
       case 'where':
         fieldsReadByEval(rest).forEach(read);

@@ -55,7 +55,13 @@ function values(v: SplValue | undefined): string[] {
 }
 
 function glob(pattern: string, value: string): boolean {
-  const re = new RegExp(`^${pattern.split('*').map((p) => p.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('.*')}$`, 'i');
+  const re = new RegExp(
+    `^${pattern
+      .split('*')
+      .map((p) => p.replace(/[.+?^${}()|[\]\\]/g, '\\$&'))
+      .join('.*')}$`,
+    'i',
+  );
   return re.test(value);
 }
 
@@ -162,7 +168,9 @@ function parseSearch(text: string, ctx: RunContext, bounds: TimeBounds, events: 
       i = j + 1;
       continue;
     }
-    const m = /^([A-Za-z_][\w.{}]*)\s*(!=|=)\s*("(?:[^"\\]|\\.)*"|[^\s()]+)|^("(?:[^"\\]|\\.)*"|[^\s()]+)/.exec(s.slice(i));
+    const m = /^([A-Za-z_][\w.{}]*)\s*(!=|=)\s*("(?:[^"\\]|\\.)*"|[^\s()]+)|^("(?:[^"\\]|\\.)*"|[^\s()]+)/.exec(
+      s.slice(i),
+    );
     if (!m) throw new Error(`cannot read the search at: ${s.slice(i)}`);
     i += m[0].length;
     if (m[1]) {
@@ -171,12 +179,14 @@ function parseSearch(text: string, ctx: RunContext, bounds: TimeBounds, events: 
       const value = (m[3] ?? '').replace(/^"|"$/g, '').replace(/\\"/g, '"');
       if (field === '_index_earliest') bounds.indexEarliest = resolveTime(value, ctx.now);
       else if (field === '_index_latest') bounds.indexLatest = resolveTime(value, ctx.now);
-      else if (field === 'earliest' || field === 'latest') throw new Error('earliest/latest in the search string are not modelled');
+      else if (field === 'earliest' || field === 'latest')
+        throw new Error('earliest/latest in the search string are not modelled');
       else if (field === 'eventtype') {
         const def = ctx.eventtypes.get(value)?.get('search')?.value;
         if (def === undefined) throw new Error(`unknown eventtype ${value}`);
         tokens.push(parseSearch(def, ctx, bounds, events));
-      } else if (op === '!=') tokens.push((row) => values(row.get(field)).length > 0 && !values(row.get(field)).some((v) => glob(value, v)));
+      } else if (op === '!=')
+        tokens.push((row) => values(row.get(field)).length > 0 && !values(row.get(field)).some((v) => glob(value, v)));
       else tokens.push((row) => values(row.get(field)).some((v) => glob(value, v)));
     } else {
       const word = m[4] ?? '';
@@ -231,11 +241,17 @@ function parseSearch(text: string, ctx: RunContext, bounds: TimeBounds, events: 
 function subsearch(query: string, ctx: RunContext, events: Row[]): Predicate {
   const rows = runSearch(query.replace(/^\s*search\s+/, ''), events, ctx);
   const wanted = rows.map((r) => [...r].filter(([k]) => !k.startsWith('_')).map(([k, v]) => [k, values(v)] as const));
-  return (row) => wanted.some((fields) => fields.length > 0 && fields.every(([k, vs]) => vs.some((v) => values(row.get(k)).includes(v))));
+  return (row) =>
+    wanted.some(
+      (fields) => fields.length > 0 && fields.every(([k, vs]) => vs.some((v) => values(row.get(k)).includes(v))),
+    );
 }
 
 function numbers(list: SplValue[]): number[] {
-  return list.flatMap((v) => values(v)).map(Number).filter((n) => !Number.isNaN(n));
+  return list
+    .flatMap((v) => values(v))
+    .map(Number)
+    .filter((n) => !Number.isNaN(n));
 }
 
 /** stats/timechart aggregations: `fn(arg) [AS name]`, arg a field or eval(expr). */
@@ -304,10 +320,14 @@ export function runSearch(query: string, events: Row[], ctx: RunContext): Row[] 
   let rows = events.filter((e) => {
     const t = Number(e.get('_time'));
     const it = Number(e.get('_indextime'));
-    return t >= earliest && t < latest && it <= visible
-      && (bounds.indexEarliest === undefined || it >= bounds.indexEarliest)
-      && (bounds.indexLatest === undefined || it <= bounds.indexLatest)
-      && predicate(e);
+    return (
+      t >= earliest &&
+      t < latest &&
+      it <= visible &&
+      (bounds.indexEarliest === undefined || it >= bounds.indexEarliest) &&
+      (bounds.indexLatest === undefined || it <= bounds.indexLatest) &&
+      predicate(e)
+    );
   });
   rows.sort((a, b) => Number(b.get('_time')) - Number(a.get('_time')));
 
@@ -371,13 +391,15 @@ export function runSearch(query: string, events: Row[], ctx: RunContext): Row[] 
           const b = Math.floor(Number(r.get('_time')) / span) * span;
           buckets.set(b, [...(buckets.get(b) ?? []), r]);
         }
-        rows = [...buckets].sort(([a], [b]) => a - b).map(([t, group]) => {
-          const out: Row = new Map([['_time', t]]);
-          for (const [key, g] of groupBy(group, [by])) {
-            out.set(String(JSON.parse(key)[0]), aggregate(agg.fn, agg.arg, g, ctx.now));
-          }
-          return out;
-        });
+        rows = [...buckets]
+          .sort(([a], [b]) => a - b)
+          .map(([t, group]) => {
+            const out: Row = new Map([['_time', t]]);
+            for (const [key, g] of groupBy(group, [by])) {
+              out.set(String(JSON.parse(key)[0]), aggregate(agg.fn, agg.arg, g, ctx.now));
+            }
+            return out;
+          });
         break;
       }
       case 'sort': {
@@ -387,7 +409,10 @@ export function runSearch(query: string, events: Row[], ctx: RunContext): Row[] 
           for (const k of keys) {
             const x = values(a.get(k.name))[0] ?? '';
             const y = values(b.get(k.name))[0] ?? '';
-            const c = !Number.isNaN(Number(x)) && !Number.isNaN(Number(y)) && x !== '' && y !== '' ? Number(x) - Number(y) : x.localeCompare(y);
+            const c =
+              !Number.isNaN(Number(x)) && !Number.isNaN(Number(y)) && x !== '' && y !== ''
+                ? Number(x) - Number(y)
+                : x.localeCompare(y);
             if (c !== 0) return k.desc ? -c : c;
           }
           return 0;
@@ -397,8 +422,18 @@ export function runSearch(query: string, events: Row[], ctx: RunContext): Row[] 
       case 'table':
       case 'fields': {
         const remove = args.trim().startsWith('- ');
-        const fields = args.replace(/^-\s+/, '').split(/[\s,]+/).filter(Boolean);
-        rows = rows.map((r) => new Map([...r].filter(([k]) => (remove ? !fields.includes(k) : fields.includes(k) || (word === 'fields' && k.startsWith('_'))))));
+        const fields = args
+          .replace(/^-\s+/, '')
+          .split(/[\s,]+/)
+          .filter(Boolean);
+        rows = rows.map(
+          (r) =>
+            new Map(
+              [...r].filter(([k]) =>
+                remove ? !fields.includes(k) : fields.includes(k) || (word === 'fields' && k.startsWith('_')),
+              ),
+            ),
+        );
         break;
       }
       case 'head':

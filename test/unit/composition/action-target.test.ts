@@ -9,14 +9,28 @@ function splunkd(inputs: Record<string, Record<string, string>>, secrets: Record
   const asked: string[] = [];
   return {
     asked,
-    async getInput(scheme: string, name: string) { asked.push(`${scheme}://${name}`); return inputs[name]; },
-    async getSecret(realm: string, user: string) { asked.push(`${realm}:${user}`); return secrets[user]; },
+    async getInput(scheme: string, name: string) {
+      asked.push(`${scheme}://${name}`);
+      return inputs[name];
+    },
+    async getSecret(realm: string, user: string) {
+      asked.push(`${realm}:${user}`);
+      return secrets[user];
+    },
   };
 }
-const stanza = (extra: Record<string, string>) => ({ tenant_id: TENANT, client_id: CLIENT, client_secret: '<encrypted>', ...extra });
+const stanza = (extra: Record<string, string>) => ({
+  tenant_id: TENANT,
+  client_id: CLIENT,
+  client_secret: '<encrypted>',
+  ...extra,
+});
 
 async function rejection(promise: Promise<unknown>): Promise<ConfigError> {
-  const error = await promise.then(() => undefined, (e: unknown) => e);
+  const error = await promise.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
   expect(error).to.be.instanceOf(ConfigError);
   return error as ConfigError;
 }
@@ -43,34 +57,57 @@ describe('defender target: which input, secret and hosts an action uses', () => 
   });
 
   it('names the fix for a missing input, a missing secret and an invalid stanza', async () => {
-    expect((await rejection(loadInputCredentials(splunkd({}), 'nope'))).message).to.match(/input "nope" is not a defender_alerts input/);
-    expect((await rejection(loadInputCredentials(splunkd({ prod: stanza({}) }), 'prod'))).message).to.match(/splunkd holds no secret for it/);
-    const bad = await rejection(loadInputCredentials(splunkd({ prod: stanza({ api: 'mde', region: 'mars' }) }, { prod: 'x' }), 'prod'));
+    expect((await rejection(loadInputCredentials(splunkd({}), 'nope'))).message).to.match(
+      /input "nope" is not a defender_alerts input/,
+    );
+    expect((await rejection(loadInputCredentials(splunkd({ prod: stanza({}) }), 'prod'))).message).to.match(
+      /splunkd holds no secret for it/,
+    );
+    const bad = await rejection(
+      loadInputCredentials(splunkd({ prod: stanza({ api: 'mde', region: 'mars' }) }, { prod: 'x' }), 'prod'),
+    );
     expect(bad.problems[0]).to.match(/^input prod: region/);
   });
 
   it('updates Graph alerts through Graph, and everything else through MDE of the same cloud', async () => {
-    const load = async (extra: Record<string, string>) => (await loadInputCredentials(splunkd({ i: stanza(extra) }, { i: 'x' }), 'i')).config;
+    const load = async (extra: Record<string, string>) =>
+      (await loadInputCredentials(splunkd({ i: stanza(extra) }, { i: 'x' }), 'i')).config;
     const graphGov = await load({ api: 'graph', region: 'gcc_high' });
     expect(chooseActionEndpoints(graphGov, 'update_alerts')).to.deep.include({ family: 'graph' });
-    expect(chooseActionEndpoints(graphGov, 'update_alerts').endpoints.apiBase).to.equal('https://graph.microsoft.us/v1.0');
+    expect(chooseActionEndpoints(graphGov, 'update_alerts').endpoints.apiBase).to.equal(
+      'https://graph.microsoft.us/v1.0',
+    );
     const indicators = chooseActionEndpoints(graphGov, 'submit_indicators');
     expect(indicators.family).to.equal('mde');
     expect(indicators.endpoints.apiBase).to.equal('https://api-gov.securitycenter.microsoft.us');
     expect(indicators.endpoints.authority).to.equal(`https://login.microsoftonline.us/${TENANT}`);
 
     const siem = await load({ api: 'siem', region: 'uk' });
-    expect(chooseActionEndpoints(siem, 'update_alerts').endpoints.apiBase).to.equal('https://uk.api.security.microsoft.com');
-    expect(chooseActionEndpoints(siem, 'update_alerts').endpoints.scope).to.equal('https://api.securitycenter.microsoft.com/.default');
+    expect(chooseActionEndpoints(siem, 'update_alerts').endpoints.apiBase).to.equal(
+      'https://uk.api.security.microsoft.com',
+    );
+    expect(chooseActionEndpoints(siem, 'update_alerts').endpoints.scope).to.equal(
+      'https://api.securitycenter.microsoft.com/.default',
+    );
   });
 
   it('refuses to guess the MDE host of a non-MDE input that sets api_url', async () => {
-    const config = (await loadInputCredentials(splunkd({ i: stanza({ api: 'graph', api_url: 'https://graph.private.example' }) }, { i: 'x' }), 'i')).config;
-    expect(chooseActionEndpoints(config, 'update_alerts').endpoints.apiBase).to.equal('https://graph.private.example/v1.0');
-    expect(() => chooseActionEndpoints(config, 'submit_indicators')).to.throw(ConfigError, /use a defender_alerts input with api=mde/);
+    const config = (
+      await loadInputCredentials(
+        splunkd({ i: stanza({ api: 'graph', api_url: 'https://graph.private.example' }) }, { i: 'x' }),
+        'i',
+      )
+    ).config;
+    expect(chooseActionEndpoints(config, 'update_alerts').endpoints.apiBase).to.equal(
+      'https://graph.private.example/v1.0',
+    );
+    expect(() => chooseActionEndpoints(config, 'submit_indicators')).to.throw(
+      ConfigError,
+      /use a defender_alerts input with api=mde/,
+    );
   });
 
-  it('updates incidents through Graph: the input\'s own for graph and incidents, its region\'s Graph cloud otherwise', async () => {
+  it("updates incidents through Graph: the input's own for graph and incidents, its region's Graph cloud otherwise", async () => {
     const load = async (extra: Record<string, string>) =>
       (await loadInputCredentials(splunkd({ i: stanza(extra) }, { i: 'x' }), 'i')).config;
     const incidents = await load({ api: 'incidents', region: 'dod' });

@@ -37,7 +37,10 @@ function problemsOf(fn: () => unknown): readonly string[] {
 describe('app settings (ta_microsoft_defender_settings.conf)', () => {
   describe('parseConf', () => {
     it('reads stanzas, keys, empty values, comments and keys before the first stanza', () => {
-      const conf = parseConf({ file: 'f.conf', text: 'top = 1\n# comment\n  # indented comment\n[a]\nx = 1 \ny =\n\n[b]\nz=2=3\n' });
+      const conf = parseConf({
+        file: 'f.conf',
+        text: 'top = 1\n# comment\n  # indented comment\n[a]\nx = 1 \ny =\n\n[b]\nz=2=3\n',
+      });
       expect(conf.get('default')?.get('top')?.value).to.equal('1');
       expect(conf.get('a')?.get('x')?.value).to.equal('1');
       expect(conf.get('a')?.get('y')?.value).to.equal('');
@@ -62,7 +65,9 @@ describe('app settings (ta_microsoft_defender_settings.conf)', () => {
     });
 
     it('rejects every malformed line, naming the file and line number', () => {
-      const problems = problemsOf(() => parseConf({ file: 'local/x.conf', text: '[s]\nno equals here\n= value\nok = 1\n' }));
+      const problems = problemsOf(() =>
+        parseConf({ file: 'local/x.conf', text: '[s]\nno equals here\n= value\nok = 1\n' }),
+      );
       expect(problems).to.have.length(2);
       expect(problems[0]).to.match(/^local\/x\.conf line 2: /);
       expect(problems[1]).to.match(/^local\/x\.conf line 3: /);
@@ -93,7 +98,9 @@ describe('app settings (ta_microsoft_defender_settings.conf)', () => {
     it('lets local override default, key by key', () => {
       const settings = settingsWithoutProblems([
         shipped,
-        local('[logging]\nlog_level = debug\n[http]\nrequest_timeout_s = 120\n[proxy]\nproxy_url = http://proxy.corp:3128\n'),
+        local(
+          '[logging]\nlog_level = debug\n[http]\nrequest_timeout_s = 120\n[proxy]\nproxy_url = http://proxy.corp:3128\n',
+        ),
       ]);
       expect(settings).to.deep.equal({
         ...DEFAULT_APP_SETTINGS,
@@ -111,18 +118,27 @@ describe('app settings (ta_microsoft_defender_settings.conf)', () => {
     });
 
     it('reads proxy_username (the Configuration page keeps its password in storage/passwords)', () => {
-      const settings = settingsWithoutProblems([shipped, local('[proxy]\nproxy_url = http://proxy.corp:3128\nproxy_username = svc-splunk\n')]);
+      const settings = settingsWithoutProblems([
+        shipped,
+        local('[proxy]\nproxy_url = http://proxy.corp:3128\nproxy_username = svc-splunk\n'),
+      ]);
       expect(settings).to.deep.include({ proxyUrl: 'http://proxy.corp:3128', proxyUsername: 'svc-splunk' });
       expect(settingsWithoutProblems([shipped]).proxyUsername).to.equal(undefined);
     });
 
     it('treats an empty proxy_url in local as "no proxy", overriding a default one', () => {
-      const settings = settingsWithoutProblems([local('[proxy]\nproxy_url = http://p:1\n'), local('[proxy]\nproxy_url =\n')]);
+      const settings = settingsWithoutProblems([
+        local('[proxy]\nproxy_url = http://p:1\n'),
+        local('[proxy]\nproxy_url =\n'),
+      ]);
       expect(settings.proxyUrl).to.equal(undefined);
     });
 
     it('rejects out-of-range and non-numeric numbers, naming file, line, stanza, key and the allowed range', () => {
-      const problems = settingsProblems([shipped, local('[http]\nrequest_timeout_s = 0\nmax_retries = lots\n[collection]\npage_size = 10001\n')]);
+      const problems = settingsProblems([
+        shipped,
+        local('[http]\nrequest_timeout_s = 0\nmax_retries = lots\n[collection]\npage_size = 10001\n'),
+      ]);
       expect(problems).to.deep.equal([
         'local/ta_microsoft_defender_settings.conf line 2: [http] request_timeout_s = "0" must be a whole number from 5 to 600.',
         'local/ta_microsoft_defender_settings.conf line 3: [http] max_retries = "lots" must be a whole number from 0 to 20.',
@@ -137,12 +153,18 @@ describe('app settings (ta_microsoft_defender_settings.conf)', () => {
 
     it('rejects misspelt keys and unknown stanzas instead of ignoring them', () => {
       const problems = settingsProblems([local('[logging]\nlog_levl = DEBUG\n[htttp]\nx = 1\n')]);
-      expect(problems[0]).to.contain('[logging] log_levl is not a setting').and.contain('known keys of [logging]: log_level');
+      expect(problems[0])
+        .to.contain('[logging] log_levl is not a setting')
+        .and.contain('known keys of [logging]: log_level');
       expect(problems[1]).to.contain('[htttp] x is not a setting').and.contain('[http]');
     });
 
     it('rejects a malformed proxy URL without ever showing its password', () => {
-      for (const bad of ['http://user:Sup3rSecret@proxy', 'socks5://user:Sup3rSecret@proxy:1080', 'user:Sup3rSecret@proxy:8080']) {
+      for (const bad of [
+        'http://user:Sup3rSecret@proxy',
+        'socks5://user:Sup3rSecret@proxy:1080',
+        'user:Sup3rSecret@proxy:8080',
+      ]) {
         const problems = settingsProblems([local(`[proxy]\nproxy_url = ${bad}\n`)]);
         expect(problems).to.have.length(1);
         expect(problems[0]).to.contain('[proxy] proxy_url is not a proxy URL');
@@ -151,7 +173,10 @@ describe('app settings (ta_microsoft_defender_settings.conf)', () => {
     });
 
     it('reports problems of every file at once, malformed lines included', () => {
-      const problems = settingsProblems([{ file: 'default/x.conf', text: 'garbage\n' }, local('[http]\nmax_retries = -1\n')]);
+      const problems = settingsProblems([
+        { file: 'default/x.conf', text: 'garbage\n' },
+        local('[http]\nmax_retries = -1\n'),
+      ]);
       expect(problems).to.have.length(2);
       expect(problems[0]).to.match(/^default\/x\.conf line 1:/);
       expect(problems[1]).to.match(/^local\/.* max_retries = "-1"/);
@@ -160,7 +185,10 @@ describe('app settings (ta_microsoft_defender_settings.conf)', () => {
 
   describe('readAppSettings (lenient)', () => {
     it('keeps the default for each bad key and returns its problem, applying the good keys', () => {
-      const { settings, problems } = readAppSettings([shipped, local('[http]\nrequest_timeout_s = 9999\nmax_retries = 2\n')]);
+      const { settings, problems } = readAppSettings([
+        shipped,
+        local('[http]\nrequest_timeout_s = 9999\nmax_retries = 2\n'),
+      ]);
       expect(settings).to.deep.equal({ ...DEFAULT_APP_SETTINGS, maxRetries: 2 });
       expect(problems).to.have.length(1);
       expect(problems[0]).to.contain('request_timeout_s = "9999"');

@@ -44,12 +44,13 @@ describe('README/inputs.conf.spec', () => {
     expect(spec.stanzas).to.deep.equal(['defender_alerts://<name>']);
   });
 
-  it('has exactly the argument table\'s names as keys, once each and in the same order', () => {
+  it("has exactly the argument table's names as keys, once each and in the same order", () => {
     expect(spec.keys).to.deep.equal(INPUT_ARGUMENTS.map((argument) => argument.name));
   });
 
   it('documents every key with at least one * line', () => {
-    for (const key of spec.keys) expect(spec.docs.get(key)?.filter((line) => line.startsWith('* ')) ?? [], key).to.not.have.length(0);
+    for (const key of spec.keys)
+      expect(spec.docs.get(key)?.filter((line) => line.startsWith('* ')) ?? [], key).to.not.have.length(0);
   });
 
   it('documents each default of the table as "* Default: <value>"', () => {

@@ -10,7 +10,11 @@ const CLIENT = '0b5c1c6e-3d8e-4a43-9f3b-1c2d3e4f5a6b';
 const SECRET = 'Qx8~s3cr3t.VALUE_that-must-never-leak';
 const REQUIRED = { tenant_id: TENANT, client_id: CLIENT, client_secret: SECRET };
 
-function stanza(params: Record<string, string | string[]>, name = 'defender_alerts://prod', app: string | undefined = 'search'): StanzaDefinition {
+function stanza(
+  params: Record<string, string | string[]>,
+  name = 'defender_alerts://prod',
+  app: string | undefined = 'search',
+): StanzaDefinition {
   return { name, app, params };
 }
 
@@ -69,15 +73,26 @@ describe('config/resolve', () => {
 
     it('resolves every argument set explicitly', () => {
       const { config, warnings } = resolve({
-        api: 'mde', region: 'eu', start_time: '2024-05-01T10:00:00Z', overlap_seconds: '600',
-        filter: 'status ne \'Resolved\'', api_url: 'https://localhost:8443/', login_url: 'https://localhost:9443',
+        api: 'mde',
+        region: 'eu',
+        start_time: '2024-05-01T10:00:00Z',
+        overlap_seconds: '600',
+        filter: "status ne 'Resolved'",
+        api_url: 'https://localhost:8443/',
+        login_url: 'https://localhost:9443',
         proxy_url: 'http://proxy.example.com:3128',
       });
       expect(warnings).to.deep.equal([]);
       expect(config).to.deep.include({
-        api: 'mde', region: 'eu', startTime: { kind: 'absolute', time: parseApiTime('2024-05-01T10:00:00.0000000Z') }, overlapSeconds: 600,
-        filter: 'status ne \'Resolved\'', apiUrl: 'https://localhost:8443', loginUrl: 'https://localhost:9443',
-        proxyUrl: 'http://proxy.example.com:3128', sourcetype: 'ms:defender:atp:alerts',
+        api: 'mde',
+        region: 'eu',
+        startTime: { kind: 'absolute', time: parseApiTime('2024-05-01T10:00:00.0000000Z') },
+        overlapSeconds: 600,
+        filter: "status ne 'Resolved'",
+        apiUrl: 'https://localhost:8443',
+        loginUrl: 'https://localhost:9443',
+        proxyUrl: 'http://proxy.example.com:3128',
+        sourcetype: 'ms:defender:atp:alerts',
       });
       expect(config.endpoints).to.deep.equal({
         alertsUrl: 'https://localhost:8443/api/alerts',
@@ -88,10 +103,16 @@ describe('config/resolve', () => {
       });
     });
 
-    it('takes Splunk\'s own settings from a real input XML without warnings, dropping index=default and $decideOnStartup', () => {
+    it("takes Splunk's own settings from a real input XML without warnings, dropping index=default and $decideOnStartup", () => {
       const { config, warnings } = resolve({
-        host: '$decideOnStartup', index: 'default', interval: '300', disabled: 'false', start_by_shell: 'false',
-        'python.version': 'python3', _TCP_ROUTING: 'primary', run_introspection: 'true',
+        host: '$decideOnStartup',
+        index: 'default',
+        interval: '300',
+        disabled: 'false',
+        start_by_shell: 'false',
+        'python.version': 'python3',
+        _TCP_ROUTING: 'primary',
+        run_introspection: 'true',
       });
       expect(warnings).to.deep.equal([]);
       expect(config.index).to.equal(undefined);
@@ -103,7 +124,7 @@ describe('config/resolve', () => {
       expect(config).to.deep.include({ index: 'defender', sourcetype: 'my:alerts', host: 'tenant-a' });
     });
 
-    it('defaults the sourcetype to the api\'s', () => {
+    it("defaults the sourcetype to the api's", () => {
       expect(resolve({ api: 'graph' }).config.sourcetype).to.equal('ms:defender:graph:alerts');
       expect(resolve({ api: 'mde' }).config.sourcetype).to.equal('ms:defender:atp:alerts');
       expect(resolve({ api: 'siem', region: 'eu' }).config.sourcetype).to.equal('ms:defender:siem:detections');
@@ -111,13 +132,30 @@ describe('config/resolve', () => {
 
     it('treats empty and blank values as absent, as Splunk Web posts them', () => {
       const { config } = resolve({
-        api: '', region: ' ', start_time: '', overlap_seconds: '', filter: '  ', api_url: '', login_url: '',
-        proxy_url: '', index: '', sourcetype: '', host: '',
+        api: '',
+        region: ' ',
+        start_time: '',
+        overlap_seconds: '',
+        filter: '  ',
+        api_url: '',
+        login_url: '',
+        proxy_url: '',
+        index: '',
+        sourcetype: '',
+        host: '',
       });
       expect(config).to.deep.include({
-        api: 'graph', region: 'global', startTime: { kind: 'relative', seconds: 86_400 }, overlapSeconds: 300,
-        filter: undefined, apiUrl: undefined, loginUrl: undefined, proxyUrl: undefined, index: undefined,
-        sourcetype: 'ms:defender:graph:alerts', host: undefined,
+        api: 'graph',
+        region: 'global',
+        startTime: { kind: 'relative', seconds: 86_400 },
+        overlapSeconds: 300,
+        filter: undefined,
+        apiUrl: undefined,
+        loginUrl: undefined,
+        proxyUrl: undefined,
+        index: undefined,
+        sourcetype: 'ms:defender:graph:alerts',
+        host: undefined,
       });
     });
 
@@ -129,7 +167,9 @@ describe('config/resolve', () => {
     });
 
     it('leaves app undefined when splunkd does not say where the stanza lives', () => {
-      expect(resolveConfig({ name: 'defender_alerts://prod', app: undefined, params: REQUIRED }).config.app).to.equal(undefined);
+      expect(resolveConfig({ name: 'defender_alerts://prod', app: undefined, params: REQUIRED }).config.app).to.equal(
+        undefined,
+      );
     });
   });
 
@@ -147,7 +187,9 @@ describe('config/resolve', () => {
     });
 
     it('rejects a run-mode stanza of another scheme and an empty name', () => {
-      expect(problemsOf(REQUIRED, 'otlpinput://x')[0]).to.match(/^stanza "otlpinput:\/\/x" is not a defender_alerts:\/\/<name> stanza/);
+      expect(problemsOf(REQUIRED, 'otlpinput://x')[0]).to.match(
+        /^stanza "otlpinput:\/\/x" is not a defender_alerts:\/\/<name> stanza/,
+      );
       expect(problemsOf(REQUIRED, 'defender_alerts://')[0]).to.match(/^The input has no name/);
     });
   });
@@ -155,11 +197,28 @@ describe('config/resolve', () => {
   describe('problems', () => {
     it('lists every problem at once, each naming its field', () => {
       const problems = problemsOf({
-        tenant_id: 'abc', client_id: 'app', api: 'graph', region: 'eu', start_time: 'yesterday',
-        overlap_seconds: '-1', filter: 'x) or (y', api_url: 'http://localhost', login_url: 'https://h/?a=1', proxy_url: 'proxy',
+        tenant_id: 'abc',
+        client_id: 'app',
+        api: 'graph',
+        region: 'eu',
+        start_time: 'yesterday',
+        overlap_seconds: '-1',
+        filter: 'x) or (y',
+        api_url: 'http://localhost',
+        login_url: 'https://h/?a=1',
+        proxy_url: 'proxy',
       });
       expect(problems.map((problem) => problem.split(' ')[0])).to.deep.equal([
-        'tenant_id', 'client_id', 'client_secret', 'region', 'start_time', 'overlap_seconds', 'filter', 'api_url', 'login_url', 'proxy_url',
+        'tenant_id',
+        'client_id',
+        'client_secret',
+        'region',
+        'start_time',
+        'overlap_seconds',
+        'filter',
+        'api_url',
+        'login_url',
+        'proxy_url',
       ]);
     });
 
@@ -167,21 +226,35 @@ describe('config/resolve', () => {
       expect(problemsOf({ ...REQUIRED, tenant_id: 'abc' })).to.deep.equal([
         'tenant_id "abc" is not a GUID or a domain name: copy the Directory (tenant) ID from the app registration\'s Overview page in Entra ID, or use a verified domain such as contoso.onmicrosoft.com.',
       ]);
-      for (const bad of ['{9a8b7c6d-1234-4e5f-8a9b-0c1d2e3f4a5b}', 'contoso', 'https://contoso.com', 'conto so.com', 'common']) {
-        expect(problemsOf({ ...REQUIRED, tenant_id: bad })[0], bad).to.match(/^tenant_id ".*" is not a GUID or a domain name/);
+      for (const bad of [
+        '{9a8b7c6d-1234-4e5f-8a9b-0c1d2e3f4a5b}',
+        'contoso',
+        'https://contoso.com',
+        'conto so.com',
+        'common',
+      ]) {
+        expect(problemsOf({ ...REQUIRED, tenant_id: bad })[0], bad).to.match(
+          /^tenant_id ".*" is not a GUID or a domain name/,
+        );
       }
     });
 
     it('accepts a tenant GUID in any case and a verified domain', () => {
-      for (const good of [TENANT, TENANT.toUpperCase(), 'contoso.onmicrosoft.com', 'contoso.onmicrosoft.us', 'sub-1.example.co.uk']) {
+      for (const good of [
+        TENANT,
+        TENANT.toUpperCase(),
+        'contoso.onmicrosoft.com',
+        'contoso.onmicrosoft.us',
+        'sub-1.example.co.uk',
+      ]) {
         expect(resolve({ tenant_id: good }).config.tenantId).to.equal(good);
       }
     });
 
     it('requires tenant_id and client_id', () => {
       expect(problemsOf({ client_secret: SECRET })).to.deep.equal([
-        'tenant_id is required: copy the Directory (tenant) ID from the app registration\'s Overview page in Entra ID, or use a verified domain such as contoso.onmicrosoft.com.',
-        'client_id is required: copy the Application (client) ID from the app registration\'s Overview page in Entra ID.',
+        "tenant_id is required: copy the Directory (tenant) ID from the app registration's Overview page in Entra ID, or use a verified domain such as contoso.onmicrosoft.com.",
+        "client_id is required: copy the Application (client) ID from the app registration's Overview page in Entra ID.",
       ]);
     });
 
@@ -192,9 +265,13 @@ describe('config/resolve', () => {
     });
 
     it('rejects a list where one value is expected', () => {
-      expect(problemsOf({ ...REQUIRED, region: ['eu', 'us'] })).to.deep.equal(['region was given 2 values: give it one value.']);
+      expect(problemsOf({ ...REQUIRED, region: ['eu', 'us'] })).to.deep.equal([
+        'region was given 2 values: give it one value.',
+      ]);
       // Reported once: not also as a missing required argument.
-      expect(problemsOf({ ...REQUIRED, client_secret: ['a', 'b'] })).to.deep.equal(['client_secret was given 2 values: give it one value.']);
+      expect(problemsOf({ ...REQUIRED, client_secret: ['a', 'b'] })).to.deep.equal([
+        'client_secret was given 2 values: give it one value.',
+      ]);
     });
 
     it('cuts a pasted blob short and keeps it on one line in the message', () => {
@@ -207,13 +284,15 @@ describe('config/resolve', () => {
   describe('client_secret', () => {
     it('requires it, pointing at the secret Value', () => {
       expect(problemsOf({ tenant_id: TENANT, client_id: CLIENT })).to.deep.equal([
-        'client_secret is required: paste the secret\'s Value (not its Secret ID) from the app\'s Certificates & secrets page in Entra ID.',
+        "client_secret is required: paste the secret's Value (not its Secret ID) from the app's Certificates & secrets page in Entra ID.",
       ]);
     });
 
     it('reads the mask as "stored in splunkd"', () => {
       expect(resolve({ client_secret: SECRET_MASK }).config.clientSecret).to.deep.equal({ kind: 'masked' });
-      expect(resolve({ client_secret: SECRET_MASK }, { mode: 'validate' }).config.clientSecret).to.deep.equal({ kind: 'masked' });
+      expect(resolve({ client_secret: SECRET_MASK }, { mode: 'validate' }).config.clientSecret).to.deep.equal({
+        kind: 'masked',
+      });
     });
 
     it('warns, without echoing it, when the secret looks like a Secret ID', () => {
@@ -270,14 +349,16 @@ describe('config/resolve', () => {
       });
     }
 
-    it('rejects a region the api does not have, naming the field and listing the api\'s regions', () => {
+    it("rejects a region the api does not have, naming the field and listing the api's regions", () => {
       expect(problemsOf({ ...REQUIRED, api: 'graph', region: 'eu' })).to.deep.equal([
         'region "eu" does not exist for api=graph: use one of global, gcc, gcc_high, dod (or leave it empty for global).',
       ]);
       expect(problemsOf({ ...REQUIRED, api: 'siem', region: 'global' })).to.deep.equal([
         'region "global" does not exist for api=siem: use one of eu, us, uk, gcc, gcc_high.',
       ]);
-      expect(problemsOf({ ...REQUIRED, api: 'mde', region: 'mars' })[0]).to.match(/^region "mars" does not exist for api=mde: use one of global, us, eu, uk, au, swa, gcc, gcc_high, dod/);
+      expect(problemsOf({ ...REQUIRED, api: 'mde', region: 'mars' })[0]).to.match(
+        /^region "mars" does not exist for api=mde: use one of global, us, eu, uk, au, swa, gcc, gcc_high, dod/,
+      );
     });
 
     it('requires a region for siem, which has no default', () => {
@@ -319,7 +400,17 @@ describe('config/resolve', () => {
       });
     }
 
-    for (const bad of ['24h', '-24', '-1y', '-5M', 'yesterday', '2024-13-01', '2024-02-30', '2024-05-01T25:00:00Z', '05/01/2024']) {
+    for (const bad of [
+      '24h',
+      '-24',
+      '-1y',
+      '-5M',
+      'yesterday',
+      '2024-13-01',
+      '2024-02-30',
+      '2024-05-01T25:00:00Z',
+      '05/01/2024',
+    ]) {
       it(`rejects ${JSON.stringify(bad)}, showing both accepted forms`, () => {
         expect(problemsOf({ ...REQUIRED, start_time: bad })).to.deep.equal([
           `start_time "${bad}" is not a time: use an ISO-8601 UTC time such as 2024-05-01T00:00:00Z, or a relative time such as -30m, -24h or -7d (units s, m, h, d, w).`,
@@ -357,10 +448,10 @@ describe('config/resolve', () => {
 
   describe('filter', () => {
     for (const good of [
-      'severity eq \'high\'',
-      'severity eq \'high\' and (status eq \'new\' or status eq \'inProgress\')',
-      'title eq \'A & B ($top=5)\'',
-      'title eq \'it\'\'s (odd\'',
+      "severity eq 'high'",
+      "severity eq 'high' and (status eq 'new' or status eq 'inProgress')",
+      "title eq 'A & B ($top=5)'",
+      "title eq 'it''s (odd'",
     ]) {
       it(`accepts ${good}`, () => {
         expect(resolve({ filter: good }).config.filter).to.equal(good);
@@ -368,13 +459,13 @@ describe('config/resolve', () => {
     }
 
     const BAD: Array<[string, RegExp]> = [
-      ['$filter=severity eq \'high\'', /^filter starts with \$filter=: write only the condition/],
-      ['severity eq \'high\'&$top=5', /adds other query options \(& or \$name=\)/],
+      ["$filter=severity eq 'high'", /^filter starts with \$filter=: write only the condition/],
+      ["severity eq 'high'&$top=5", /adds other query options \(& or \$name=\)/],
       ['$top=5', /adds other query options/],
-      ['severity eq \'high\') or (true', /closes a parenthesis it did not open: balance its parentheses\.$/],
-      ['(severity eq \'high\'', /leaves a parenthesis open: balance its parentheses\.$/],
-      ['title eq \'oops', /leaves a quoted string open/],
-      ['severity eq \'high\'\nand x', /^filter holds a line break/],
+      ["severity eq 'high') or (true", /closes a parenthesis it did not open: balance its parentheses\.$/],
+      ["(severity eq 'high'", /leaves a parenthesis open: balance its parentheses\.$/],
+      ["title eq 'oops", /leaves a quoted string open/],
+      ["severity eq 'high'\nand x", /^filter holds a line break/],
       ['x'.repeat(2_001), /^filter is 2001 characters long: keep it under 2000\.$/],
     ];
     for (const [bad, message] of BAD) {
@@ -388,7 +479,10 @@ describe('config/resolve', () => {
 
   describe('api_url and login_url', () => {
     it('trims a trailing slash and lower-cases the host', () => {
-      const { config } = resolve({ api_url: 'https://Gateway.Example.com/defender/', login_url: 'https://LOGIN.example.com:443/' });
+      const { config } = resolve({
+        api_url: 'https://Gateway.Example.com/defender/',
+        login_url: 'https://LOGIN.example.com:443/',
+      });
       expect(config.apiUrl).to.equal('https://gateway.example.com/defender');
       expect(config.loginUrl).to.equal('https://login.example.com');
       expect(config.endpoints.alertsUrl).to.equal('https://gateway.example.com/defender/v1.0/security/alerts_v2');
@@ -400,13 +494,21 @@ describe('config/resolve', () => {
       expect(problemsOf({ ...REQUIRED, api_url: 'http://localhost:8080' })).to.deep.equal([
         'api_url "http://localhost:8080" is not an https URL: use https:// (tokens and alerts must not travel unencrypted), e.g. https://api-eu.securitycenter.microsoft.com.',
       ]);
-      expect(problemsOf({ ...REQUIRED, login_url: 'ftp://login.example.com' })[0]).to.match(/^login_url "ftp:\/\/login.example.com" is not an https URL/);
+      expect(problemsOf({ ...REQUIRED, login_url: 'ftp://login.example.com' })[0]).to.match(
+        /^login_url "ftp:\/\/login.example.com" is not an https URL/,
+      );
     });
 
     it('rejects a query string or a fragment', () => {
-      expect(problemsOf({ ...REQUIRED, api_url: 'https://h.example.com/?x=1' })[0]).to.match(/^api_url "https:\/\/h.example.com\/\?x=1" has a query string or fragment: give the base URL only/);
-      expect(problemsOf({ ...REQUIRED, login_url: 'https://h.example.com#frag' })[0]).to.match(/^login_url .* has a query string or fragment/);
-      expect(problemsOf({ ...REQUIRED, login_url: 'https://h.example.com/?' })[0]).to.match(/has a query string or fragment/);
+      expect(problemsOf({ ...REQUIRED, api_url: 'https://h.example.com/?x=1' })[0]).to.match(
+        /^api_url "https:\/\/h.example.com\/\?x=1" has a query string or fragment: give the base URL only/,
+      );
+      expect(problemsOf({ ...REQUIRED, login_url: 'https://h.example.com#frag' })[0]).to.match(
+        /^login_url .* has a query string or fragment/,
+      );
+      expect(problemsOf({ ...REQUIRED, login_url: 'https://h.example.com/?' })[0]).to.match(
+        /has a query string or fragment/,
+      );
     });
 
     it('rejects something that is not a URL', () => {
@@ -423,13 +525,24 @@ describe('config/resolve', () => {
   });
 
   describe('proxy_url', () => {
-    for (const good of ['http://proxy.example.com:3128', 'https://proxy.example.com:8443/', 'http://user:p%40ss@10.0.0.1:8080', 'http://[::1]:3128']) {
+    for (const good of [
+      'http://proxy.example.com:3128',
+      'https://proxy.example.com:8443/',
+      'http://user:p%40ss@10.0.0.1:8080',
+      'http://[::1]:3128',
+    ]) {
       it(`accepts ${good}`, () => {
         expect(resolve({ proxy_url: good }).config.proxyUrl).to.equal(good);
       });
     }
 
-    for (const bad of ['proxy.example.com:3128', 'http://proxy.example.com', 'socks5://proxy:1080', 'http://proxy:99999', 'http://proxy:3128/path']) {
+    for (const bad of [
+      'proxy.example.com:3128',
+      'http://proxy.example.com',
+      'socks5://proxy:1080',
+      'http://proxy:99999',
+      'http://proxy:3128/path',
+    ]) {
       it(`rejects ${bad} without echoing it`, () => {
         expect(problemsOf({ ...REQUIRED, proxy_url: bad })).to.deep.equal([
           'proxy_url is not a proxy URL (value not shown, it may hold a password): use http://host:port or https://host:port, optionally with user:password@ before the host (percent-encode @, : and / inside them), or leave it empty for no proxy.',
@@ -443,17 +556,29 @@ describe('config/resolve', () => {
 
     it('takes tenant, client and region from the account the stanza names, and the secret stays with the account', () => {
       const { config } = resolveConfig(stanza({ account: 'contoso', api: 'mde' }), { mode: 'run', account });
-      expect(config).to.deep.include({ tenantId: TENANT, clientId: CLIENT, region: 'eu', clientSecret: { kind: 'account', account: 'contoso' } });
+      expect(config).to.deep.include({
+        tenantId: TENANT,
+        clientId: CLIENT,
+        region: 'eu',
+        clientSecret: { kind: 'account', account: 'contoso' },
+      });
       expect(config.endpoints.alertsUrl).to.equal('https://eu.api.security.microsoft.com/api/alerts');
     });
 
-    it('uses the api\'s default region when the account has none', () => {
-      const { config } = resolveConfig(stanza({ account: 'contoso' }), { mode: 'run', account: { ...account, region: undefined } });
+    it("uses the api's default region when the account has none", () => {
+      const { config } = resolveConfig(stanza({ account: 'contoso' }), {
+        mode: 'run',
+        account: { ...account, region: undefined },
+      });
       expect(config.region).to.equal('global');
     });
 
-    it('refuses the account\'s own fields set in the stanza too, naming each', () => {
-      const problems = problemsOf({ account: 'contoso', api: 'mde', tenant_id: TENANT, client_secret: SECRET }, undefined, { mode: 'run', account });
+    it("refuses the account's own fields set in the stanza too, naming each", () => {
+      const problems = problemsOf(
+        { account: 'contoso', api: 'mde', tenant_id: TENANT, client_secret: SECRET },
+        undefined,
+        { mode: 'run', account },
+      );
       expect(problems).to.have.length(2);
       expect(problems[0]).to.match(/^tenant_id is set together with account "contoso": leave tenant_id empty/);
       expect(problems[1]).to.match(/^client_secret is set together with account "contoso"/);
@@ -461,16 +586,21 @@ describe('config/resolve', () => {
     });
 
     it('refuses an account whose region the api does not have, saying where to change it', () => {
-      const [problem] = problemsOf({ account: 'contoso', api: 'siem' }, undefined, { mode: 'run', account: { ...account, region: 'global' } });
+      const [problem] = problemsOf({ account: 'contoso', api: 'siem' }, undefined, {
+        mode: 'run',
+        account: { ...account, region: 'global' },
+      });
       expect(problem).to.match(/Account "contoso" has region global, which api=siem does not have/);
     });
 
     it('refuses an account that could not be read, and a name splunkd could not hold', () => {
-      expect(problemsOf({ account: 'missing' })).to.deep.equal(['account "missing" could not be read: check that it exists on the add-on\'s Configuration page.']);
+      expect(problemsOf({ account: 'missing' })).to.deep.equal([
+        'account "missing" could not be read: check that it exists on the add-on\'s Configuration page.',
+      ]);
       expect(problemsOf({ account: 'a/b' })[0]).to.match(/^account: Account name "a\/b" is not usable/);
     });
 
-    it('still requires the input\'s own credentials when no account is named', () => {
+    it("still requires the input's own credentials when no account is named", () => {
       expect(problemsOf({}).map((p) => p.split(' ')[0])).to.deep.equal(['tenant_id', 'client_id', 'client_secret']);
     });
   });
@@ -494,8 +624,10 @@ describe('config/resolve', () => {
       ]);
     });
 
-    it('warns in validate mode too, and ignores Splunk\'s routing keys', () => {
-      expect(resolve({ apiurl: 'https://x.example.com', _SYSLOG_ROUTING: 'g' }, { mode: 'validate' }).warnings).to.have.length(1);
+    it("warns in validate mode too, and ignores Splunk's routing keys", () => {
+      expect(
+        resolve({ apiurl: 'https://x.example.com', _SYSLOG_ROUTING: 'g' }, { mode: 'validate' }).warnings,
+      ).to.have.length(1);
     });
   });
 });

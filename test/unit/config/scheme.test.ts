@@ -56,7 +56,7 @@ describe('config/scheme', () => {
     }
   });
 
-  it('uses names splunkd accepts and that do not shadow Splunk\'s own settings', () => {
+  it("uses names splunkd accepts and that do not shadow Splunk's own settings", () => {
     for (const arg of buildScheme().args) {
       expect(arg.name).to.match(/^[0-9a-zA-Z][0-9a-zA-Z_-]*$/);
       expect(SPLUNK_PARAMS.has(arg.name), arg.name).to.equal(false);

@@ -52,7 +52,11 @@ describe('alerts-query', () => {
       },
       {
         name: 'reserved characters of a filter are percent-encoded (& # + %)',
-        url: buildGraphAlertsUrl(GRAPH, { from: t('2024-05-01T10:00:00Z') }, { top: 10, filter: "title eq 'a&b#c+d%e'" }),
+        url: buildGraphAlertsUrl(
+          GRAPH,
+          { from: t('2024-05-01T10:00:00Z') },
+          { top: 10, filter: "title eq 'a&b#c+d%e'" },
+        ),
         expected:
           `${GRAPH}?$filter=lastUpdateDateTime%20ge%202024-05-01T10:00:00.0000000Z` +
           "%20and%20(title%20eq%20'a%26b%23c%2Bd%25e')&$orderby=lastUpdateDateTime%20asc&$top=10",
@@ -61,8 +65,12 @@ describe('alerts-query', () => {
     for (const c of cases) it(`builds ${c.name}`, () => expect(c.url).to.equal(c.expected));
 
     it('reads back to the same filter through a standard URL parser', () => {
-      const url = new URL(buildGraphAlertsUrl(GRAPH, { from: t('2024-05-01T10:00:00Z') }, { top: 10, filter: "a eq 'x y'" }));
-      expect(url.searchParams.get('$filter')).to.equal("lastUpdateDateTime ge 2024-05-01T10:00:00.0000000Z and (a eq 'x y')");
+      const url = new URL(
+        buildGraphAlertsUrl(GRAPH, { from: t('2024-05-01T10:00:00Z') }, { top: 10, filter: "a eq 'x y'" }),
+      );
+      expect(url.searchParams.get('$filter')).to.equal(
+        "lastUpdateDateTime ge 2024-05-01T10:00:00.0000000Z and (a eq 'x y')",
+      );
     });
 
     it('rejects a page size that is not a whole number of at least 1', () => {
@@ -108,7 +116,9 @@ describe('alerts-query', () => {
 
   describe('buildSiemAlertsUrl', () => {
     it('sends sinceTimeUtc alone for an open window, in the documented form', () => {
-      expect(buildSiemAlertsUrl(SIEM, { from: t('2016-09-12T00:00:00Z') })).to.equal(`${SIEM}?sinceTimeUtc=2016-09-12T00:00:00.000`);
+      expect(buildSiemAlertsUrl(SIEM, { from: t('2016-09-12T00:00:00Z') })).to.equal(
+        `${SIEM}?sinceTimeUtc=2016-09-12T00:00:00.000`,
+      );
     });
 
     it('floors the start and ceils the end to whole milliseconds', () => {

@@ -1,6 +1,12 @@
 import { expect } from 'chai';
 import {
-  completeWindow, fromCheckpointDocument, initialCursor, partialWindow, readFrom, toCheckpointDocument, VersionSet,
+  completeWindow,
+  fromCheckpointDocument,
+  initialCursor,
+  partialWindow,
+  readFrom,
+  toCheckpointDocument,
+  VersionSet,
 } from '../../../src/defender/cursor.js';
 import { parseApiTime, TICKS_PER_SECOND, type ApiTime } from '../../../src/defender/api-time.js';
 import { CheckpointError } from '../../../src/errors.js';
@@ -26,7 +32,9 @@ describe('cursor', () => {
     const emitted = new VersionSet();
     emitted.add(a);
     emitted.add(b);
-    const c1 = completeWindow({ ...initialCursor(t('2024-05-01T09:00:00Z')), firstRun: false }, emitted, overlap, { maxTimeRead: b.time });
+    const c1 = completeWindow({ ...initialCursor(t('2024-05-01T09:00:00Z')), firstRun: false }, emitted, overlap, {
+      maxTimeRead: b.time,
+    });
     expect(readFrom(c1, overlap)).to.equal(t('2024-05-01T10:00:00.123Z'));
     expect(new VersionSet(c1.seen).has(a)).to.equal(true);
     const partial = partialWindow(c1, new VersionSet(c1.seen), overlap);
@@ -58,18 +66,25 @@ describe('cursor', () => {
   });
 
   it('advances to the end of a closed window even when it served nothing', () => {
-    const c = completeWindow(initialCursor(t('2024-05-01T00:00:00Z')), new VersionSet(), overlap, { to: t('2024-05-02T00:00:00Z') });
+    const c = completeWindow(initialCursor(t('2024-05-01T00:00:00Z')), new VersionSet(), overlap, {
+      to: t('2024-05-02T00:00:00Z'),
+    });
     expect(c.watermark).to.equal(t('2024-05-02T00:00:00Z'));
   });
 
   it('never moves the watermark back', () => {
-    const c0 = completeWindow(initialCursor(t('2024-05-01T00:00:00Z')), new VersionSet(), overlap, { to: t('2024-05-02T00:00:00Z') });
+    const c0 = completeWindow(initialCursor(t('2024-05-01T00:00:00Z')), new VersionSet(), overlap, {
+      to: t('2024-05-02T00:00:00Z'),
+    });
     const c1 = completeWindow(c0, new VersionSet(), overlap, { maxTimeRead: t('2024-05-01T23:58:00Z') });
     expect(c1.watermark).to.equal(t('2024-05-02T00:00:00Z'));
   });
 
   it('keeps the watermark after a partial window but remembers what was flushed', () => {
-    const c0 = fromCheckpointDocument({ v: 1, watermark: '2024-05-01T10:00:00Z', seen: {}, saved_at: '', n_seen: 0 }, 'f');
+    const c0 = fromCheckpointDocument(
+      { v: 1, watermark: '2024-05-01T10:00:00Z', seen: {}, saved_at: '', n_seen: 0 },
+      'f',
+    );
     const flushed = new VersionSet(c0.seen);
     flushed.add({ id: 'late', time: t('2024-05-01T12:00:00Z') });
     const c1 = partialWindow(c0, flushed, overlap);
@@ -82,11 +97,16 @@ describe('cursor', () => {
     seen.add({ id: 'a', time: t('2024-05-01T10:00:00.1234567Z') });
     seen.add({ id: 'b', time: t('2024-05-01T10:00:00.1234567Z') });
     seen.add({ id: 'a', time: t('2024-05-01T10:01:00Z') });
-    const c = completeWindow(initialCursor(t('2024-05-01T00:00:00Z')), seen, overlap, { maxTimeRead: t('2024-05-01T10:01:00Z') });
+    const c = completeWindow(initialCursor(t('2024-05-01T00:00:00Z')), seen, overlap, {
+      maxTimeRead: t('2024-05-01T10:01:00Z'),
+    });
     const doc = JSON.parse(JSON.stringify(toCheckpointDocument(c, '2024-05-01T10:02:00Z')));
     expect(doc.v).to.equal(2);
     expect(doc.watermark).to.equal('2024-05-01T10:01:00.0000000Z');
-    expect(doc.seen).to.deep.equal({ '2024-05-01T10:00:00.1234567Z': ['a', 'b'], '2024-05-01T10:01:00.0000000Z': ['a'] });
+    expect(doc.seen).to.deep.equal({
+      '2024-05-01T10:00:00.1234567Z': ['a', 'b'],
+      '2024-05-01T10:01:00.0000000Z': ['a'],
+    });
     const back = fromCheckpointDocument(doc, 'f');
     expect(back.watermark).to.equal(c.watermark);
     expect(new VersionSet(back.seen).size).to.equal(3);

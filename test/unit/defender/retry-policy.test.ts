@@ -20,18 +20,36 @@ const limits: RetryLimits = {
 const NOW = Date.parse('2024-05-01T10:00:00Z');
 
 function input(failure: AttemptFailure, over: Partial<RetryInput> = {}): RetryInput {
-  return { failure, idempotent: true, throttleRetries: 0, otherRetries: 0, elapsedMs: 0, nowMs: NOW, limits, random: 0.5, ...over };
+  return {
+    failure,
+    idempotent: true,
+    throttleRetries: 0,
+    otherRetries: 0,
+    elapsedMs: 0,
+    nowMs: NOW,
+    limits,
+    random: 0.5,
+    ...over,
+  };
 }
-const status = (code: number, headers: Record<string, string> = {}, message?: string): AttemptFailure =>
-  ({ kind: 'status', status: code, headers, message });
+const status = (code: number, headers: Record<string, string> = {}, message?: string): AttemptFailure => ({
+  kind: 'status',
+  status: code,
+  headers,
+  message,
+});
 const reset: AttemptFailure = { kind: 'network', code: 'ECONNRESET', sent: true };
 const refused: AttemptFailure = { kind: 'network', code: 'ECONNREFUSED', sent: false };
 
 describe('retry-policy', () => {
   describe('429', () => {
     it('waits exactly the Retry-After seconds', () => {
-      expect(decideRetry(input(status(429, { 'retry-after': '7' })))).to.deep.equal(
-        { retry: true, waitMs: 7_000, reason: 'throttled', serverSaid: true });
+      expect(decideRetry(input(status(429, { 'retry-after': '7' })))).to.deep.equal({
+        retry: true,
+        waitMs: 7_000,
+        reason: 'throttled',
+        serverSaid: true,
+      });
     });
 
     it('waits until a Retry-After HTTP-date', () => {
@@ -40,7 +58,9 @@ describe('retry-policy', () => {
     });
 
     it('treats a Retry-After date in the past as no wait', () => {
-      expect(decideRetry(input(status(429, { 'retry-after': 'Wed, 01 May 2024 09:00:00 GMT' })))).to.include({ waitMs: 0 });
+      expect(decideRetry(input(status(429, { 'retry-after': 'Wed, 01 May 2024 09:00:00 GMT' })))).to.include({
+        waitMs: 0,
+      });
     });
 
     it('reads the wait from an "in N seconds" message when there is no header', () => {
@@ -56,16 +76,24 @@ describe('retry-policy', () => {
     });
 
     it('gives up rather than sleep through a Retry-After above the cap, and reports the wait', () => {
-      expect(decideRetry(input(status(429, { 'retry-after': '3600' })))).to.deep.equal(
-        { retry: false, why: 'too_long', retryAfterMs: 3_600_000 });
+      expect(decideRetry(input(status(429, { 'retry-after': '3600' })))).to.deep.equal({
+        retry: false,
+        why: 'too_long',
+        retryAfterMs: 3_600_000,
+      });
     });
 
     it('retries a 429 even for a non-idempotent request, since the server did not process it', () => {
-      expect(decideRetry(input(status(429, { 'retry-after': '1' }), { idempotent: false }))).to.include({ retry: true });
+      expect(decideRetry(input(status(429, { 'retry-after': '1' }), { idempotent: false }))).to.include({
+        retry: true,
+      });
     });
 
     it('stops after maxThrottleRetries', () => {
-      expect(decideRetry(input(status(429, { 'retry-after': '1' }), { throttleRetries: 5 }))).to.include({ retry: false, why: 'limit' });
+      expect(decideRetry(input(status(429, { 'retry-after': '1' }), { throttleRetries: 5 }))).to.include({
+        retry: false,
+        why: 'limit',
+      });
     });
 
     it('counts 429 retries apart from failure retries', () => {
@@ -81,7 +109,11 @@ describe('retry-policy', () => {
     }
 
     it('honours Retry-After on a 503', () => {
-      expect(decideRetry(input(status(503, { 'retry-after': '3' })))).to.include({ retry: true, waitMs: 3_000, serverSaid: true });
+      expect(decideRetry(input(status(503, { 'retry-after': '3' })))).to.include({
+        retry: true,
+        waitMs: 3_000,
+        serverSaid: true,
+      });
     });
 
     for (const code of [501, 505]) {
@@ -92,7 +124,10 @@ describe('retry-policy', () => {
 
     it('retries a reset and a timeout of an idempotent request', () => {
       expect(decideRetry(input(reset))).to.include({ retry: true, reason: 'network' });
-      expect(decideRetry(input({ kind: 'timeout', code: 'ETIMEDOUT', sent: true }))).to.include({ retry: true, reason: 'timeout' });
+      expect(decideRetry(input({ kind: 'timeout', code: 'ETIMEDOUT', sent: true }))).to.include({
+        retry: true,
+        reason: 'timeout',
+      });
     });
 
     it('stops after maxRetries', () => {
@@ -100,14 +135,24 @@ describe('retry-policy', () => {
     });
 
     it('caps each backoff step at maxDelayMs', () => {
-      expect(decideRetry(input(status(500), { otherRetries: 3, random: 0.999999, limits: { ...limits, maxRetries: 10, maxDelayMs: 5_000 } })))
-        .to.include({ waitMs: 5_000 });
+      expect(
+        decideRetry(
+          input(status(500), {
+            otherRetries: 3,
+            random: 0.999999,
+            limits: { ...limits, maxRetries: 10, maxDelayMs: 5_000 },
+          }),
+        ),
+      ).to.include({ waitMs: 5_000 });
     });
   });
 
   describe('non-idempotent requests', () => {
     it('does not resend after a 5xx, since the server may have applied it', () => {
-      expect(decideRetry(input(status(500), { idempotent: false }))).to.deep.equal({ retry: false, why: 'not_idempotent' });
+      expect(decideRetry(input(status(500), { idempotent: false }))).to.deep.equal({
+        retry: false,
+        why: 'not_idempotent',
+      });
     });
 
     it('does not resend after a reset once the request may have been sent', () => {
@@ -129,12 +174,20 @@ describe('retry-policy', () => {
 
   describe('time budget', () => {
     it('gives up when the wait would run past the budget', () => {
-      expect(decideRetry(input(status(429, { 'retry-after': '60' }), { elapsedMs: 250_000 }))).to.deep.equal({ retry: false, why: 'budget' });
-      expect(decideRetry(input(status(500), { elapsedMs: 299_900, random: 0 }))).to.deep.equal({ retry: false, why: 'budget' });
+      expect(decideRetry(input(status(429, { 'retry-after': '60' }), { elapsedMs: 250_000 }))).to.deep.equal({
+        retry: false,
+        why: 'budget',
+      });
+      expect(decideRetry(input(status(500), { elapsedMs: 299_900, random: 0 }))).to.deep.equal({
+        retry: false,
+        why: 'budget',
+      });
     });
 
     it('retries when the wait fits in what is left', () => {
-      expect(decideRetry(input(status(429, { 'retry-after': '60' }), { elapsedMs: 200_000 }))).to.include({ retry: true });
+      expect(decideRetry(input(status(429, { 'retry-after': '60' }), { elapsedMs: 200_000 }))).to.include({
+        retry: true,
+      });
     });
   });
 

@@ -48,7 +48,7 @@ describe('WindowPlanner', () => {
   it('shrinks windows where alerts are dense and grows them where there are none', () => {
     const from = t('2024-05-01T00:00:00Z');
     // 1,000 alerts per hour: the second window holds about 100.
-    const perHour = (w: TimeWindow) => w.to === undefined ? 0 : Number(((w.to - w.from) * 1000n) / HOUR);
+    const perHour = (w: TimeWindow) => (w.to === undefined ? 0 : Number(((w.to - w.from) * 1000n) / HOUR));
     const dense = drain(new WindowPlanner({ ...DEFAULT_PLANNER, from, now, settle, targetItems: 100 }), perHour);
     const sparse = drain(new WindowPlanner({ ...DEFAULT_PLANNER, from, now, settle, targetItems: 100 }), () => 0);
     expect(dense[1]!.to! - dense[1]!.from).to.equal(HOUR / 10n);

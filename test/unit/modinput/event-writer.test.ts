@@ -8,7 +8,9 @@ import { parseSplunkStream } from '../../helpers/stream-parser.js';
 /** A Writable that records chunks and completes each write only when the test says so (a slow splunkd). */
 class ControlledWritable extends Writable {
   readonly chunks: string[] = [];
-  /** 'sync': the OS takes every write at once; 'later': on the next turn (a busy reader); 'held': when the test says. */
+  /**
+   * 'sync': the OS takes every write at once; 'later': on the next turn (a busy reader); 'held': when the test says.
+   */
   completion: 'sync' | 'later' | 'held';
   failWith: NodeJS.ErrnoException | undefined;
   #held: Array<(error?: Error | null) => void> = [];
@@ -40,7 +42,12 @@ class ControlledWritable extends Writable {
   }
 }
 
-const event = (n: number, data = `{"n":${n}}`): SplunkEvent => ({ stanza: 'defender_alerts://prod', time: `${1714557600 + n}.000`, sourcetype: 'ms:defender:graph:alerts', data });
+const event = (n: number, data = `{"n":${n}}`): SplunkEvent => ({
+  stanza: 'defender_alerts://prod',
+  time: `${1714557600 + n}.000`,
+  sourcetype: 'ms:defender:graph:alerts',
+  data,
+});
 const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
 const epipe = () => Object.assign(new Error('write EPIPE'), { code: 'EPIPE' });
 
@@ -147,11 +154,23 @@ describe('modinput/event-writer', () => {
     out.failWith = epipe();
     const writer = new XmlEventWriter(out);
     void writer.write(event(1));
-    const flushError = await writer.flush().then(() => undefined, (error: unknown) => error);
-    expect(flushError).to.be.instanceOf(StoppedError).with.property('message').that.matches(/EPIPE.*splunkd stopped reading/);
-    const writeError = await Promise.resolve(writer.write(event(2))).then(() => undefined, (error: unknown) => error);
+    const flushError = await writer.flush().then(
+      () => undefined,
+      (error: unknown) => error,
+    );
+    expect(flushError)
+      .to.be.instanceOf(StoppedError)
+      .with.property('message')
+      .that.matches(/EPIPE.*splunkd stopped reading/);
+    const writeError = await Promise.resolve(writer.write(event(2))).then(
+      () => undefined,
+      (error: unknown) => error,
+    );
     expect(writeError).to.be.instanceOf(StoppedError);
-    const closeError = await writer.close().then(() => undefined, (error: unknown) => error);
+    const closeError = await writer.close().then(
+      () => undefined,
+      (error: unknown) => error,
+    );
     expect(closeError).to.be.instanceOf(StoppedError);
   });
 
@@ -160,7 +179,10 @@ describe('modinput/event-writer', () => {
     const writer = new XmlEventWriter(out, { chunkChars: 1 });
     const waiting = writer.write(event(1)) as Promise<void>;
     out.destroy(epipe());
-    const error = await waiting.then(() => undefined, (e: unknown) => e);
+    const error = await waiting.then(
+      () => undefined,
+      (e: unknown) => e,
+    );
     expect(error).to.be.instanceOf(StoppedError);
   });
 
@@ -171,8 +193,14 @@ describe('modinput/event-writer', () => {
     await writer.close();
     await writer.close();
     expect(out.text.match(/<\/stream>/g)).to.have.length(1);
-    const error = await Promise.resolve(writer.write(event(2))).then(() => undefined, (e: unknown) => e);
-    expect(error).to.be.instanceOf(StoppedError).with.property('message').that.matches(/already closed/);
+    const error = await Promise.resolve(writer.write(event(2))).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(error)
+      .to.be.instanceOf(StoppedError)
+      .with.property('message')
+      .that.matches(/already closed/);
   });
 
   it('counts events and UTF-8 bytes for the run statistics', async () => {

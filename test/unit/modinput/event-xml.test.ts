@@ -9,12 +9,23 @@ import { expectXmlEqual } from '../../helpers/xml-equal.js';
 import { JS_SET, SDK_SETS } from './fixtures.js';
 
 const DATA = 'This is a test of the emergency broadcast system.';
-const maximal = (time: string, data = DATA): SplunkEvent => ({ stanza: 'fubar', time, source: 'hilda', sourcetype: 'misc', index: 'main', host: 'localhost', data });
+const maximal = (time: string, data = DATA): SplunkEvent => ({
+  stanza: 'fubar',
+  time,
+  source: 'hilda',
+  sourcetype: 'misc',
+  index: 'main',
+  host: 'localhost',
+  data,
+});
 
 describe('modinput/event-xml', () => {
   for (const { label, dir } of SDK_SETS) {
     it(`matches ${label} event_minimal.xml and event_maximal.xml`, () => {
-      expectXmlEqual(formatEvent({ stanza: 'fubar', time: '1372187084.000', data: DATA }), readFileSync(join(dir, 'event_minimal.xml')));
+      expectXmlEqual(
+        formatEvent({ stanza: 'fubar', time: '1372187084.000', data: DATA }),
+        readFileSync(join(dir, 'event_minimal.xml')),
+      );
       expectXmlEqual(formatEvent(maximal('1372274622.493')), readFileSync(join(dir, 'event_maximal.xml')));
     });
 
@@ -30,7 +41,10 @@ describe('modinput/event-xml', () => {
     expectXmlEqual(`<stream>${five}</stream>`, readFileSync(join(JS_SET, 'stream_with_five_events.xml')));
     // The JS SDK accepted a JSON string and an object; our data is always text, so both arrive as JSON text.
     const json = ['{"some":"json"}', JSON.stringify({ some: 'json object' })];
-    expectXmlEqual(`<stream>${json.map((data) => formatEvent(maximal('1372275124.466', data))).join('')}</stream>`, readFileSync(join(JS_SET, 'stream_with_two_json_events.xml')));
+    expectXmlEqual(
+      `<stream>${json.map((data) => formatEvent(maximal('1372275124.466', data))).join('')}</stream>`,
+      readFileSync(join(JS_SET, 'stream_with_two_json_events.xml')),
+    );
   });
 
   it('writes only the fields present, leaving out empty optional ones', () => {
@@ -41,7 +55,15 @@ describe('modinput/event-xml', () => {
 
   it('escapes hostile text in every field so a strict reader gets it back', () => {
     const hostile = 'A & B <x> ]]> "q" \u2028 \r\n\u0001 \u{1F600}';
-    const event: SplunkEvent = { stanza: `defender_alerts://${hostile}`, time: '1.000', source: hostile, sourcetype: hostile, index: hostile, host: hostile, data: hostile };
+    const event: SplunkEvent = {
+      stanza: `defender_alerts://${hostile}`,
+      time: '1.000',
+      source: hostile,
+      sourcetype: hostile,
+      index: hostile,
+      host: hostile,
+      data: hostile,
+    };
     const cleaned = hostile.replace('\u0001', '\uFFFD');
     const [parsed] = parseSplunkStream(`<stream>${formatEvent(event)}</stream>`).events;
     expect(parsed).to.deep.equal({
@@ -58,7 +80,10 @@ describe('modinput/event-xml', () => {
   });
 
   it('rejects empty data, naming the stanza', () => {
-    expect(() => formatEvent({ stanza: 'defender_alerts://prod', data: '' })).to.throw(ModinputProtocolError, /defender_alerts:\/\/prod has empty data/);
+    expect(() => formatEvent({ stanza: 'defender_alerts://prod', data: '' })).to.throw(
+      ModinputProtocolError,
+      /defender_alerts:\/\/prod has empty data/,
+    );
   });
 
   it('rejects an event without a stanza', () => {

@@ -68,7 +68,12 @@ describe('modinput/input-definition', () => {
     expect(definition.checkpointDir).to.equal('C:\\Program Files\\Splunk\\var\\lib\\splunk\\modinputs\\Splunk_TA_otel');
     expect(definition.sessionKey).to.equal('_fake_session_key');
     expect(definition.stanzas[0]).to.deep.include({ name: 'Splunk_TA_otel://Splunk_TA_otel', app: 'Splunk_TA_otel' });
-    expect(definition.stanzas[0]!.params).to.include({ host: '$decideOnStartup', disabled: 'false', start_by_shell: 'false', interval: '60' });
+    expect(definition.stanzas[0]!.params).to.include({
+      host: '$decideOnStartup',
+      disabled: 'false',
+      start_by_shell: 'false',
+      interval: '60',
+    });
   });
 
   it('keeps a stanza name containing slashes and the session key with its ^ (issue201, otlp captures)', () => {
@@ -96,12 +101,18 @@ describe('modinput/input-definition', () => {
   });
 
   it('rejects text that is not XML, with the parser position', () => {
-    expect(() => parseInputDefinition('<input><server_host>h</input>')).to.throw(ModinputProtocolError, /not well-formed XML: 1:\d+/);
+    expect(() => parseInputDefinition('<input><server_host>h</input>')).to.throw(
+      ModinputProtocolError,
+      /not well-formed XML: 1:\d+/,
+    );
     expect(() => parseInputDefinition(' \n')).to.throw(ModinputProtocolError, /The input definition is empty/);
   });
 
   it('rejects a validation request given in run mode, naming both roots', () => {
-    expect(() => parseInputDefinition(decodeXmlBytes(readFixture(PYTHON_SET, 'validation.xml')))).to.throw(ModinputProtocolError, /must be an <input> document, but its root is <items>/);
+    expect(() => parseInputDefinition(decodeXmlBytes(readFixture(PYTHON_SET, 'validation.xml')))).to.throw(
+      ModinputProtocolError,
+      /must be an <input> document, but its root is <items>/,
+    );
   });
 
   it('names every missing metadata element', () => {
@@ -112,16 +123,26 @@ describe('modinput/input-definition', () => {
   });
 
   it('rejects a missing <configuration>, a stanza without a name and a foreign element in <configuration>', () => {
-    const head = '<input><server_host>h</server_host><server_uri>u</server_uri><session_key>k</session_key><checkpoint_dir>d</checkpoint_dir>';
+    const head =
+      '<input><server_host>h</server_host><server_uri>u</server_uri><session_key>k</session_key><checkpoint_dir>d</checkpoint_dir>';
     expect(() => parseInputDefinition(`${head}</input>`)).to.throw(ModinputProtocolError, /no <configuration>/);
-    expect(() => parseInputDefinition(`${head}<configuration><stanza/></configuration></input>`)).to.throw(ModinputProtocolError, /<stanza> at line 1, column \d+ has no name= attribute/);
-    expect(() => parseInputDefinition(`${head}<configuration><item name="x"/></configuration></input>`)).to.throw(ModinputProtocolError, /only <stanza> is allowed/);
+    expect(() => parseInputDefinition(`${head}<configuration><stanza/></configuration></input>`)).to.throw(
+      ModinputProtocolError,
+      /<stanza> at line 1, column \d+ has no name= attribute/,
+    );
+    expect(() => parseInputDefinition(`${head}<configuration><item name="x"/></configuration></input>`)).to.throw(
+      ModinputProtocolError,
+      /only <stanza> is allowed/,
+    );
   });
 
   it('rejects a param_list holding anything but <value>', () => {
     const xml =
       '<input><server_host>h</server_host><server_uri>u</server_uri><session_key>k</session_key><checkpoint_dir>d</checkpoint_dir>' +
       '<configuration><stanza name="s://a"><param_list name="m"><item>x</item></param_list></stanza></configuration></input>';
-    expect(() => parseInputDefinition(xml)).to.throw(ModinputProtocolError, /<item> at line 1, column \d+ inside <param_list name="m">: only <value>/);
+    expect(() => parseInputDefinition(xml)).to.throw(
+      ModinputProtocolError,
+      /<item> at line 1, column \d+ inside <param_list name="m">: only <value>/,
+    );
   });
 });

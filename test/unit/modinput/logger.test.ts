@@ -16,7 +16,13 @@ describe('modinput/logger', () => {
     log.warn('w');
     log.error('e');
     log.fatal('f');
-    expect(lines).to.deep.equal(['DEBUG d\n', 'INFO Run finished action=events_ingested n_events=3 ok=true big=10\n', 'WARN w\n', 'ERROR e\n', 'FATAL f\n']);
+    expect(lines).to.deep.equal([
+      'DEBUG d\n',
+      'INFO Run finished action=events_ingested n_events=3 ok=true big=10\n',
+      'WARN w\n',
+      'ERROR e\n',
+      'FATAL f\n',
+    ]);
   });
 
   it('drops messages below the threshold', () => {
@@ -29,9 +35,17 @@ describe('modinput/logger', () => {
   });
 
   it('quotes values with spaces, quotes or = and escapes inner quotes; skips undefined and null', () => {
-    expect(formatLine('INFO', 'm', { a: 'two words', b: 'say "hi"', c: 'k=v', d: '', e: undefined, f: null, g: 'C:\\Program' })).to.equal(
-      'INFO m a="two words" b="say \\"hi\\"" c="k=v" d="" g=C:\\Program',
-    );
+    expect(
+      formatLine('INFO', 'm', {
+        a: 'two words',
+        b: 'say "hi"',
+        c: 'k=v',
+        d: '',
+        e: undefined,
+        f: null,
+        g: 'C:\\Program',
+      }),
+    ).to.equal('INFO m a="two words" b="say \\"hi\\"" c="k=v" d="" g=C:\\Program');
   });
 
   it('keeps each message on one line, whatever line breaks the message or values hold', () => {
@@ -63,7 +77,10 @@ describe('modinput/logger', () => {
     log.info('parent sees s3cr3t-value');
     child.info('child sees s3cr3t-value', { n: 1 });
     child.debug('hidden');
-    expect(lines).to.deep.equal(['INFO parent sees *** app=TA\n', 'INFO child sees *** app=TA input=defender_alerts://prod n=1\n']);
+    expect(lines).to.deep.equal([
+      'INFO parent sees *** app=TA\n',
+      'INFO child sees *** app=TA input=defender_alerts://prod n=1\n',
+    ]);
   });
 
   it('masks the longer of two overlapping secrets whole', () => {

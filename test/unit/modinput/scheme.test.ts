@@ -17,7 +17,14 @@ const withDefaults: SchemeDefinition = {
   args: [],
 };
 
-const plainArg: SchemeArgument = { name: 'arg1', title: '', description: '', dataType: 'string', requiredOnCreate: false, requiredOnEdit: false };
+const plainArg: SchemeArgument = {
+  name: 'arg1',
+  title: '',
+  description: '',
+  dataType: 'string',
+  requiredOnCreate: false,
+  requiredOnEdit: false,
+};
 const fullArg: SchemeArgument = {
   name: 'arg2',
   title: '',
@@ -47,7 +54,10 @@ describe('modinput/scheme', () => {
     });
 
     it(`matches ${label} argument_with_defaults.xml and argument_without_defaults.xml`, () => {
-      expectXmlEqual(formatArgument({ ...plainArg, name: 'some_name' }), readFileSync(join(dir, 'argument_with_defaults.xml')));
+      expectXmlEqual(
+        formatArgument({ ...plainArg, name: 'some_name' }),
+        readFileSync(join(dir, 'argument_with_defaults.xml')),
+      );
       expectXmlEqual(
         formatArgument({ ...fullArg, name: 'some_name', dataType: 'boolean' }),
         readFileSync(join(dir, 'argument_without_defaults.xml')),
@@ -57,7 +67,10 @@ describe('modinput/scheme', () => {
 
   it('matches python scheme_without_defaults_and_argument_title.xml (argument titles)', () => {
     const titled = { ...withoutDefaults, args: [plainArg, { ...fullArg, title: 'Argument for ``test_scheme``' }] };
-    expectXmlEqual(formatScheme(titled), readFileSync(join(PYTHON_SET, 'scheme_without_defaults_and_argument_title.xml')));
+    expectXmlEqual(
+      formatScheme(titled),
+      readFileSync(join(PYTHON_SET, 'scheme_without_defaults_and_argument_title.xml')),
+    );
   });
 
   it('writes no XML declaration and emits booleans lower-case', () => {
@@ -70,5 +83,4 @@ describe('modinput/scheme', () => {
   it('escapes an argument name in its attribute', () => {
     expect(formatArgument({ ...plainArg, name: 'a"b' })).to.contain('<arg name="a&quot;b">');
   });
-
 });

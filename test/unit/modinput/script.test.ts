@@ -17,7 +17,16 @@ const SCHEME: SchemeDefinition = {
   useExternalValidation: true,
   useSingleInstance: false,
   streamingMode: 'xml',
-  args: [{ name: 'tenant_id', title: 'Tenant ID', description: 'Entra ID tenant', dataType: 'string', requiredOnCreate: true, requiredOnEdit: false }],
+  args: [
+    {
+      name: 'tenant_id',
+      title: 'Tenant ID',
+      description: 'Entra ID tenant',
+      dataType: 'string',
+      requiredOnCreate: true,
+      requiredOnEdit: false,
+    },
+  ],
 };
 
 class Collector extends Writable {
@@ -40,7 +49,12 @@ interface Run {
   calls: { validate: ValidationDefinition[]; stream: InputDefinition[] };
 }
 
-async function run(argv: string[], stdin: Buffer | string | Readable, handlers: Partial<ModularInputHandlers> = {}, stdout = new Collector()): Promise<Run> {
+async function run(
+  argv: string[],
+  stdin: Buffer | string | Readable,
+  handlers: Partial<ModularInputHandlers> = {},
+  stdout = new Collector(),
+): Promise<Run> {
   const stderr: string[] = [];
   const calls: Run['calls'] = { validate: [], stream: [] };
   const input = stdin instanceof Readable ? stdin : Readable.from([Buffer.from(stdin)]);
@@ -56,14 +70,25 @@ async function run(argv: string[], stdin: Buffer | string | Readable, handlers: 
     },
   };
   const log = createLogger({ write: (line: string) => stderr.push(line) }, { level: 'INFO' });
-  const code = await runModularInput(argv, { stdin: input, stdout, stderr: { write: () => true } }, all, { log, readTimeoutMs: 200 });
+  const code = await runModularInput(argv, { stdin: input, stdout, stderr: { write: () => true } }, all, {
+    log,
+    readTimeoutMs: 200,
+  });
   for (const line of stderr) expect(line).to.match(/^(DEBUG|INFO|WARN|ERROR|FATAL) [^\n]*\n$/);
   return { code, stdout: stdout.text, stderr, calls };
 }
 
 const fixture = (name: string) => readFixture(PYTHON_SET, name);
 const INPUT_TWO = fixture('conf_with_2_inputs.xml');
-const event = (stanza: string) => ({ stanza, time: '1372275124.466', source: 'hilda', sourcetype: 'misc', index: 'main', host: 'localhost', data: 'This is a test of the emergency broadcast system.' });
+const event = (stanza: string) => ({
+  stanza,
+  time: '1372275124.466',
+  source: 'hilda',
+  sourcetype: 'misc',
+  index: 'main',
+  host: 'localhost',
+  data: 'This is a test of the emergency broadcast system.',
+});
 
 describe('modinput/script', () => {
   describe('--scheme', () => {
@@ -75,7 +100,11 @@ describe('modinput/script', () => {
     });
 
     it('exits 1 with one FATAL line and no output when the scheme cannot be built', async () => {
-      const result = await run(['--scheme'], '', { scheme: () => { throw new Error('table broken'); } });
+      const result = await run(['--scheme'], '', {
+        scheme: () => {
+          throw new Error('table broken');
+        },
+      });
       expect(result.code).to.equal(1);
       expect(result.stdout).to.equal('');
       expect(result.stderr).to.have.length(1);
@@ -91,25 +120,39 @@ describe('modinput/script', () => {
     });
 
     it('rejects with exactly the SDK error document on stdout and exit 1', async () => {
-      const result = await run(['--validate-arguments'], fixture('validation.xml'), { validate: async () => 'Big fat validation error!' });
+      const result = await run(['--validate-arguments'], fixture('validation.xml'), {
+        validate: async () => 'Big fat validation error!',
+      });
       expect(result.code).to.equal(1);
       expect(result.stdout).to.equal(readFileSync(join(PYTHON_SET, 'validation_error.xml'), 'utf8'));
     });
 
     it('escapes the message of the error document', async () => {
-      const result = await run(['--validate-arguments'], fixture('validation.xml'), { validate: async () => 'tenant_id: use a GUID & not <this>' });
+      const result = await run(['--validate-arguments'], fixture('validation.xml'), {
+        validate: async () => 'tenant_id: use a GUID & not <this>',
+      });
       expectXmlEqual(result.stdout, '<error><message>tenant_id: use a GUID &amp; not &lt;this&gt;</message></error>');
     });
 
     it('shows an AddonError message to the admin and hides anything else behind a pointer to splunkd.log', async () => {
-      const known = await run(['--validate-arguments'], fixture('validation.xml'), { validate: async () => { throw new ConfigError(['region: use global or us.']); } });
+      const known = await run(['--validate-arguments'], fixture('validation.xml'), {
+        validate: async () => {
+          throw new ConfigError(['region: use global or us.']);
+        },
+      });
       expect(known.code).to.equal(1);
       expect(known.stdout).to.equal('<error><message>region: use global or us.</message></error>');
-      const bug = await run(['--validate-arguments'], fixture('validation.xml'), { validate: async () => { throw new TypeError('x is undefined near 123102983109283019283'); } });
+      const bug = await run(['--validate-arguments'], fixture('validation.xml'), {
+        validate: async () => {
+          throw new TypeError('x is undefined near 123102983109283019283');
+        },
+      });
       expect(bug.code).to.equal(1);
       expect(bug.stdout).to.match(/see splunkd\.log/);
       expect(bug.stdout).to.not.contain('undefined');
-      expect(bug.stderr.join('')).to.contain('TypeError: x is undefined near ***').and.not.contain('123102983109283019283');
+      expect(bug.stderr.join(''))
+        .to.contain('TypeError: x is undefined near ***')
+        .and.not.contain('123102983109283019283');
     });
 
     it('stops reading at </items> when splunkd keeps stdin open', async () => {
@@ -169,7 +212,9 @@ describe('modinput/script', () => {
       const result = await run([], new PassThrough());
       expect(result).to.deep.include({ code: 1, stdout: '' });
       expect(result.stderr).to.have.length(1);
-      expect(result.stderr[0]).to.match(/^ERROR .*No <input> XML arrived on stdin.*splunk cmd splunkd print-modinput-config defender_alerts/);
+      expect(result.stderr[0]).to.match(
+        /^ERROR .*No <input> XML arrived on stdin.*splunk cmd splunkd print-modinput-config defender_alerts/,
+      );
       expect(result.calls.stream).to.have.length(0);
     });
 
@@ -177,7 +222,9 @@ describe('modinput/script', () => {
       const result = await run([], fixture('conf_with_invalid_inputs.xml'));
       expect(result).to.deep.include({ code: 1, stdout: '' });
       expect(result.stderr).to.have.length(1);
-      expect(result.stderr[0]).to.match(/^ERROR Cannot read the input definition from splunkd: Unexpected element <editor> at line 9/);
+      expect(result.stderr[0]).to.match(
+        /^ERROR Cannot read the input definition from splunkd: Unexpected element <editor> at line 9/,
+      );
       expect(result.calls.stream).to.have.length(0);
     });
 
@@ -192,15 +239,31 @@ describe('modinput/script', () => {
       const parsed = parseSplunkStream(result.stdout);
       expect(parsed.closed).to.equal(true);
       expect(parsed.events).to.have.length(1);
-      expect(result.stderr.some((line) => line.startsWith('FATAL The input failed unexpectedly: Error: boom'))).to.equal(true);
+      expect(
+        result.stderr.some((line) => line.startsWith('FATAL The input failed unexpectedly: Error: boom')),
+      ).to.equal(true);
     });
 
     it('exits 1 with an ERROR line when stdout breaks (EPIPE) even if the handler said 0', async () => {
       const stdout = new Collector();
       stdout.failWith = Object.assign(new Error('write EPIPE'), { code: 'EPIPE' });
-      const result = await run([], INPUT_TWO, { stream: async (_def, sink) => { void sink.write(event('defender_alerts://a')); return 0; } }, stdout);
+      const result = await run(
+        [],
+        INPUT_TWO,
+        {
+          stream: async (_def, sink) => {
+            void sink.write(event('defender_alerts://a'));
+            return 0;
+          },
+        },
+        stdout,
+      );
       expect(result.code).to.equal(1);
-      expect(result.stderr.some((line) => /^ERROR The event stream could not be completed: stdout failed \(EPIPE\)/.test(line))).to.equal(true);
+      expect(
+        result.stderr.some((line) =>
+          /^ERROR The event stream could not be completed: stdout failed \(EPIPE\)/.test(line),
+        ),
+      ).to.equal(true);
     });
 
     it('masks the session key in every log line', async () => {
@@ -220,7 +283,9 @@ describe('modinput/script', () => {
       expect(result.code).to.equal(2);
       expect(result.stdout).to.equal('');
       expect(result.stderr).to.have.length(1);
-      expect(result.stderr[0]).to.match(/^ERROR Unknown arguments: .*accepted: --scheme, --validate-arguments, or no argument/);
+      expect(result.stderr[0]).to.match(
+        /^ERROR Unknown arguments: .*accepted: --scheme, --validate-arguments, or no argument/,
+      );
     }
   });
 });

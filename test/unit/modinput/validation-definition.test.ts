@@ -4,7 +4,8 @@ import { parseValidationDefinition } from '../../../src/modinput/validation-defi
 import { decodeXmlBytes } from '../../../src/modinput/xml-decode.js';
 import { PYTHON_SET, readFixture, SDK_SETS } from './fixtures.js';
 
-const HEAD = '<items><server_host>h</server_host><server_uri>https://127.0.0.1:8089</server_uri><session_key>k</session_key><checkpoint_dir>/d</checkpoint_dir>';
+const HEAD =
+  '<items><server_host>h</server_host><server_uri>https://127.0.0.1:8089</server_uri><session_key>k</session_key><checkpoint_dir>/d</checkpoint_dir>';
 
 describe('modinput/validation-definition', () => {
   for (const { label, dir } of SDK_SETS) {
@@ -31,18 +32,26 @@ describe('modinput/validation-definition', () => {
   }
 
   it('rejects <items> without an item and with two, since only one would be checked', () => {
-    expect(() => parseValidationDefinition(`${HEAD}</items>`)).to.throw(ModinputProtocolError, /exactly one <item> under <items>, but holds 0/);
-    expect(() => parseValidationDefinition(`${HEAD}<item name="a"/><item name="b"/></items>`)).to.throw(ModinputProtocolError, /but holds 2/);
-  });
-
-  it('rejects an unknown element inside the item, naming it', () => {
-    expect(() => parseValidationDefinition(`${HEAD}<item name="a"><editor name="x">1</editor></item></items>`)).to.throw(
+    expect(() => parseValidationDefinition(`${HEAD}</items>`)).to.throw(
       ModinputProtocolError,
-      /Unexpected element <editor> at line 1, column \d+ inside <item name="a">/,
+      /exactly one <item> under <items>, but holds 0/,
+    );
+    expect(() => parseValidationDefinition(`${HEAD}<item name="a"/><item name="b"/></items>`)).to.throw(
+      ModinputProtocolError,
+      /but holds 2/,
     );
   });
 
+  it('rejects an unknown element inside the item, naming it', () => {
+    expect(() =>
+      parseValidationDefinition(`${HEAD}<item name="a"><editor name="x">1</editor></item></items>`),
+    ).to.throw(ModinputProtocolError, /Unexpected element <editor> at line 1, column \d+ inside <item name="a">/);
+  });
+
   it('rejects a run-mode input definition given to --validate-arguments', () => {
-    expect(() => parseValidationDefinition(decodeXmlBytes(readFixture(PYTHON_SET, 'conf_with_0_inputs.xml')))).to.throw(ModinputProtocolError, /must be an <items> document/);
+    expect(() => parseValidationDefinition(decodeXmlBytes(readFixture(PYTHON_SET, 'conf_with_0_inputs.xml')))).to.throw(
+      ModinputProtocolError,
+      /must be an <items> document/,
+    );
   });
 });

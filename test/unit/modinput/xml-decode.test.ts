@@ -27,14 +27,22 @@ describe('modinput/xml-decode', () => {
   });
 
   it('decodes the python SDK fixtures (UTF-16 BE with BOM)', () => {
-    expect(decodeXmlBytes(readFixture(PYTHON_SET, 'conf_with_2_inputs.xml'))).to.match(/^<\?xml version="1.0" encoding="utf-16"\?>\r?\n<input /);
+    expect(decodeXmlBytes(readFixture(PYTHON_SET, 'conf_with_2_inputs.xml'))).to.match(
+      /^<\?xml version="1.0" encoding="utf-16"\?>\r?\n<input /,
+    );
   });
 
   it('rejects bytes that are not UTF-8, saying what splunkd sends', () => {
-    expect(() => decodeXmlBytes(Buffer.from([0x3c, 0x61, 0xff, 0x3e]))).to.throw(ModinputProtocolError, /not valid UTF-8/);
+    expect(() => decodeXmlBytes(Buffer.from([0x3c, 0x61, 0xff, 0x3e]))).to.throw(
+      ModinputProtocolError,
+      /not valid UTF-8/,
+    );
   });
 
   it('rejects UTF-16 cut in the middle of a character', () => {
-    expect(() => decodeXmlBytes(utf16be(TEXT, true).subarray(0, 9))).to.throw(ModinputProtocolError, /odd number of bytes/);
+    expect(() => decodeXmlBytes(utf16be(TEXT, true).subarray(0, 9))).to.throw(
+      ModinputProtocolError,
+      /odd number of bytes/,
+    );
   });
 });

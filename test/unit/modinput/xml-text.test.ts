@@ -20,7 +20,19 @@ function roundTrip(text: string, attribute: string): { text: string; attribute: 
   return { text: readText, attribute: readAttribute };
 }
 
-const FORBIDDEN = ['\u0000', '\u0001', '\u0008', '\u000B', '\u000C', '\u000E', '\u001F', '\uFFFE', '\uFFFF', '\uD800', '\uDFFF'];
+const FORBIDDEN = [
+  '\u0000',
+  '\u0001',
+  '\u0008',
+  '\u000B',
+  '\u000C',
+  '\u000E',
+  '\u001F',
+  '\uFFFE',
+  '\uFFFF',
+  '\uD800',
+  '\uDFFF',
+];
 
 describe('modinput/xml-text', () => {
   it('returns clean text unchanged (the per-event fast path)', () => {

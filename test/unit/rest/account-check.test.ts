@@ -26,29 +26,55 @@ function services(stored: Record<string, string>, refusal?: string) {
 }
 
 function post(form: Record<string, string>): PersistRequest {
-  return { method: 'POST', form: Object.entries(form), session: { user: 'admin', authtoken: 'user-session' }, server: { rest_uri: 'https://127.0.0.1:8089' } };
+  return {
+    method: 'POST',
+    form: Object.entries(form),
+    session: { user: 'admin', authtoken: 'user-session' },
+    server: { rest_uri: 'https://127.0.0.1:8089' },
+  };
 }
 
-describe('account check (the Check button\'s endpoint)', () => {
+describe("account check (the Check button's endpoint)", () => {
   it('uses the stored secret of a saved account and says the token came', async () => {
     const { s, calls, reads } = services({ 'account#prod': SECRET });
     const reply = await checkAccount(post({ name: 'prod', tenant_id: TENANT, client_id: CLIENT }), s);
     expect(reads).to.deep.equal(['TA-microsoft-defender:account#prod']);
-    expect(calls).to.deep.equal([{ scope: 'https://graph.microsoft.com/.default', authority: `https://login.microsoftonline.com/${TENANT}`, secret: SECRET }]);
+    expect(calls).to.deep.equal([
+      {
+        scope: 'https://graph.microsoft.com/.default',
+        authority: `https://login.microsoftonline.com/${TENANT}`,
+        secret: SECRET,
+      },
+    ]);
     expect(reply.status).to.equal(200);
     expect(reply.payload).to.deep.include({ ok: true });
     expect(JSON.stringify(reply)).to.not.contain(SECRET);
   });
 
-  it('prefers a secret typed in the form, and asks the login_url and the scope of the account\'s region', async () => {
+  it("prefers a secret typed in the form, and asks the login_url and the scope of the account's region", async () => {
     const { s, calls, reads } = services({});
-    await checkAccount(post({ name: 'eu', tenant_id: TENANT, client_id: CLIENT, region: 'eu', login_url: 'https://login.example:8443', client_secret: 'typed' }), s);
+    await checkAccount(
+      post({
+        name: 'eu',
+        tenant_id: TENANT,
+        client_id: CLIENT,
+        region: 'eu',
+        login_url: 'https://login.example:8443',
+        client_secret: 'typed',
+      }),
+      s,
+    );
     expect(reads).to.deep.equal([]);
-    expect(calls[0]).to.deep.equal({ scope: 'https://api.securitycenter.microsoft.com/.default', authority: `https://login.example:8443/${TENANT}`, secret: 'typed' });
+    expect(calls[0]).to.deep.equal({
+      scope: 'https://api.securitycenter.microsoft.com/.default',
+      authority: `https://login.example:8443/${TENANT}`,
+      secret: 'typed',
+    });
   });
 
-  it('returns Entra ID\'s refusal sentence as ok=false', async () => {
-    const sentence = "The client secret is wrong. Paste the secret's Value, not the Secret ID, from the app's Certificates & secrets page. (AADSTS7000215)";
+  it("returns Entra ID's refusal sentence as ok=false", async () => {
+    const sentence =
+      "The client secret is wrong. Paste the secret's Value, not the Secret ID, from the app's Certificates & secrets page. (AADSTS7000215)";
     const { s } = services({ 'account#prod': SECRET }, sentence);
     const reply = await checkAccount(post({ name: 'prod', tenant_id: TENANT, client_id: CLIENT }), s);
     expect(reply).to.deep.equal({ status: 200, payload: { ok: false, message: sentence } });
@@ -58,7 +84,9 @@ describe('account check (the Check button\'s endpoint)', () => {
     const { s, calls } = services({});
     const reply = await checkAccount(post({ name: 'prod', tenant_id: 'nope', client_id: CLIENT }), s);
     expect(reply.status).to.equal(400);
-    expect((reply.payload as { problems: Array<{ field: string }> }).problems.map((p) => p.field)).to.deep.equal(['tenant_id']);
+    expect((reply.payload as { problems: Array<{ field: string }> }).problems.map((p) => p.field)).to.deep.equal([
+      'tenant_id',
+    ]);
     expect(calls).to.have.length(0);
   });
 
@@ -66,10 +94,19 @@ describe('account check (the Check button\'s endpoint)', () => {
     const { s } = services({});
     const reply = await checkAccount(post({ name: 'new', tenant_id: TENANT, client_id: CLIENT }), s);
     expect(reply.payload).to.deep.include({ ok: false });
-    expect((reply.payload as { problems: Array<{ field: string; message: string }> }).problems[0]).to.include({ field: 'client_secret' });
+    expect((reply.payload as { problems: Array<{ field: string; message: string }> }).problems[0]).to.include({
+      field: 'client_secret',
+    });
     const forbidden = services({}).s;
-    forbidden.readSecret = async () => { throw new SplunkdError('splunkd_forbidden', 'splunkd did not allow the session\'s user to read the stored secret (HTTP 403).'); };
-    expect((await checkAccount(post({ name: 'p', tenant_id: TENANT, client_id: CLIENT }), forbidden)).payload).to.deep.include({ ok: false });
+    forbidden.readSecret = async () => {
+      throw new SplunkdError(
+        'splunkd_forbidden',
+        "splunkd did not allow the session's user to read the stored secret (HTTP 403).",
+      );
+    };
+    expect(
+      (await checkAccount(post({ name: 'p', tenant_id: TENANT, client_id: CLIENT }), forbidden)).payload,
+    ).to.deep.include({ ok: false });
   });
 
   it('refuses GET and calls without a session', async () => {

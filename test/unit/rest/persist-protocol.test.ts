@@ -16,7 +16,7 @@ import type { Logger } from '../../../src/ports.js';
 const silent: Logger = { debug() {}, info() {}, warn() {}, error() {} };
 
 describe('persistent REST protocol (restmap.conf scripttype = persist)', () => {
-  it('reads the packets splunk\'s packet.py reads: INIT with command and param, BLOCK, END, newlines before an opcode', () => {
+  it("reads the packets splunk's packet.py reads: INIT with command and param, BLOCK, END, newlines before an opcode", () => {
     // Written by hand in the framing of splunk/persistconn/packet.py: opcode byte, "<n>\n", "<len>\n<bytes>"...
     const bytes = Buffer.concat([
       Buffer.from('\n'),
@@ -31,32 +31,62 @@ describe('persistent REST protocol (restmap.conf scripttype = persist)', () => {
 
   it('waits for the rest of a packet cut anywhere, and round-trips what encodeRequestPacket writes', () => {
     const whole = Buffer.concat([
-      encodeRequestPacket({ opcode: OPCODE_INIT | OPCODE_BLOCK | OPCODE_END, command: ['x'], commandArg: 'p', block: '{"a":1}' }),
+      encodeRequestPacket({
+        opcode: OPCODE_INIT | OPCODE_BLOCK | OPCODE_END,
+        command: ['x'],
+        commandArg: 'p',
+        block: '{"a":1}',
+      }),
       encodeRequestPacket({ opcode: OPCODE_BLOCK | OPCODE_END, block: '{}' }),
     ]);
     for (let cut = 0; cut < whole.length; cut++) {
       const first = readRequestPackets(whole.subarray(0, cut));
       const rest = readRequestPackets(Buffer.concat([whole.subarray(first.consumed, cut), whole.subarray(cut)]));
-      expect([...first.packets, ...rest.packets].map((p) => p.block), `cut at ${cut}`).to.deep.equal(['{"a":1}', '{}']);
+      expect(
+        [...first.packets, ...rest.packets].map((p) => p.block),
+        `cut at ${cut}`,
+      ).to.deep.equal(['{"a":1}', '{}']);
     }
   });
 
   it('refuses a count that is not a number', () => {
-    expect(() => readRequestPackets(Buffer.from([OPCODE_BLOCK, ...Buffer.from('x1\n')]))).to.throw(PersistProtocolError, /byte count/);
+    expect(() => readRequestPackets(Buffer.from([OPCODE_BLOCK, ...Buffer.from('x1\n')]))).to.throw(
+      PersistProtocolError,
+      /byte count/,
+    );
   });
 
-  it('serves requests in order: an empty string for INIT, the handler\'s JSON reply for each BLOCK, a 500 when it throws', async () => {
+  it("serves requests in order: an empty string for INIT, the handler's JSON reply for each BLOCK, a 500 when it throws", async () => {
     const input = new PassThrough();
     const output = new PassThrough();
     const replies: Buffer[] = [];
     output.on('data', (chunk: Buffer) => replies.push(chunk));
-    const serving = servePersistentRequests(input, output, async (request) => {
-      if (request.method === 'BOOM') throw new Error('secret-in-message');
-      return { status: 200, payload: { echo: request.method } };
-    }, silent);
-    input.write(encodeRequestPacket({ opcode: OPCODE_INIT | OPCODE_BLOCK | OPCODE_END, command: ['s'], block: '{"method":"POST"}' }));
-    input.write(encodeRequestPacket({ opcode: OPCODE_INIT | OPCODE_BLOCK | OPCODE_END, command: ['s'], block: '{"method":"BOOM"}' }));
-    input.end(encodeRequestPacket({ opcode: OPCODE_INIT | OPCODE_BLOCK | OPCODE_END, command: ['s'], block: 'not json' }));
+    const serving = servePersistentRequests(
+      input,
+      output,
+      async (request) => {
+        if (request.method === 'BOOM') throw new Error('secret-in-message');
+        return { status: 200, payload: { echo: request.method } };
+      },
+      silent,
+    );
+    input.write(
+      encodeRequestPacket({
+        opcode: OPCODE_INIT | OPCODE_BLOCK | OPCODE_END,
+        command: ['s'],
+        block: '{"method":"POST"}',
+      }),
+    );
+    input.write(
+      encodeRequestPacket({
+        opcode: OPCODE_INIT | OPCODE_BLOCK | OPCODE_END,
+        command: ['s'],
+        block: '{"method":"BOOM"}',
+      }),
+    );
+    input.end(
+      encodeRequestPacket({ opcode: OPCODE_INIT | OPCODE_BLOCK | OPCODE_END, command: ['s'], block: 'not json' }),
+    );
     await serving;
     const { strings } = readStrings(Buffer.concat(replies));
     expect(strings[0]).to.equal('');

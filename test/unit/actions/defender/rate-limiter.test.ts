@@ -28,7 +28,12 @@ describe('rate limiter', () => {
 
   it('chunks lists into batches of at most the given size', () => {
     expect(chunk([1, 2, 3, 4, 5], 2)).to.deep.equal([[1, 2], [3, 4], [5]]);
-    expect(chunk(Array.from({ length: 1200 }, (_, i) => i), 500).map((c) => c.length)).to.deep.equal([500, 500, 200]);
+    expect(
+      chunk(
+        Array.from({ length: 1200 }, (_, i) => i),
+        500,
+      ).map((c) => c.length),
+    ).to.deep.equal([500, 500, 200]);
     expect(chunk([], 500)).to.deep.equal([]);
     expect(() => chunk([1], 0)).to.throw(RangeError);
   });

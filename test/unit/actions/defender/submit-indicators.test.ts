@@ -2,7 +2,12 @@ import { expect } from 'chai';
 import type { Indicator } from '../../../../src/actions/rules/indicator-rules.js';
 import type { RowOutcome } from '../../../../src/actions/protocol/outcomes.js';
 import { createRateLimiter } from '../../../../src/actions/defender/rate-limiter.js';
-import { applyTenantCap, recordImportResults, submitIndicators, type IndicatorItem } from '../../../../src/actions/defender/submit-indicators.js';
+import {
+  applyTenantCap,
+  recordImportResults,
+  submitIndicators,
+  type IndicatorItem,
+} from '../../../../src/actions/defender/submit-indicators.js';
 import { ApiError } from '../../../../src/errors.js';
 import type { HttpRequest } from '../../../../src/ports.js';
 import { ManualClock } from '../../../fakes/memory-ports.js';
@@ -16,36 +21,64 @@ function sha256(i: number): string {
 function items(n: number, from = 0): IndicatorItem[] {
   return Array.from({ length: n }, (_, i) => ({
     row: i + 1,
-    indicator: { indicatorValue: sha256(from + i), indicatorType: 'FileSha256', action: 'Block', title: 't', description: 'd', generateAlert: false },
+    indicator: {
+      indicatorValue: sha256(from + i),
+      indicatorType: 'FileSha256',
+      action: 'Block',
+      title: 't',
+      description: 'd',
+      generateAlert: false,
+    },
   }));
 }
 
 /** A fake indicators API: list with $top/$skip over `existing`, import answering per item (values in `refuse` fail). */
 function server(existing: number, refuse = new Set<string>(), http = new FakeHttpClient()) {
-  const stored = Array.from({ length: existing }, (_, i) => ({ indicatorType: 'FileSha256', indicatorValue: sha256(1_000_000 + i) }));
-  http.serve((url) => url.startsWith(`${MDE}/api/indicators?`), (req) => {
-    const q = new URL(req.url).searchParams;
-    const skip = Number(q.get('$skip')), top = Number(q.get('$top'));
-    return { body: { value: stored.slice(skip, skip + top) } };
-  });
+  const stored = Array.from({ length: existing }, (_, i) => ({
+    indicatorType: 'FileSha256',
+    indicatorValue: sha256(1_000_000 + i),
+  }));
+  http.serve(
+    (url) => url.startsWith(`${MDE}/api/indicators?`),
+    (req) => {
+      const q = new URL(req.url).searchParams;
+      const skip = Number(q.get('$skip')),
+        top = Number(q.get('$top'));
+      return { body: { value: stored.slice(skip, skip + top) } };
+    },
+  );
   http.serve(`${MDE}/api/indicators/import`, (req: HttpRequest) => {
     const list = (req.json as { Indicators: Indicator[] }).Indicators;
     return {
       body: {
-        value: list.map((ind, i) => refuse.has(ind.indicatorValue)
-          ? { id: null, indicator: ind.indicatorValue, isFailed: true, failureReason: 'InvalidHashValue' }
-          : { id: String(5000 + i), indicator: ind.indicatorValue, isFailed: false, failureReason: null }),
+        value: list.map((ind, i) =>
+          refuse.has(ind.indicatorValue)
+            ? { id: null, indicator: ind.indicatorValue, isFailed: true, failureReason: 'InvalidHashValue' }
+            : { id: String(5000 + i), indicator: ind.indicatorValue, isFailed: false, failureReason: null },
+        ),
       },
     };
   });
   return http;
 }
 
-async function submit(http: FakeHttpClient, list: IndicatorItem[], options: { dryRun?: boolean; cap?: number; clock?: ManualClock; batchSize?: number } = {}) {
+async function submit(
+  http: FakeHttpClient,
+  list: IndicatorItem[],
+  options: { dryRun?: boolean; cap?: number; clock?: ManualClock; batchSize?: number } = {},
+) {
   const outcomes: RowOutcome[] = [];
   await submitIndicators({
-    items: list, apiBase: MDE, http, log: new MemoryLogger(), dryRun: options.dryRun ?? false, cap: options.cap, batchSize: options.batchSize,
-    record: async (o) => { outcomes.push(o); },
+    items: list,
+    apiBase: MDE,
+    http,
+    log: new MemoryLogger(),
+    dryRun: options.dryRun ?? false,
+    cap: options.cap,
+    batchSize: options.batchSize,
+    record: async (o) => {
+      outcomes.push(o);
+    },
     importLimiter: createRateLimiter({ limit: 30, windowMs: 60_000, clock: options.clock ?? new ManualClock(0) }),
   });
   return outcomes.sort((a, b) => a.row - b.row);
@@ -59,7 +92,9 @@ describe('submit indicators', () => {
     expect(imports.map((r) => (r.json as { Indicators: unknown[] }).Indicators.length)).to.deep.equal([500, 500, 200]);
     expect(imports.every((r) => r.method === 'POST' && r.idempotent === true)).to.equal(true);
     expect(outcomes).to.have.length(1200);
-    expect(outcomes.every((o) => o.outcome === 'success' && o.httpStatus === 200 && o.indicatorId !== undefined)).to.equal(true);
+    expect(
+      outcomes.every((o) => o.outcome === 'success' && o.httpStatus === 200 && o.indicatorId !== undefined),
+    ).to.equal(true);
   });
 
   it('reports the rows Defender refused with its reason while the rest succeed', async () => {
@@ -76,7 +111,9 @@ describe('submit indicators', () => {
     expect(outcomes[2]!.error).to.match(/the tenant has 14998 active indicators and Defender allows 15000/);
     const listed = http.requests.filter((r) => r.url.includes('/api/indicators?'));
     expect(listed.map((r) => new URL(r.url).searchParams.get('$skip'))).to.deep.equal(['0', '10000']);
-    expect((http.requests.find((r) => r.url.endsWith('/import'))!.json as { Indicators: unknown[] }).Indicators).to.have.length(2);
+    expect(
+      (http.requests.find((r) => r.url.endsWith('/import'))!.json as { Indicators: unknown[] }).Indicators,
+    ).to.have.length(2);
   });
 
   it('lets updates of existing indicators through even at the cap', () => {
@@ -105,7 +142,14 @@ describe('submit indicators', () => {
   });
 
   it('after a 403 stops calling and fails the remaining rows with the same reason', async () => {
-    const http = server(0, new Set(), new FakeHttpClient().on(`${MDE}/api/indicators/import`, new ApiError('api_forbidden', 'answered HTTP 403 Forbidden: grant Ti.ReadWrite.All', { status: 403 })));
+    const http = server(
+      0,
+      new Set(),
+      new FakeHttpClient().on(
+        `${MDE}/api/indicators/import`,
+        new ApiError('api_forbidden', 'answered HTTP 403 Forbidden: grant Ti.ReadWrite.All', { status: 403 }),
+      ),
+    );
     const outcomes = await submit(http, items(1100));
     expect(outcomes.every((o) => o.outcome === 'failure' && o.httpStatus === 403)).to.equal(true);
     expect(outcomes[700]!.error).to.include('Not sent: an earlier import call failed');
@@ -115,10 +159,23 @@ describe('submit indicators', () => {
   it('matches results by value when the response order differs, and flags rows without a result', async () => {
     const list = items(3);
     const outcomes: RowOutcome[] = [];
-    await recordImportResults(list, 200, { value: [
-      { id: '9', indicator: sha256(2).toUpperCase(), isFailed: false },
-      { id: '7', indicator: sha256(0), isFailed: false },
-    ] }, async (o) => { outcomes.push(o); });
-    expect(outcomes.map((o) => [o.row, o.outcome, o.indicatorId])).to.deep.equal([[1, 'success', '7'], [2, 'failure', undefined], [3, 'success', '9']]);
+    await recordImportResults(
+      list,
+      200,
+      {
+        value: [
+          { id: '9', indicator: sha256(2).toUpperCase(), isFailed: false },
+          { id: '7', indicator: sha256(0), isFailed: false },
+        ],
+      },
+      async (o) => {
+        outcomes.push(o);
+      },
+    );
+    expect(outcomes.map((o) => [o.row, o.outcome, o.indicatorId])).to.deep.equal([
+      [1, 'success', '7'],
+      [2, 'failure', undefined],
+      [3, 'success', '9'],
+    ]);
   });
 });

@@ -1,5 +1,11 @@
 import { expect } from 'chai';
-import { allValues, decodeMultiValue, firstValue, toResultRow, toResultRowFromObject } from '../../../../src/actions/protocol/result-rows.js';
+import {
+  allValues,
+  decodeMultiValue,
+  firstValue,
+  toResultRow,
+  toResultRowFromObject,
+} from '../../../../src/actions/protocol/result-rows.js';
 
 describe('result rows: splunkd __mv_ columns', () => {
   it('decodes $v1$;$v2$ into the values in order', () => {

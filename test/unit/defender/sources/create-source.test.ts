@@ -24,11 +24,19 @@ function config(api: Api, alertsUrl: string, filter?: string): DefenderInputConf
     filter,
     apiUrl: undefined,
     loginUrl: undefined,
-    proxyUrl: undefined, replayFrom: undefined, includeAlerts: true,
+    proxyUrl: undefined,
+    replayFrom: undefined,
+    includeAlerts: true,
     index: undefined,
     sourcetype: 'x',
     host: undefined,
-    endpoints: { alertsUrl, apiBase: 'https://h', authority: 'https://login/t', scope: 's/.default', knownAuthorities: [] },
+    endpoints: {
+      alertsUrl,
+      apiBase: 'https://h',
+      authority: 'https://login/t',
+      scope: 's/.default',
+      knownAuthorities: [],
+    },
   };
 }
 

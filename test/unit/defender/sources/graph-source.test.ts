@@ -13,11 +13,7 @@ const FIRST =
 const NEXT2 = `${BASE}?$top=2&$skiptoken=page2`;
 const NEXT3 = `${BASE}?$top=2&$skiptoken=page3`;
 
-function source(
-  http: FakeHttpClient,
-  log = new MemoryLogger(),
-  extra: { filter?: string } = {},
-) {
+function source(http: FakeHttpClient, log = new MemoryLogger(), extra: { filter?: string } = {}) {
   return new GraphSource({ http, log, alertsUrl: BASE, pageSize: 2, ...extra });
 }
 

@@ -7,7 +7,8 @@ import { collect, ids, odataPage } from './support.js';
 const BASE = 'https://api.security.microsoft.com/api/alerts';
 const FILTER =
   '$filter=lastUpdateTime%20ge%202024-05-01T10:00:00.0000000Z%20and%20lastUpdateTime%20lt%202024-05-01T11:00:00.0000000Z';
-const page = (top: number, skip?: number) => `${BASE}?${FILTER}&$expand=evidence&$top=${top}${skip ? `&$skip=${skip}` : ''}`;
+const page = (top: number, skip?: number) =>
+  `${BASE}?${FILTER}&$expand=evidence&$top=${top}${skip ? `&$skip=${skip}` : ''}`;
 
 function mdeAlerts(prefix: string, from: number, count: number): Record<string, unknown>[] {
   return Array.from({ length: count }, (_, i) => ({
@@ -37,7 +38,11 @@ describe('MdeSource', () => {
       .on(page(100, 198), { body: odataPage(mdeAlerts('a', 199, 40)) });
     const { alerts, pages } = await collect(source(http, 100));
     expect(http.urls).to.deep.equal([page(100), page(100, 99), page(100, 198)]);
-    expect(pages).to.deep.equal([{ page: 1, items: 100 }, { page: 2, items: 100 }, { page: 3, items: 40 }]);
+    expect(pages).to.deep.equal([
+      { page: 1, items: 100 },
+      { page: 2, items: 100 },
+      { page: 3, items: 40 },
+    ]);
     expect(new Set(ids(alerts)).size).to.equal(238);
   });
 
@@ -46,7 +51,10 @@ describe('MdeSource', () => {
       .on(page(10), { body: odataPage(mdeAlerts('a', 1, 10)) })
       .on(page(10, 9), { body: odataPage([]) });
     const { pages } = await collect(source(http, 10));
-    expect(pages).to.deep.equal([{ page: 1, items: 10 }, { page: 2, items: 0 }]);
+    expect(pages).to.deep.equal([
+      { page: 1, items: 10 },
+      { page: 2, items: 0 },
+    ]);
   });
 
   it('keeps 1% of each page as overlap, at least one row, none for a page of one', () => {
@@ -99,7 +107,11 @@ describe('MdeSource', () => {
       .on(page(10, 18), { body: odataPage([]) });
     const { pages } = await collect(source(http, 10));
     expect(http.urls).to.deep.equal([page(10), page(10, 9), page(10, 9), page(10, 18)]);
-    expect(pages).to.deep.equal([{ page: 1, items: 10 }, { page: 2, items: 10 }, { page: 3, items: 0 }]);
+    expect(pages).to.deep.equal([
+      { page: 1, items: 10 },
+      { page: 2, items: 10 },
+      { page: 3, items: 0 },
+    ]);
   });
 
   it('does not send the Graph-only Prefer header', async () => {
