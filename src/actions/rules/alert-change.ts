@@ -9,29 +9,21 @@
  * `notMalicious`, `confirmedActivity`, `notEnoughDataToValidate`, `compromisedAccount`; the MDE update page against the
  * MDE alerts and batch pages), so both are accepted and each endpoint is sent the spelling its own page documents.
  */
+import {
+  CLASSIFICATIONS,
+  DETERMINATIONS,
+  findDetermination,
+  type SecurityClassification,
+  type SecurityDetermination,
+} from './graph-security-enums.js';
 import { foldEnumWord, readText } from './params.js';
 
 /** Which alert API receives the update. The SIEM exporter has no write side: its alerts are updated through MDE. */
 export type AlertApiFamily = 'graph' | 'mde';
 
 export type AlertStatus = 'new' | 'inProgress' | 'resolved';
-export type AlertClassification = 'unknown' | 'truePositive' | 'falsePositive' | 'informationalExpectedActivity';
-export type AlertDetermination =
-  | 'unknown'
-  | 'apt'
-  | 'malware'
-  | 'securityPersonnel'
-  | 'securityTesting'
-  | 'unwantedSoftware'
-  | 'other'
-  | 'multiStagedAttack'
-  | 'compromisedUser'
-  | 'phishing'
-  | 'maliciousUserActivity'
-  | 'clean'
-  | 'insufficientData'
-  | 'confirmedUserActivity'
-  | 'lineOfBusinessApplication';
+export type AlertClassification = SecurityClassification;
+export type AlertDetermination = SecurityDetermination;
 
 /** A validated change, in canonical (Graph enum) spelling; at least one field is set. */
 export interface AlertChange {
@@ -43,36 +35,6 @@ export interface AlertChange {
 }
 
 const STATUSES: readonly AlertStatus[] = ['new', 'inProgress', 'resolved'];
-const CLASSIFICATIONS: readonly AlertClassification[] = [
-  'unknown',
-  'truePositive',
-  'falsePositive',
-  'informationalExpectedActivity',
-];
-const DETERMINATIONS: readonly AlertDetermination[] = [
-  'unknown',
-  'apt',
-  'malware',
-  'securityPersonnel',
-  'securityTesting',
-  'unwantedSoftware',
-  'other',
-  'multiStagedAttack',
-  'compromisedUser',
-  'phishing',
-  'maliciousUserActivity',
-  'clean',
-  'insufficientData',
-  'confirmedUserActivity',
-  'lineOfBusinessApplication',
-];
-/** The older documented spellings, folded, → the Graph enum member. */
-const DETERMINATION_ALIASES: Readonly<Record<string, AlertDetermination>> = {
-  notmalicious: 'clean',
-  confirmedactivity: 'confirmedUserActivity',
-  notenoughdatatovalidate: 'insufficientData',
-  compromisedaccount: 'compromisedUser',
-};
 
 /**
  * MDE: which determinations go with which classification
@@ -265,11 +227,6 @@ export function findMismatches(alert: Readonly<Record<string, unknown>>, change:
 /** true when a comments list (Graph `alertComment` or MDE `{comment, …}` items) holds this text. */
 export function hasComment(comments: readonly unknown[], text: string): boolean {
   return comments.some((c) => typeof c === 'object' && c !== null && (c as { comment?: unknown }).comment === text);
-}
-
-function findDetermination(text: string): AlertDetermination | undefined {
-  const folded = foldEnumWord(text);
-  return DETERMINATIONS.find((d) => foldEnumWord(d) === folded) ?? DETERMINATION_ALIASES[folded];
 }
 
 function mdeDeterminations(): AlertDetermination[] {

@@ -16,27 +16,22 @@
  * - custom tags: PATCH replaces the whole `customTags` list, so the tags given are added to the incident's own (read
  *   first), never wiping tags an analyst set.
  */
+import {
+  CLASSIFICATIONS,
+  DETERMINATIONS as SECURITY_DETERMINATIONS,
+  findClassification,
+  findDetermination,
+  type SecurityClassification,
+  type SecurityDetermination,
+} from './graph-security-enums.js';
 import { foldEnumWord, readText, splitList } from './params.js';
 
 export type IncidentStatus = 'active' | 'inProgress' | 'resolved';
-export type IncidentClassification = 'unknown' | 'falsePositive' | 'truePositive' | 'informationalExpectedActivity';
-/** In the update page's spelling. */
+export type IncidentClassification = SecurityClassification;
+/** In the update page's spelling: three members are spelled the old way there. */
 export type IncidentDetermination =
-  | 'unknown'
-  | 'apt'
-  | 'malware'
-  | 'securityPersonnel'
-  | 'securityTesting'
-  | 'unwantedSoftware'
-  | 'other'
-  | 'multiStagedAttack'
-  | 'compromisedAccount'
-  | 'phishing'
-  | 'maliciousUserActivity'
-  | 'notMalicious'
-  | 'notEnoughDataToValidate'
-  | 'confirmedUserActivity'
-  | 'lineOfBusinessApplication';
+  | Exclude<SecurityDetermination, keyof typeof UPDATE_PAGE_SPELLING>
+  | (typeof UPDATE_PAGE_SPELLING)[keyof typeof UPDATE_PAGE_SPELLING];
 
 /** A validated change; at least one field is set. */
 export interface IncidentChange {
@@ -54,36 +49,13 @@ const REFUSED_STATUSES: Readonly<Record<string, string>> = {
   redirected: 'Defender sets it when it merges incidents; it cannot be set by an update',
   awaitingaction: 'only Microsoft Defender Experts set it',
 };
-const CLASSIFICATIONS: readonly IncidentClassification[] = [
-  'unknown',
-  'falsePositive',
-  'truePositive',
-  'informationalExpectedActivity',
-];
-const DETERMINATIONS: readonly IncidentDetermination[] = [
-  'unknown',
-  'apt',
-  'malware',
-  'securityPersonnel',
-  'securityTesting',
-  'unwantedSoftware',
-  'other',
-  'multiStagedAttack',
-  'compromisedAccount',
-  'phishing',
-  'maliciousUserActivity',
-  'notMalicious',
-  'notEnoughDataToValidate',
-  'confirmedUserActivity',
-  'lineOfBusinessApplication',
-];
-/** The other documented spellings, folded, → the update page's. */
-const DETERMINATION_ALIASES: Readonly<Record<string, IncidentDetermination>> = {
+/** The update page's spelling of the resource pages' members it spells differently. */
+const UPDATE_PAGE_SPELLING = {
   clean: 'notMalicious',
-  insufficientdata: 'notEnoughDataToValidate',
-  compromiseduser: 'compromisedAccount',
-  confirmedactivity: 'confirmedUserActivity',
-};
+  insufficientData: 'notEnoughDataToValidate',
+  compromisedUser: 'compromisedAccount',
+} as const satisfies Partial<Record<SecurityDetermination, string>>;
+const DETERMINATIONS: readonly IncidentDetermination[] = SECURITY_DETERMINATIONS.map(toUpdatePageSpelling);
 
 const MAX_ASSIGNED_TO = 256;
 const MAX_COMMENT = 4000;
@@ -120,7 +92,7 @@ export function parseIncidentChange(
 
   const classification = readText(config, 'classification');
   if (classification !== undefined) {
-    const found = CLASSIFICATIONS.find((c) => foldEnumWord(c) === foldEnumWord(classification));
+    const found = findClassification(classification);
     if (found) change.classification = found;
     else {
       problems.push(
@@ -237,6 +209,12 @@ export function findIncidentMismatches(incident: Readonly<Record<string, unknown
 }
 
 function findIncidentDetermination(text: string): IncidentDetermination | undefined {
-  const folded = foldEnumWord(text);
-  return DETERMINATIONS.find((d) => foldEnumWord(d) === folded) ?? DETERMINATION_ALIASES[folded];
+  const found = findDetermination(text);
+  return found === undefined ? undefined : toUpdatePageSpelling(found);
+}
+
+function toUpdatePageSpelling(determination: SecurityDetermination): IncidentDetermination {
+  return determination in UPDATE_PAGE_SPELLING
+    ? UPDATE_PAGE_SPELLING[determination as keyof typeof UPDATE_PAGE_SPELLING]
+    : (determination as IncidentDetermination);
 }

@@ -6,10 +6,8 @@
  */
 import { ConfigError } from '../../errors.js';
 import { loadActionTarget } from '../../composition/action-target.js';
-import { describeFailure } from '../defender/http-json.js';
-import { isIncidentId, updateIncidents, type IncidentItem } from '../defender/update-incidents.js';
-import type { RowOutcome } from '../protocol/outcomes.js';
-import { allValues } from '../protocol/result-rows.js';
+import { isIncidentId, updateIncidents } from '../defender/update-incidents.js';
+import { collectRowIds, recordUnactionable } from '../protocol/row-ids.js';
 import type { ActionRun, AlertActionDefinition } from '../protocol/run-action.js';
 import { parseIncidentChange } from '../rules/incident-change.js';
 import { readText } from '../rules/params.js';
@@ -26,7 +24,11 @@ export const updateIncidentAction: AlertActionDefinition = {
 
 async function runUpdateIncident(run: ActionRun): Promise<void> {
   const idField = readText(run.config, 'id_field') ?? 'id';
-  const { items, early } = await collectIncidentItems(run, idField);
+  const { items, early } = await collectRowIds(run, idField, {
+    noun: 'incident',
+    isId: isIncidentId,
+    missingHint: ', e.g. incidentId for alert events',
+  });
 
   let target;
   let change;
@@ -46,13 +48,7 @@ async function runUpdateIncident(run: ActionRun): Promise<void> {
     });
     run.describeRun({ extra: { api: 'graph', change, dry_run: run.dryRun } });
   } catch (error) {
-    // The rows cannot be acted on: each one still gets an outcome event saying why.
-    for (const outcome of early) await run.record(outcome);
-    const failure = describeFailure(error);
-    const outcome = error instanceof ConfigError ? 'invalid' : 'failure';
-    for (const item of items) {
-      await run.record({ row: item.row, id: item.id, outcome, httpStatus: failure.httpStatus, error: failure.message });
-    }
+    await recordUnactionable(run, early, items, error);
     throw error;
   }
   for (const outcome of early) await run.record(outcome);
@@ -71,53 +67,4 @@ async function runUpdateIncident(run: ActionRun): Promise<void> {
     signal: run.signal,
     record: (outcome) => run.record(outcome),
   });
-}
-
-/**
- * Reads every row's ids. Rows without an id are skipped, malformed ids are invalid, and an id seen before is skipped
- * (one update per incident); those outcomes are returned for recording once the run's context is known.
- */
-async function collectIncidentItems(
-  run: ActionRun,
-  idField: string,
-): Promise<{ items: IncidentItem[]; early: RowOutcome[] }> {
-  const items: IncidentItem[] = [];
-  const early: RowOutcome[] = [];
-  const firstRow = new Map<string, number>();
-  let rowNumber = 0;
-  for await (const row of run.services.readRows(run.payload)) {
-    rowNumber++;
-    const ids = allValues(row, idField);
-    if (ids.length === 0) {
-      early.push({
-        row: rowNumber,
-        outcome: 'skipped',
-        error:
-          `The row has no value in field ${idField} (set id_field to the field that holds the incident id, ` +
-          'e.g. incidentId for alert events).',
-      });
-      continue;
-    }
-    for (const id of ids) {
-      if (!isIncidentId(id)) {
-        early.push({
-          row: rowNumber,
-          id,
-          outcome: 'invalid',
-          error: `${JSON.stringify(id.slice(0, 80))} in field ${idField} is not a Defender incident id.`,
-        });
-      } else if (firstRow.has(id)) {
-        early.push({
-          row: rowNumber,
-          id,
-          outcome: 'skipped',
-          error: `Incident ${id} already appears in row ${firstRow.get(id)}; it is updated once.`,
-        });
-      } else {
-        firstRow.set(id, rowNumber);
-        items.push({ row: rowNumber, id });
-      }
-    }
-  }
-  return { items, early };
 }
