@@ -48,7 +48,10 @@ function cimOf(fields: ReadonlyMap<string, SplValue>): Record<string, string[]> 
 /** The event as a search row: the fields, sourcetype, index and times. */
 function row(record: Json | string, time = 1_796_378_400): Row {
   const fields = fieldsOf(record);
-  fields.set('_time', time).set('_indextime', time + 5).set('index', 'defender_stream');
+  fields
+    .set('_time', time)
+    .set('_indextime', time + 5)
+    .set('index', 'defender_stream');
   return fields;
 }
 
@@ -137,13 +140,24 @@ describe('[ms:defender:eventhub]: Defender XDR streaming records (defender_strea
         ['direction', 'src', 'src_ip', 'src_port', 'dest', 'dest_ip', 'dest_port', 'transport'].map((k) =>
           valuesOf(inbound, k).join(),
         ),
-      ).to.deep.equal(['inbound', '198.51.100.7', '198.51.100.7', '60211', 'srv-web01.contoso.com', '10.1.5.20', '3389', 'tcp']);
+      ).to.deep.equal([
+        'inbound',
+        '198.51.100.7',
+        '198.51.100.7',
+        '60211',
+        'srv-web01.contoso.com',
+        '10.1.5.20',
+        '3389',
+        'tcp',
+      ]);
       expect(classify(byTable('DeviceNetworkEvents')).tags).to.deep.equal(['communicate', 'network']);
     });
 
     it('DeviceLogonEvents and IdentityLogonEvents → Authentication: action success|failure, the account, both ends', () => {
       const device = fieldsOf(byTable('DeviceLogonEvents'));
-      expect(['action', 'user', 'src', 'dest', 'reason', 'authentication_method'].map((k) => valuesOf(device, k).join())).to.deep.equal([
+      expect(
+        ['action', 'user', 'src', 'dest', 'reason', 'authentication_method'].map((k) => valuesOf(device, k).join()),
+      ).to.deep.equal([
         'failure',
         'administrator',
         '198.51.100.7',
@@ -152,14 +166,9 @@ describe('[ms:defender:eventhub]: Defender XDR streaming records (defender_strea
         'NTLM',
       ]);
       const identity = fieldsOf(byTable('IdentityLogonEvents'));
-      expect(['action', 'user', 'src', 'dest', 'app', 'authentication_method'].map((k) => valuesOf(identity, k).join())).to.deep.equal([
-        'success',
-        'jdoe',
-        'ws-0042.contoso.com',
-        'dc01.contoso.com',
-        'Active Directory',
-        'Kerberos',
-      ]);
+      expect(
+        ['action', 'user', 'src', 'dest', 'app', 'authentication_method'].map((k) => valuesOf(identity, k).join()),
+      ).to.deep.equal(['success', 'jdoe', 'ws-0042.contoso.com', 'dc01.contoso.com', 'Active Directory', 'Kerberos']);
       for (const table of ['DeviceLogonEvents', 'IdentityLogonEvents'])
         expect(classify(byTable(table)).tags, table).to.deep.equal(['authentication']);
     });
@@ -167,9 +176,16 @@ describe('[ms:defender:eventhub]: Defender XDR streaming records (defender_strea
     it('EmailEvents → Email: sender, recipient, subject, ids, and the delivery outcome in CIM words', () => {
       const f = fieldsOf(byTable('EmailEvents'));
       expect(
-        ['action', 'src_user', 'recipient', 'recipient_domain', 'subject', 'message_id', 'internal_message_id', 'src'].map(
-          (k) => valuesOf(f, k).join(),
-        ),
+        [
+          'action',
+          'src_user',
+          'recipient',
+          'recipient_domain',
+          'subject',
+          'message_id',
+          'internal_message_id',
+          'src',
+        ].map((k) => valuesOf(f, k).join()),
       ).to.deep.equal([
         'quarantined',
         'billing@fabrikam-invoices.example',
@@ -189,7 +205,9 @@ describe('[ms:defender:eventhub]: Defender XDR streaming records (defender_strea
     it('AlertInfo → Alerts: id, title, severity, product and the MITRE technique ids (deduplicated)', () => {
       const f = fieldsOf(byTable('AlertInfo'));
       expect(
-        ['id', 'signature', 'severity', 'severity_id', 'product', 'type', 'vendor_account'].map((k) => valuesOf(f, k).join()),
+        ['id', 'signature', 'severity', 'severity_id', 'product', 'type', 'vendor_account'].map((k) =>
+          valuesOf(f, k).join(),
+        ),
       ).to.deep.equal([
         'da638674521234567890_-1234567890',
         'Suspicious PowerShell command line',
@@ -209,7 +227,11 @@ describe('[ms:defender:eventhub]: Defender XDR streaming records (defender_strea
     expect(cimOf(fieldsOf(unknown))).to.deep.equal({ vendor_product: ['Microsoft Defender XDR'] });
     expect(classify(unknown)).to.deep.equal({ eventtypes: ['defender_stream'], tags: [] });
     const events = records.map((r) => row(r));
-    const found = runSearch('`ta_msdefender_stream` | stats count BY category', events, { macros, eventtypes, now: 2e9 });
+    const found = runSearch('`ta_msdefender_stream` | stats count BY category', events, {
+      macros,
+      eventtypes,
+      now: 2e9,
+    });
     expect(found.map((r) => [r.get('category'), r.get('count')]).sort()).to.deep.include([
       'AdvancedHunting-CloudAuditEvents',
       1,
@@ -234,28 +256,42 @@ describe('[ms:defender:eventhub]: Defender XDR streaming records (defender_strea
     record.properties = { ...padded, ...properties, AdditionalFields: padded.AdditionalFields };
     const raw = JSON.stringify(record);
     expect(raw.indexOf('"ProcessCommandLine"')).to.be.above(5000);
-    expect(extractJsonFields(raw).has('properties.ProcessCommandLine'), 'automatic extraction stops at 5,000 bytes').to.equal(false);
+    expect(
+      extractJsonFields(raw).has('properties.ProcessCommandLine'),
+      'automatic extraction stops at 5,000 bytes',
+    ).to.equal(false);
     expect(cimOf(fieldsOf(raw))).to.deep.equal(expectedStreamCim(record));
   });
 
   it('treats JSON null, "null" and "" as absent, as the alert mappings do', () => {
     for (const blank of [null, 'null', '']) {
       const record = byTable('DeviceNetworkEvents');
-      Object.assign(record.properties as Json, { RemoteIP: blank, LocalPort: blank, InitiatingProcessAccountName: blank });
+      Object.assign(record.properties as Json, {
+        RemoteIP: blank,
+        LocalPort: blank,
+        InitiatingProcessAccountName: blank,
+      });
       const f = fieldsOf(record);
-      expect([valuesOf(f, 'dest'), valuesOf(f, 'dest_ip'), valuesOf(f, 'src_port'), valuesOf(f, 'user')], String(blank)).to.deep.equal(
-        [[], [], [], []],
-      );
+      expect(
+        [valuesOf(f, 'dest'), valuesOf(f, 'dest_ip'), valuesOf(f, 'src_port'), valuesOf(f, 'user')],
+        String(blank),
+      ).to.deep.equal([[], [], [], []]);
       const logon = byTable('IdentityLogonEvents');
       Object.assign(logon.properties as Json, { DestinationDeviceName: blank, AccountName: blank });
       const g = fieldsOf(logon);
-      expect([valuesOf(g, 'dest'), valuesOf(g, 'user')], String(blank)).to.deep.equal([['10.1.0.10'], ['jdoe@contoso.com']]);
+      expect([valuesOf(g, 'dest'), valuesOf(g, 'user')], String(blank)).to.deep.equal([
+        ['10.1.0.10'],
+        ['jdoe@contoso.com'],
+      ]);
       const alert = byTable('AlertInfo');
       Object.assign(alert.properties as Json, { Severity: blank, AttackTechniques: blank, ServiceSource: blank });
       const a = fieldsOf(alert);
-      expect([valuesOf(a, 'severity'), valuesOf(a, 'severity_id'), valuesOf(a, 'mitre_technique_id'), valuesOf(a, 'product')]).to.deep.equal(
-        [['unknown'], ['0'], [], ['Microsoft Defender XDR']],
-      );
+      expect([
+        valuesOf(a, 'severity'),
+        valuesOf(a, 'severity_id'),
+        valuesOf(a, 'mitre_technique_id'),
+        valuesOf(a, 'product'),
+      ]).to.deep.equal([['unknown'], ['0'], [], ['Microsoft Defender XDR']]);
     }
   });
 

@@ -85,19 +85,35 @@ export function expectedStreamCim(record: Json): CimValues {
       const device = present(p.DeviceName);
       const [local, remote] = [present(p.LocalIP), present(p.RemoteIP)];
       const [localPort, remotePort] = [present(p.LocalPort), present(p.RemotePort)];
-      const allowed = actionType !== undefined && [...CONNECTED, 'InboundConnectionAccepted', 'InboundInternetScanInspected'];
+      const allowed = actionType !== undefined && [
+        ...CONNECTED,
+        'InboundConnectionAccepted',
+        'InboundInternetScanInspected',
+      ];
       set(
         'action',
-        allowed && allowed.includes(actionType ?? '') ? 'allowed' : actionType === 'ConnectionFailed' ? 'blocked' : undefined,
+        allowed && allowed.includes(actionType ?? '')
+          ? 'allowed'
+          : actionType === 'ConnectionFailed'
+            ? 'blocked'
+            : undefined,
       );
-      set('direction', inbound ? 'inbound' : [...CONNECTED, 'ConnectionFailed'].includes(actionType ?? '') ? 'outbound' : undefined);
+      set(
+        'direction',
+        inbound ? 'inbound' : [...CONNECTED, 'ConnectionFailed'].includes(actionType ?? '') ? 'outbound' : undefined,
+      );
       set('src', inbound ? remote : device);
       set('src_ip', inbound ? remote : local);
       set('src_port', inbound ? remotePort : localPort);
       set('dest', inbound ? device : remote);
       set('dest_ip', inbound ? local : remote);
       set('dest_port', inbound ? localPort : remotePort);
-      set('transport', present(p.Protocol)?.toLowerCase().replace(/v[46]$/, ''));
+      set(
+        'transport',
+        present(p.Protocol)
+          ?.toLowerCase()
+          .replace(/v[46]$/, ''),
+      );
       set('dvc', device);
       set('user', present(p.InitiatingProcessAccountName));
       set('process_id', present(p.InitiatingProcessId));
