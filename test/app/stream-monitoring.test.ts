@@ -17,15 +17,17 @@ const saved = readDefaultConf('savedsearches');
 const NAME = 'Defender - Stream partition stalled';
 const setting = (key: string): string => saved.get(NAME)?.get(key)?.value ?? '';
 
-const view = readFileSync(join(knowledgeRoot, 'default', 'data', 'ui', 'views', 'defender_streaming.xml'), 'utf8');
-const definition = JSON.parse(/<definition><!\[CDATA\[([\s\S]*?)\]\]><\/definition>/.exec(view)?.[1] ?? '{}') as {
-  dataSources: Record<string, { options: { query: string } }>;
-};
-const panel = (id: string): string => {
-  const query = definition.dataSources[id]?.options.query;
-  if (!query) throw new Error(`defender_streaming.xml has no data source ${id}`);
-  return query;
-};
+/** A dashboard's data source query, by view and id. */
+function query(viewName: string, id: string): string {
+  const view = readFileSync(join(knowledgeRoot, 'default', 'data', 'ui', 'views', `${viewName}.xml`), 'utf8');
+  const definition = JSON.parse(/<definition><!\[CDATA\[([\s\S]*?)\]\]><\/definition>/.exec(view)?.[1] ?? '{}') as {
+    dataSources: Record<string, { options: { query: string } }>;
+  };
+  const found = definition.dataSources[id]?.options.query;
+  if (!found) throw new Error(`${viewName}.xml has no data source ${id}`);
+  return found;
+}
+const panel = (id: string): string => query('defender_streaming', id);
 
 const NOW = Date.UTC(2026, 11, 4, 12, 0, 0) / 1000;
 const INPUT = 'defender_stream://prod';
@@ -165,6 +167,17 @@ describe('Defender streaming dashboard: partitions and errors from the input log
     );
     expect(zero?.get('n_records')).to.equal(0);
     expect(runSearch(panel('ds_stalled'), all, context).map((r) => r.get('partitions'))).to.deep.equal([1]);
+  });
+
+  it('shows the same partition states on the Collector health dashboard', () => {
+    const rows = runSearch(query('collector_health', 'ds_stream_partitions'), all, context);
+    expect(rows.map((r) => `${key(r)} ${String(r.get('state'))}`).sort()).to.deep.equal([
+      `${INPUT} #0 stalled`,
+      `${INPUT} #1 caught up`,
+      `${INPUT} #2 reading`,
+      `${INPUT} #3 reading`,
+      `${INPUT} #4 reading`,
+    ]);
   });
 
   it('lists the stream error, the recovery and the non-record message', () => {
