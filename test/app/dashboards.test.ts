@@ -20,6 +20,9 @@ import {
   knowledgeRoot,
   readDefaultConf,
   readSamples,
+  STREAM_LOG_FIELDS,
+  STREAM_SOURCETYPE,
+  streamSearchFields,
 } from './lib/knowledge.js';
 import { applySearchTime } from './lib/search-time.js';
 import { runSearch, type Row } from './lib/spl-run.js';
@@ -28,9 +31,15 @@ import { analyseSpl } from './lib/spl-refs.js';
 const viewsDir = join(knowledgeRoot, 'default', 'data', 'ui', 'views');
 const macros = readDefaultConf('macros');
 const eventtypes = readDefaultConf('eventtypes');
-const OUR_SOURCETYPES = [...Object.keys(ALERT_SOURCETYPES), INCIDENT_SOURCETYPE, 'ms:defender:action'];
+const OUR_SOURCETYPES = [
+  ...Object.keys(ALERT_SOURCETYPES),
+  INCIDENT_SOURCETYPE,
+  'ms:defender:action',
+  STREAM_SOURCETYPE,
+];
 const alertFields = alertSearchFields();
 const incidentFields = incidentSearchFields();
+const streamFields = streamSearchFields();
 
 interface View {
   name: string;
@@ -92,6 +101,8 @@ const views = readdirSync(viewsDir)
  */
 function allowedFields(query: string): Set<string> {
   if (query.includes('`ta_msdefender_collector_logs`')) return COLLECTOR_LOG_FIELDS;
+  if (query.includes('`ta_msdefender_stream_logs`')) return STREAM_LOG_FIELDS;
+  if (query.includes('`ta_msdefender_stream`')) return streamFields;
   return query.includes('`ta_msdefender_incidents`') ? incidentFields : alertFields;
 }
 
@@ -117,9 +128,9 @@ describe('dashboards, navigation and saved searches', () => {
   const validator = new DashboardValidator();
   before(() => expect(validator.setSchema(schema)).to.equal(null));
 
-  it('ships the three dashboards', () => {
+  it('ships the four dashboards', () => {
     const names = views.map((v) => v.name).sort();
-    expect(names).to.deep.equal(['collector_health', 'defender_alerts', 'defender_incidents']);
+    expect(names).to.deep.equal(['collector_health', 'defender_alerts', 'defender_incidents', 'defender_streaming']);
   });
 
   for (const view of views) {
@@ -282,10 +293,15 @@ describe('dashboards, navigation and saved searches', () => {
     ]);
   });
 
-  it('navigation lists the three dashboards, the default one first', () => {
+  it('navigation lists the four dashboards, the default one first', () => {
     const nav = readFileSync(join(knowledgeRoot, 'default', 'data', 'ui', 'nav', 'default.xml'), 'utf8');
     const names = [...nav.matchAll(/<view name="([^"]+)"/g)].map((m) => m[1]);
-    expect(names.slice(0, 3)).to.deep.equal(['defender_alerts', 'defender_incidents', 'collector_health']);
+    expect(names.slice(0, 4)).to.deep.equal([
+      'defender_alerts',
+      'defender_incidents',
+      'collector_health',
+      'defender_streaming',
+    ]);
     expect(nav).to.match(/<view name="defender_alerts" default="true"/);
   });
 
@@ -293,8 +309,12 @@ describe('dashboards, navigation and saved searches', () => {
     const saved = readDefaultConf('savedsearches');
     const names = [...saved.keys()].filter((n) => n !== 'default');
 
-    it('ships the two SOC alerts, disabled and scheduled', () => {
-      expect(names.sort()).to.deep.equal(['Defender - Collector failing', 'Defender - New high severity alerts']);
+    it('ships the three SOC alerts, disabled and scheduled', () => {
+      expect(names.sort()).to.deep.equal([
+        'Defender - Collector failing',
+        'Defender - New high severity alerts',
+        'Defender - Stream partition stalled',
+      ]);
       for (const name of names) {
         const s = saved.get(name);
         expect(s?.get('disabled')?.value, name).to.equal('1');

@@ -72,6 +72,20 @@ describe('offline search-time evaluator', () => {
       expect(evaluate('if(in(lower(s), "low", "high"), "y", "n")', f)).to.equal('y');
       expect(evaluate('isnull(missing) AND NOT isnotnull(missing)', f)).to.equal(true);
     });
+
+    it('split() gives every piece as a multivalue (one piece: a single value); tonumber() reads decimal text only', () => {
+      expect(evaluate('split("T1059 T1105 T1059", " ")', new Map())).to.deep.equal(['T1059', 'T1105', 'T1059']);
+      expect(evaluate('mvdedup(split("T1059 T1105 T1059", " "))', new Map())).to.deep.equal(['T1059', 'T1105']);
+      expect(evaluate('split("T1059", " ")', new Map())).to.equal('T1059');
+      expect(evaluate('split(missing, " ")', new Map())).to.equal(null);
+      expect(evaluate('tonumber("12") > 9', new Map())).to.equal(true);
+      expect(evaluate('"12" > "9"', new Map()), 'text compares as text, which is why searches use tonumber()').to.equal(
+        false,
+      );
+      expect(evaluate('tonumber("-1.5e2")', new Map())).to.equal(-150);
+      expect(evaluate('tonumber("12abc")', new Map())).to.equal(null);
+      expect(evaluate('tonumber(missing)', new Map())).to.equal(null);
+    });
   });
 
   describe('applySearchTime', () => {

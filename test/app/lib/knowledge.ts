@@ -180,3 +180,47 @@ export const COLLECTOR_LOG_FIELDS = new Set([
   'replay_done',
   'replay_events',
 ]);
+
+/** The Defender XDR streaming sourcetype (defender_stream input); sample records in test/fixtures/stream/records.json. */
+export const STREAM_SOURCETYPE = 'ms:defender:eventhub';
+
+/** Every field a search over stream records can use: the sample records' fields plus every props-made field. */
+export function streamSearchFields(): Set<string> {
+  const fields = new Set<string>(BUILTIN_FIELDS);
+  const records = JSON.parse(
+    readFileSync(join(repoRoot, 'test', 'fixtures', 'stream', 'records.json'), 'utf8'),
+  ) as unknown[];
+  const walk = (value: unknown, path: string): void => {
+    if (Array.isArray(value)) for (const item of value) walk(item, `${path}{}`);
+    else if (value !== null && typeof value === 'object')
+      for (const [key, child] of Object.entries(value)) walk(child, path ? `${path}.${key}` : key);
+    else fields.add(path);
+  };
+  records.forEach((r) => walk(r, ''));
+  for (const d of derivations(readDefaultConf('props'), STREAM_SOURCETYPE)) fields.add(d.field);
+  return fields;
+}
+
+/** The keys the defender_stream input writes on its splunkd.log lines, plus what splunkd's own sourcetype extracts. */
+export const STREAM_LOG_FIELDS = new Set([
+  ...BUILTIN_FIELDS,
+  'component',
+  'log_level',
+  'action',
+  'input',
+  'api',
+  'namespace',
+  'hub',
+  'partition',
+  'checkpoint_sequence',
+  'last_enqueued_sequence',
+  'lag_events',
+  'lag_s',
+  'n_records',
+  'sequence',
+  'error',
+  'outage_s',
+  'status',
+  'n_events',
+  'duration_s',
+]);

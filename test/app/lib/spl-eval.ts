@@ -16,7 +16,9 @@
  *     values instead of guessing which value Splunk would use;
  *   - strptime() knows only the variables %Y %m %d %H %M %S and %z (+hhmm), and gives null unless the whole text
  *     matches the format; substr() counts from 1 (a negative start counts from the end), as the eval docs say;
- *   - now() is the search's time, given by the caller (spl-run.ts: the run's "now").
+ *   - now() is the search's time, given by the caller (spl-run.ts: the run's "now");
+ *   - split(X, "Y") gives every piece, empty ones included, as a multivalue (one piece: a single value);
+ *   - tonumber(X) gives the number a decimal text spells, and null for any other text (a base is not modelled).
  */
 
 /** A field or expression value: null (absent), one value, or a multivalue (always two or more strings). */
@@ -416,6 +418,18 @@ const FUNCTIONS: Record<string, Fn> = {
   now: (_args, _ev, options) => {
     if (options.now === undefined) throw new Error('now() needs the search time (EvalOptions.now)');
     return options.now;
+  },
+  split: (args, ev) => {
+    const [input, delimiter] = args.map((x) => text(single(ev(x), 'split')));
+    if (input === null || input === undefined || delimiter == null) return null;
+    if (delimiter === '') throw new Error('split() with an empty delimiter is not modelled');
+    return mv(input.split(delimiter));
+  },
+  tonumber: (args, ev) => {
+    if (args.length !== 1) throw new Error('tonumber() with a base is not modelled');
+    const input = text(single(ev(args[0] as Node), 'tonumber'));
+    if (input === null || !/^\s*[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?\s*$/.test(input)) return null;
+    return Number(input);
   },
   isnull: (args, ev) => ev(args[0] as Node) === null,
   isnotnull: (args, ev) => ev(args[0] as Node) !== null,

@@ -8,7 +8,9 @@
  *     `field!=value` needs the field; `NOT field=value` also matches events without it;
  *   - a subsearch `[search ...]` runs over the same time range and becomes `(f1="v1" f2="v2") OR (...)` of its rows;
  *     no rows match nothing;
- *   - stats latest(f) is f of the newest event that has f; timechart buckets _time by span (default 1h).
+ *   - stats latest(f) is f of the newest event that has f; timechart buckets _time by span (default 1h);
+ *   - `streamstats count AS n BY f` numbers the rows of each f from 1 in the order they arrive (rows without f are
+ *     left without n), so after `sort 0 - _time` n = 1 is each group's newest row.
  * Eval expressions go through test/app/lib/spl-eval.ts.
  */
 import type { Conf } from '../../../src/config/app-settings.js';
@@ -287,6 +289,10 @@ function aggregate(fn: string, arg: string, group: Row[], now: number): SplValue
       const n = numbers(group.map(column));
       return n.length === 0 ? null : Math.max(...n);
     }
+    case 'min': {
+      const n = numbers(group.map(column));
+      return n.length === 0 ? null : Math.min(...n);
+    }
     case 'latest': {
       const sorted = [...group].sort((a, b) => Number(b.get('_time')) - Number(a.get('_time')));
       for (const r of sorted) if (column(r) !== null) return column(r);
@@ -378,6 +384,22 @@ export function runSearch(query: string, events: Row[], ctx: RunContext): Row[] 
           for (const a of aggs) out.set(a.name, aggregate(a.fn, a.arg, group, ctx.now));
           return out;
         });
+        break;
+      }
+      case 'streamstats': {
+        // Only `streamstats count AS <name> BY <fields>`: each row's rank within its group, in the current row order.
+        const m = /^count AS (\w+) BY ([\w\s,]+)$/i.exec(args.trim());
+        if (!m) throw new Error(`streamstats form not modelled: ${args}`);
+        const name = m[1] ?? '';
+        const by = (m[2] ?? '').split(/[\s,]+/).filter(Boolean);
+        const counts = new Map<string, number>();
+        for (const r of rows) {
+          if (by.some((f) => values(r.get(f)).length === 0)) continue;
+          const key = JSON.stringify(by.map((f) => values(r.get(f))[0]));
+          const n = (counts.get(key) ?? 0) + 1;
+          counts.set(key, n);
+          r.set(name, n);
+        }
         break;
       }
       case 'timechart': {
