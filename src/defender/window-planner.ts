@@ -70,10 +70,23 @@ export class WindowPlanner {
     return { from: this.next, to };
   }
 
-  /** Reports a closed window as fully read, with the number of alerts it served; adapts the next span. */
+  /**
+   * Hands out the next window and moves past it at once, so that the one after can be read at the same time (a pool
+   * of readers); windowDone then only adapts the span. Undefined when the range is covered.
+   */
+  take(): TimeWindow | undefined {
+    const window = this.nextWindow();
+    if (window?.to !== undefined) this.next = window.to;
+    return window;
+  }
+
+  /**
+   * Reports a closed window as fully read, with the number of alerts it served; adapts the next span. Windows taken
+   * ahead may report in any order.
+   */
   windowDone(window: TimeWindow, served: number): void {
     if (window.to === undefined) return;
-    this.next = window.to;
+    if (window.to > this.next) this.next = window.to;
     const span = window.to - window.from;
     // Grow at most 4× at a time; shrink in proportion to how much the target was exceeded.
     const ideal = served === 0 ? span * 4n : (span * BigInt(this.options.targetItems)) / BigInt(served);
