@@ -14,6 +14,8 @@ import { checkMicrosoftCredentials, createMicrosoftClients } from '../../composi
 import { PacedGate, quotaFor, RequestPacer } from '../../defender/request-quota.js';
 import { createSource } from '../../defender/sources/create-source.js';
 import { AdaptivePoolSize, fixedPoolSize } from '../../defender/window-pool.js';
+import { targetItemsFor } from '../../defender/window-planner.js';
+import { GRAPH_MAX_TOP, INCIDENTS_MAX_TOP, MDE_MAX_TOP } from '../../defender/alerts-query.js';
 import { ConfigError } from '../../errors.js';
 import { describeForAdmin } from '../../toolkit/error-info.js';
 import type { EventSink, SplunkdClient } from '../../ports.js';
@@ -69,6 +71,9 @@ function readAccountOf(stanza: StanzaDefinition, splunkd: SplunkdClient): Promis
 }
 
 const silentLog: RedactingLogger = { debug() {}, info() {}, warn() {}, error() {}, redact() {} };
+
+/** Each API's largest page, the page size the sources use unless page_size says otherwise. */
+const MAX_TOP = { graph: GRAPH_MAX_TOP, mde: MDE_MAX_TOP, incidents: INCIDENTS_MAX_TOP, siem: 1 } as const;
 
 export async function streamStanzas(
   definition: InputDefinition,
@@ -144,7 +149,13 @@ async function runStanza(
       log,
       clock: context.clock,
       signal: context.signal,
-      limits: context.settings.limits,
+      limits: {
+        targetItemsPerWindow: targetItemsFor(
+          config.api,
+          Math.min(context.settings.pageSize ?? Infinity, MAX_TOP[config.api]),
+        ),
+        ...context.settings.limits,
+      },
       pool: concurrent > 0 ? fixedPoolSize(concurrent) : new AdaptivePoolSize(() => gate.waiting),
     });
     log.info(result.status === 'stopped' ? 'Run stopped on request; progress saved' : 'Run finished', {

@@ -320,18 +320,24 @@ export async function collectAlerts(deps: CollectDeps): Promise<CollectResult> {
       },
       commit: async (windows) => {
         if (signal.aborted) throw new StoppedError('stop requested');
-        const last = windows[windows.length - 1]!;
-        cursor = completeWindow(cursor, committedVersions(last), overlap, {
-          to: last.to,
-          maxTimeRead: maxTimes.get(last),
-        });
+        // The batch is contiguous and in order: its last closed window moves the watermark to its end, and the open
+        // window (last of all, when it is in the batch) then to the greatest time it read.
+        const lastClosed = [...windows].reverse().find((window) => window.to !== undefined);
+        const open = windows.find((window) => window.to === undefined);
+        if (lastClosed !== undefined) {
+          cursor = completeWindow(cursor, committedVersions(lastClosed), overlap, { to: lastClosed.to });
+        }
+        if (open !== undefined) {
+          cursor = completeWindow(cursor, written, overlap, { maxTimeRead: maxTimes.get(open) });
+        }
         await save();
         for (const window of windows) maxTimes.delete(window);
         // Versions below the next run's floor are never read again by this run's windows either.
         written.dropBefore(readFrom(cursor, overlap));
-        priorAhead.dropBefore(last.to ?? now);
+        const end = open === undefined ? lastClosed!.to! : now;
+        priorAhead.dropBefore(end);
         stats.windows += windows.length;
-        readThrough = last.to ?? now;
+        readThrough = end;
       },
       size: pool,
       signal,

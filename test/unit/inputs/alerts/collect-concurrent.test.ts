@@ -4,7 +4,7 @@
  * that is not out and flushed.
  */
 import { expect } from 'chai';
-import { fromEpochMs, parseApiTime } from '../../../../src/defender/api-time.js';
+import { formatApiTime, fromEpochMs, parseApiTime } from '../../../../src/defender/api-time.js';
 import { fixedPoolSize } from '../../../../src/defender/window-pool.js';
 import { collectAlerts } from '../../../../src/inputs/alerts/collect-alerts.js';
 import type { AlertsSource, PageInfo, RawAlert, TimeWindow } from '../../../../src/ports.js';
@@ -168,6 +168,8 @@ describe('collectAlerts with windows read at once (pool of 4)', () => {
     expect(sink.written).to.have.length(400);
     expect(result.duplicates).to.equal(0);
     expect(source.maxActive).to.equal(3);
+    // The open window (now − 300 s onwards) served nothing: the closed windows moved the watermark to its start.
+    expect(formatApiTime(result.watermark)).to.equal(formatApiTime(fromEpochMs(clock.ms - 300_000)));
     expect(watermarks.length).to.be.at.least(2);
     for (let i = 1; i < watermarks.length; i++) expect(watermarks[i]! >= watermarks[i - 1]!).to.equal(true);
   });
