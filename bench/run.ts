@@ -24,6 +24,7 @@ import { readPeakRssKb } from '../test/harness/splunkd-harness.js';
 import { runPipeline, startEmulatorChild, timeCommand, type PipelineResult } from './lib/processes.js';
 import { serviceOf, type AlertApi } from '../test/emulator/emulator.js';
 import { spawn } from 'node:child_process';
+import { latencySection } from './latency.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = resolve(here, '..');
@@ -39,6 +40,10 @@ const { values } = parseArgs({
     consumers: { type: 'string', default: 'strict,raw' },
     /** Sizes above this skip the strict consumer (saxes reads ~20 MB/s: 3.4 GB would take minutes per run). */
     'strict-max': { type: 'string', default: '100000' },
+    /** The latency section's apis (bench/latency.ts). */
+    'latency-apis': { type: 'string', default: 'graph,mde,incidents' },
+    /** Shrinks the latency section's data sets for a quick try (e.g. 0.02). */
+    'latency-scale': { type: 'string', default: '1' },
   },
 });
 const sizes = values.sizes.split(',').map(Number);
@@ -416,6 +421,16 @@ try {
   if (sections.has('backfill')) await backfill();
   if (sections.has('coldstart')) await coldStart();
   if (sections.has('multitenant')) await multiTenant();
+  if (sections.has('latency')) {
+    const ctx = { app, work, cwd, consumer, here, baseEnv, stanza, inputXml, freshDir, table };
+    results.latency = await latencySection(
+      ctx,
+      values['latency-apis'].split(',') as ('graph' | 'mde' | 'incidents')[],
+      Number(values['latency-scale']),
+    );
+    process.stdout.write(`${JSON.stringify({ latency: results.latency })}
+`);
+  }
   writeFileSync(join(here, 'results.json'), `${JSON.stringify(results, null, 2)}\n`);
   process.stdout.write(`\nwrote bench/results.json\n`);
 } finally {

@@ -12,6 +12,7 @@ import type { Readable } from 'node:stream';
 import type { Got, Headers as GotHeaders } from 'got';
 import type { Api } from '../config/types.js';
 import { describeForbidden } from '../defender/aadsts.js';
+import type { RequestGate } from '../defender/request-quota.js';
 import { DEFAULT_RETRY_LIMITS, decideRetry, type AttemptFailure, type RetryLimits } from '../defender/retry-policy.js';
 import { AddonError, ApiError, StoppedError, type ApiErrorCode } from '../errors.js';
 import type { Clock, HttpClient, HttpRequest, HttpResponse, Logger, TokenProvider } from '../ports.js';
@@ -53,6 +54,11 @@ export interface GotHttpClientOptions {
   api?: Api;
   log: Logger;
   clock?: Clock;
+  /**
+   * Paces every attempt to the API's quota and hears of each 429 (defender/request-quota.ts); absent, requests go as
+   * soon as they are made.
+   */
+  gate?: RequestGate;
   /** Jitter source; tests pin it. */
   random?: () => number;
 }
@@ -81,7 +87,7 @@ export function createGotHttpClient(options: GotHttpClientOptions): HttpClient {
   const limits: RetryLimits = { ...DEFAULT_RETRY_LIMITS, ...options.retry };
   const clock = options.clock ?? systemClock;
   const random = options.random ?? Math.random;
-  const { log, tokenProvider, outbound } = options;
+  const { log, tokenProvider, outbound, gate } = options;
 
   const client: Got = outbound.got.extend({
     timeout: {
@@ -110,6 +116,11 @@ export function createGotHttpClient(options: GotHttpClientOptions): HttpClient {
       forceRefresh = false;
       const redact = (text: string) => outbound.redact(token ? text.split(token).join(MASK) : text);
 
+      if (gate) {
+        await gate.acquire(request.signal).catch(() => {
+          throw new StoppedError('the request was cancelled');
+        });
+      }
       const outcome = await attemptOnce(request, method, token);
       if (outcome.ok) {
         const warning = outcome.response.headers['warning'];
@@ -146,6 +157,9 @@ export function createGotHttpClient(options: GotHttpClientOptions): HttpClient {
         limits,
         random: random(),
       });
+      if (failure.kind === 'status' && failure.status === 429) {
+        gate?.throttled(decision.retry ? decision.waitMs : (decision.retryAfterMs ?? 0));
+      }
       if (!decision.retry) {
         throw buildError(
           failure,

@@ -7,6 +7,7 @@ import { createGotHttpClient } from '../adapters/got-http-client.js';
 import { checkCredentials, createMsalTokenProvider } from '../adapters/msal-token-provider.js';
 import { createOutbound } from '../adapters/network/outbound.js';
 import type { Api, Endpoints } from '../config/types.js';
+import type { RequestGate } from '../defender/request-quota.js';
 import type { Clock, HttpClient, Logger, TokenProvider } from '../ports.js';
 
 /** A logger that masks the secrets registered with it. */
@@ -28,6 +29,8 @@ export interface MicrosoftClientOptions {
   maxRetries: number;
   log: RedactingLogger;
   clock: Clock;
+  /** Paces API requests to the quota (the alerts input); actions and checks leave it out. */
+  gate?: RequestGate;
   /** The only CA to trust instead of Node's store: in-process tests' own CA. Production leaves it out. */
   ca?: string;
 }
@@ -62,6 +65,7 @@ export function createMicrosoftClients(options: MicrosoftClientOptions): Microso
     api: options.api,
     log,
     clock,
+    gate: options.gate,
   });
   return { tokenProvider, http };
 }

@@ -28,6 +28,10 @@ export interface AppSettings {
   maxPagesPerRun: number;
   /** [collection] page_size; 0 means each API's maximum (graph 1,000, mde 10,000). */
   pageSize: number;
+  /** [collection] concurrent_windows; 0 means adaptive (defender/window-pool.ts). */
+  concurrentWindows: number;
+  /** [collection] max_requests_per_minute; 0 means each API's documented quota (defender/request-quota.ts). */
+  maxRequestsPerMinute: number;
 }
 
 /** The values default/ta_microsoft_defender_settings.conf ships; used for keys no file sets. */
@@ -39,6 +43,8 @@ export const DEFAULT_APP_SETTINGS: Readonly<AppSettings> = Object.freeze({
   maxRetries: 5,
   maxPagesPerRun: 500,
   pageSize: 0,
+  concurrentWindows: 0,
+  maxRequestsPerMinute: 0,
 });
 
 /** One .conf file as text, with the path used in error messages (e.g. `local/ta_microsoft_defender_settings.conf`). */
@@ -122,6 +128,8 @@ const SCHEMA: Record<string, Record<string, { field: keyof AppSettings; read: Re
   collection: {
     max_pages_per_run: { field: 'maxPagesPerRun', read: readInteger(1, 100_000) },
     page_size: { field: 'pageSize', read: readInteger(0, 10_000) },
+    concurrent_windows: { field: 'concurrentWindows', read: readInteger(0, 8) },
+    max_requests_per_minute: { field: 'maxRequestsPerMinute', read: readInteger(0, 100_000) },
   },
 };
 

@@ -102,14 +102,27 @@ export class VersionSet {
     return this.count;
   }
 
-  /** A copy holding only versions at or after `min`. */
-  prunedTo(min: ApiTime): Map<string, Set<ApiTime>> {
+  /** A copy holding only versions at or after `min` (and before `below`, when given). */
+  prunedTo(min: ApiTime, below?: ApiTime): Map<string, Set<ApiTime>> {
     const out = new Map<string, Set<ApiTime>>();
     for (const [id, times] of this.byId) {
-      const kept = [...times].filter((t) => t >= min);
+      const kept = [...times].filter((t) => t >= min && (below === undefined || t < below));
       if (kept.length) out.set(id, new Set(kept));
     }
     return out;
+  }
+
+  /** Forgets, in place, every version before `min` (a run's set, once the watermark moved past them). */
+  dropBefore(min: ApiTime): void {
+    for (const [id, times] of this.byId) {
+      for (const t of times) {
+        if (t < min) {
+          times.delete(t);
+          this.count--;
+        }
+      }
+      if (times.size === 0) this.byId.delete(id);
+    }
   }
 }
 

@@ -512,3 +512,108 @@ describe('defender_alerts under chaos and on SIGTERM (built app, emulator, splun
     });
   });
 });
+
+/**
+ * SIGKILL while several windows are in flight: a backfill of many closed windows, read by the input's pool (several
+ * windows at once, events written as they come, the checkpoint moved only past windows complete and flushed, in
+ * order), killed after a varying number of events, with updates between runs; then a clean run.
+ */
+describe('defender_alerts killed with several windows in flight (built app, emulator)', function () {
+  this.timeout(300_000);
+  const ROUNDS_IN_FLIGHT = 8;
+  let e2e: E2e;
+  before(async () => {
+    e2e = await startE2e({ mdeOrder: 'unordered' }, '[collection]\npage_size = 37\n');
+    // A little latency per page, so that windows read at once really overlap (a local server answers at once).
+    e2e.emu.setLatency({ graph: { ttfbMs: 15 }, mde: { ttfbMs: 15 }, siem: { ttfbMs: 15 }, incidents: { ttfbMs: 15 } });
+  });
+  after(async () => e2e?.close());
+
+  APIS.forEach((api, apiIndex) => {
+    it(`api=${api}: loses nothing and duplicates only through the killed runs`, async () => {
+      const { id: idField } = KEY_FIELDS[api];
+      e2e.emu.store.clear();
+      const checkpointDir = newCheckpointDir();
+      const random = prng(0x1f11 + apiIndex);
+      const now = Date.now();
+      e2e.emu.store.addAlerts(
+        api,
+        generateAlerts(api, {
+          count: 1500,
+          seed: 77 + apiIndex,
+          from: now - 6 * 86_400_000,
+          to: now - 600_000,
+          approxBytes: 600,
+        }),
+      );
+      const emittedBy = new Map<string, number[]>();
+      const killed: boolean[] = [];
+      const checkpointed = new Set<string>();
+      const violations: string[] = [];
+      let interleavedRuns = 0;
+      for (let round = 0; round <= ROUNDS_IN_FLIGHT; round++) {
+        const clean = round === ROUNDS_IN_FLIGHT;
+        if (round === 4) {
+          // New versions of some alerts between runs.
+          const ids = e2e.emu.store.all(api).map((a) => String(a[idField]));
+          for (let i = 0; i < 40; i++) {
+            const id = ids[Math.floor(random() * ids.length)]!;
+            e2e.emu.store.updateAlert(api, id, api === 'siem' ? {} : { severity: 'high' });
+          }
+        }
+        const firstRequest = e2e.emu.requests.length;
+        const run = await runStanza(e2e, {
+          name: `inflight_${api}`,
+          api,
+          checkpointDir,
+          kill: clean ? undefined : { signal: 'SIGKILL', afterEvents: 30 + Math.floor(random() * 900) },
+        });
+        const index = killed.length;
+        const wasKilled = run.signal !== null;
+        killed.push(wasKilled);
+        if (clean) expect(run.exitCode, run.stderrLines.join('\n')).to.equal(0);
+        const inRun = new Set<string>();
+        for (const v of emittedVersions(api, run.events)) {
+          if (inRun.has(v)) violations.push(`run ${index}: ${v} twice in one run`);
+          inRun.add(v);
+          if (checkpointed.has(v)) violations.push(`run ${index}: re-emitted ${v}, which a saved checkpoint held`);
+          emittedBy.set(v, [...(emittedBy.get(v) ?? []), index]);
+        }
+        const checkpoint = checkpointOf(checkpointDir);
+        for (const v of checkpoint?.seen ?? []) {
+          if (!emittedBy.has(v)) violations.push(`run ${index}: checkpoint holds ${v}, never emitted`);
+          checkpointed.add(v);
+        }
+        // Several windows in flight: a page of one window was requested between two pages of another.
+        const windows = e2e.emu.requests
+          .slice(firstRequest)
+          .filter((r) => r.service !== 'login' && r.method === 'GET')
+          .map((r) => r.query.$filter ?? `${r.query.sinceTimeUtc}..${r.query.untilTimeUtc}`);
+        const firstAt = new Map<string, number>();
+        let interleaved = false;
+        windows.forEach((w, i) => {
+          if (!firstAt.has(w)) firstAt.set(w, i);
+          else if (windows.slice(firstAt.get(w)! + 1, i).some((other) => other !== w)) interleaved = true;
+        });
+        if (interleaved && wasKilled) interleavedRuns++;
+      }
+      expect(violations).to.deep.equal([]);
+      // Nothing lost: every version the API holds now was emitted.
+      for (const v of currentVersions(e2e, api)) expect(emittedBy.has(v), `${v} never emitted`).to.equal(true);
+      // Duplicates only through kills: every emission but the last of a version came from a killed run.
+      let duplicates = 0;
+      for (const [v, list] of emittedBy) {
+        for (const i of list.slice(0, -1)) {
+          duplicates++;
+          expect(killed[i], `${v} emitted by runs ${list.join(', ')}; run ${i} was not killed`).to.equal(true);
+        }
+      }
+      process.stdout.write(
+        `      in-flight api=${api} runs=${killed.length} killed=${killed.filter(Boolean).length} ` +
+          `killed_with_windows_interleaved=${interleavedRuns} versions=${emittedBy.size} duplicates=${duplicates}\n`,
+      );
+      expect(killed.filter(Boolean).length, 'runs killed').to.be.at.least(ROUNDS_IN_FLIGHT - 1);
+      if (api !== 'siem') expect(interleavedRuns, 'killed runs with windows read at once').to.be.at.least(1);
+    });
+  });
+});

@@ -55,6 +55,11 @@ export interface E2e {
  */
 export async function startE2e(options: Parameters<typeof startEmulator>[0] = {}, settings?: string): Promise<E2e> {
   let appDir = builtAppDir();
+  // The emulator's quotas are off unless a test turns them on, and so is the input's pacing to them: at 150 requests
+  // a minute every run of many small pages would take seconds. A test that sets rateLimits keeps the documented pace.
+  if (options.rateLimits === undefined || options.rateLimits === false) {
+    settings = `[collection]\nmax_requests_per_minute = 100000\n${settings ?? ''}`;
+  }
   if (settings !== undefined) {
     const copy = join(mkdtempSync(join(tmpdir(), 'ta-defender-app-')), 'TA-microsoft-defender');
     cpSync(appDir, copy, { recursive: true });

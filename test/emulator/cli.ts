@@ -2,6 +2,7 @@
  * Runs the emulator by hand, for the README demo and for poking at it with curl:
  *
  *   npx tsx test/emulator/cli.ts --api graph --alerts 500 [--seed 1] [--hours 24] [--port 8443]
+ *   npx tsx test/emulator/cli.ts --latency graph:1000:20000000,mde:3000:20000000   # api:ttfb_ms[:bytes_per_s]
  *
  * Registers a demo app (fake credentials, every role), loads generated alerts whose last-update times span the last
  * `--hours` hours, prints what an input stanza needs, and runs until Ctrl-C.
@@ -9,6 +10,7 @@
 import { parseArgs } from 'node:util';
 import { serviceOf, startEmulator, type AlertApi } from './emulator.js';
 import { generateAlerts } from './generator.js';
+import { parseLatency, type LatencyModel } from './latency.js';
 
 const DEMO = {
   tenantId: '7f3e2d1c-0b9a-4877-8665-544332211000',
@@ -20,7 +22,7 @@ const APIS: AlertApi[] = ['graph', 'mde', 'siem'];
 
 function usage(message: string): never {
   process.stderr.write(
-    `${message}\nusage: tsx test/emulator/cli.ts [--api graph|mde|siem|all] [--alerts N] [--seed N] [--hours N] [--port N] [--no-rate-limits] [--mde-next-link] [--token-lifetime S]\n`,
+    `${message}\nusage: tsx test/emulator/cli.ts [--api graph|mde|siem|all] [--alerts N] [--seed N] [--hours N] [--port N] [--no-rate-limits] [--latency api:ttfb_ms[:bytes_per_s],...] [--mde-next-link] [--token-lifetime S]\n`,
   );
   process.exit(2);
 }
@@ -34,6 +36,7 @@ const { values } = parseArgs({
     port: { type: 'string' },
     'no-rate-limits': { type: 'boolean', default: false },
     'mde-next-link': { type: 'boolean', default: false },
+    latency: { type: 'string', default: '' },
     'token-lifetime': { type: 'string' },
     help: { type: 'boolean', default: false },
   },
@@ -51,7 +54,15 @@ const port = values.port === undefined ? undefined : Number(values.port);
 if (port !== undefined && !(Number.isInteger(port) && port > 0 && port < 65533))
   usage(`--port must be a TCP port, not '${values.port}'`);
 
+let latency: LatencyModel = {};
+try {
+  latency = parseLatency(values.latency);
+} catch (error) {
+  usage((error as Error).message);
+}
+
 const emu = await startEmulator({
+  latency,
   rateLimits: values['no-rate-limits'] ? false : undefined,
   mdeNextLink: values['mde-next-link'],
   tokenLifetimeSeconds: values['token-lifetime'] === undefined ? undefined : Number(values['token-lifetime']),

@@ -24,13 +24,15 @@ import { newRequestId, writeReply, type BodyFault, type Reply, type RequestConte
 import { handleIndicators, IndicatorStore } from './indicators.js';
 import { getMdeAlert, listMdeAlerts } from './mde-alerts.js';
 import { batchUpdateMdeAlerts, patchMdeAlert } from './mde-write.js';
-import { RateLimiter, type RateLimits } from './rate-limit.js';
+import { BodyPacer, checkLatency, latencyApiOf, type LatencyModel } from './latency.js';
+import { RateLimiter, type RateFamily, type RateLimits } from './rate-limit.js';
 import { listSiemAlerts } from './siem-alerts.js';
 import { AlertStore, type AlertApi, type ServedVersion } from './store.js';
 
 export type { AppRegistration } from './entra.js';
 export type { FaultKind, FaultSpec } from './faults.js';
 export type { RateFamily, RateLimits, RateWindow } from './rate-limit.js';
+export type { Latency, LatencyApi, LatencyModel } from './latency.js';
 export type { AlertApi, ServedVersion } from './store.js';
 export { serviceOf } from './alert-shapes.js';
 export type { EmulatorSettings } from './context.js';
@@ -43,6 +45,11 @@ export interface EmulatorOptions extends Partial<EmulatorSettings> {
   tokenLifetimeSeconds?: number;
   /** Quotas per endpoint family; default the documented ones; `false` turns throttling off. */
   rateLimits?: RateLimits;
+  /**
+   * Time to first byte and bandwidth cap per api (graph, mde, siem, incidents); default none (instant). Paced on the
+   * real clock, whatever `now` says: the waits are real timers.
+   */
+  latency?: LatencyModel;
   /** Fixed ports per service (demo, CLI); default 0, chosen by the OS. */
   ports?: Partial<Record<Service, number>>;
   /**
@@ -84,6 +91,10 @@ export interface Emulator {
   setTokenLifetime(seconds: number): void;
   addFault(spec: FaultSpec): void;
   setRateLimits(limits: RateLimits): void;
+  /** Replaces the latency model (requests already waiting keep theirs). */
+  setLatency(model: LatencyModel): void;
+  /** 429s answered so far for exceeded quotas, per endpoint family (injected faults not counted). */
+  throttled(): Partial<Record<RateFamily, number>>;
   /** The multiset of versions served by list responses delivered whole. */
   served(api: AlertApi): ServedVersion[];
   /** The multiset of alert versions served inside incidents by list responses delivered whole. */
@@ -133,7 +144,16 @@ const HTML_PAGE =
 
 /** Starts the four listeners on 127.0.0.1 (ports chosen by the OS). */
 export async function startEmulator(options: EmulatorOptions = {}): Promise<Emulator> {
-  const { now: clock, tokenLifetimeSeconds, rateLimits, ports, tapBody, ...overrides } = options;
+  const {
+    now: clock,
+    tokenLifetimeSeconds,
+    rateLimits,
+    latency: latencyOption,
+    ports,
+    tapBody,
+    ...overrides
+  } = options;
+  let latency = checkLatency(latencyOption ?? {});
   const now = clock ?? (() => Date.now());
   const settings: EmulatorSettings = { ...DEFAULT_SETTINGS, ...overrides };
   const directory = new Directory(now);
@@ -175,6 +195,9 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
       status: 0,
     };
     requests.push(record);
+    const latencyApi = latencyApiOf(service, url.pathname);
+    // Counted from the request's arrival, as a client sees its time to first byte.
+    const pacer = new BodyPacer(latencyApi === undefined ? undefined : latency[latencyApi], () => performance.now());
 
     let body: Buffer;
     try {
@@ -216,7 +239,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
       }
     }
     record.status = reply.status;
-    await writeReply(res, reply, bodyFault, sleep, tapBody?.(record));
+    await writeReply(res, reply, bodyFault, sleep, tapBody?.(record), pacer);
   };
 
   const servers: Server[] = [];
@@ -251,6 +274,10 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     },
     addFault: (spec) => faults.add(spec),
     setRateLimits: (limits) => limiter.configure(limits),
+    setLatency: (model) => {
+      latency = checkLatency(model);
+    },
+    throttled: () => limiter.refusals(),
     served: (api) => store.served(api),
     servedIncidentAlerts: () => store.servedIncidentAlerts(),
     close: async () => {

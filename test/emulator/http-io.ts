@@ -5,6 +5,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { IncomingHttpHeaders, ServerResponse } from 'node:http';
+import type { BodyPacer } from './latency.js';
 
 /** The four emulated services, one listener each. */
 export type Service = 'login' | 'graph' | 'mde' | 'siem';
@@ -96,8 +97,8 @@ function waitDrain(res: ServerResponse): Promise<void> {
 
 /**
  * Writes a reply, applying a body fault if any. `sleep` must resolve early when the emulator closes, so a stalled
- * body does not keep the process alive. `tap` sees each chunk of an untruncated body as it goes out. Resolves once the
- * reply is written, truncated or abandoned.
+ * body does not keep the process alive. `tap` sees each chunk of an untruncated body as it goes out. `pacer` (the
+ * latency model) delays the status line and paces the body. Resolves once the reply is written, truncated or abandoned.
  */
 export async function writeReply(
   res: ServerResponse,
@@ -105,7 +106,11 @@ export async function writeReply(
   fault: BodyFault | undefined,
   sleep: (ms: number) => Promise<void>,
   tap?: (chunk: Buffer) => void,
+  pacer?: BodyPacer,
 ): Promise<void> {
+  const firstByteWait = pacer?.firstByteDelayMs() ?? 0;
+  if (firstByteWait > 0) await sleep(firstByteWait);
+  if (res.destroyed) return;
   const headers: Record<string, string> = { ...reply.headers };
   const body = reply.body;
   const fixed =
@@ -140,6 +145,11 @@ export async function writeReply(
       await sleep(fault.slowBodyMs);
       if (res.destroyed) return;
       chunk = chunk.subarray(head.length);
+    }
+    const paced = pacer?.delayBeforeChunkMs(chunk.length) ?? 0;
+    if (paced > 0) {
+      await sleep(paced);
+      if (res.destroyed) return;
     }
     written += chunk.length;
     tap?.(chunk);

@@ -61,6 +61,7 @@ export interface Throttled {
 /** Sliding-window limiter keyed by (family, tenant, client). */
 export class RateLimiter {
   private readonly log = new Map<string, number[]>();
+  private readonly refused = new Map<RateFamily, number>();
   private limits: RateLimits;
 
   constructor(
@@ -76,6 +77,11 @@ export class RateLimiter {
     this.log.clear();
   }
 
+  /** Requests refused with 429 so far, per family (kept across configure(): a bench reads them at the end). */
+  refusals(): Partial<Record<RateFamily, number>> {
+    return Object.fromEntries(this.refused);
+  }
+
   /** Counts a request, or returns how long to wait if a window is full (a refused request is not counted). */
   take(family: RateFamily, tenantId: string, clientId: string): Throttled | undefined {
     if (this.limits === false) return undefined;
@@ -89,6 +95,7 @@ export class RateLimiter {
       const inWindow = times.filter((t) => t > now - w.windowMs);
       if (inWindow.length >= w.limit) {
         const oldest = inWindow[inWindow.length - w.limit]!;
+        this.refused.set(family, (this.refused.get(family) ?? 0) + 1);
         return { retryAfterSeconds: Math.max(1, Math.ceil((oldest + w.windowMs - now) / 1000)), window: w };
       }
     }

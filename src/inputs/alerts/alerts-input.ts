@@ -26,6 +26,10 @@ export interface InputSettings {
   /** Alerts per page; undefined means each API's maximum (graph 1,000, mde 10,000). */
   pageSize: number | undefined;
   limits: Partial<CollectLimits>;
+  /** Windows read at once; 0 means adaptive. */
+  concurrentWindows: number;
+  /** Requests a minute at most; undefined means the API's documented quota. */
+  requestsPerMinute: number | undefined;
 }
 
 /** The input's settings from the app-wide ones. */
@@ -38,6 +42,8 @@ export function inputSettingsFrom(app: AppSettings): InputSettings {
     maxRetries: app.maxRetries,
     pageSize: app.pageSize === 0 ? undefined : app.pageSize,
     limits: { maxPagesPerRun: app.maxPagesPerRun },
+    concurrentWindows: app.concurrentWindows,
+    requestsPerMinute: app.maxRequestsPerMinute === 0 ? undefined : app.maxRequestsPerMinute,
   };
 }
 

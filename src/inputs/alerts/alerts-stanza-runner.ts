@@ -11,7 +11,11 @@ import { loadAccount, type AccountCredentials } from '../../composition/account-
 import { appProxyUrl } from '../../composition/app-proxy.js';
 import { resolveClientSecret } from '../../composition/client-secret.js';
 import { checkMicrosoftCredentials, createMicrosoftClients } from '../../composition/microsoft-clients.js';
+import { PacedGate, quotaFor, RequestPacer } from '../../defender/request-quota.js';
 import { createSource } from '../../defender/sources/create-source.js';
+import { AdaptivePoolSize, fixedPoolSize } from '../../defender/window-pool.js';
+import { targetItemsFor } from '../../defender/window-planner.js';
+import { GRAPH_MAX_TOP, INCIDENTS_MAX_TOP, MDE_MAX_TOP } from '../../defender/alerts-query.js';
 import { ConfigError } from '../../errors.js';
 import { describeForAdmin } from '../../toolkit/error-info.js';
 import type { EventSink, SplunkdClient } from '../../ports.js';
@@ -68,6 +72,9 @@ function readAccountOf(stanza: StanzaDefinition, splunkd: SplunkdClient): Promis
 
 const silentLog: RedactingLogger = { debug() {}, info() {}, warn() {}, error() {}, redact() {} };
 
+/** Each API's largest page, the page size the sources use unless page_size says otherwise. */
+const MAX_TOP = { graph: GRAPH_MAX_TOP, mde: MDE_MAX_TOP, incidents: INCIDENTS_MAX_TOP, siem: 1 } as const;
+
 export async function streamStanzas(
   definition: InputDefinition,
   sink: EventSink,
@@ -111,6 +118,10 @@ async function runStanza(
     if (config.clientSecret.kind === 'clear') log.redact(config.clientSecret.value);
 
     const secret = account ? account.secret : await resolveClientSecret(config, splunkd, log);
+    const gate = new PacedGate(
+      new RequestPacer(quotaFor(config.api, context.settings.requestsPerMinute)),
+      context.clock,
+    );
     const { http } = createMicrosoftClients({
       endpoints: config.endpoints,
       tenantId: config.tenantId,
@@ -127,7 +138,9 @@ async function runStanza(
       maxRetries: context.settings.maxRetries,
       log,
       clock: context.clock,
+      gate,
     });
+    const concurrent = context.settings.concurrentWindows;
     const result = await collectAlerts({
       config,
       source: createSource(config, http, log, { pageSize: context.settings.pageSize }),
@@ -136,7 +149,14 @@ async function runStanza(
       log,
       clock: context.clock,
       signal: context.signal,
-      limits: context.settings.limits,
+      limits: {
+        targetItemsPerWindow: targetItemsFor(
+          config.api,
+          Math.min(context.settings.pageSize ?? Infinity, MAX_TOP[config.api]),
+        ),
+        ...context.settings.limits,
+      },
+      pool: concurrent > 0 ? fixedPoolSize(concurrent) : new AdaptivePoolSize(() => gate.waiting),
     });
     log.info(result.status === 'stopped' ? 'Run stopped on request; progress saved' : 'Run finished', {
       action: 'run_end',
@@ -149,6 +169,7 @@ async function runStanza(
       duplicates: result.duplicates,
       invalid: result.invalid,
       windows: result.windows,
+      throttled: gate.throttles,
       duration_s: duration(),
       lag_s: result.lagSeconds.toFixed(1),
       // While a replay is in progress (and on the run that finishes it), the Collector health dashboard shows it.

@@ -5,10 +5,18 @@
  */
 import { DEFAULT_APP_SETTINGS } from '../../config/app-settings.js';
 import { SOURCETYPES, type DefenderInputConfig } from '../../config/types.js';
-import { formatApiTime, fromEpochMs, fromSeconds, toEpochMs, type ApiTime } from '../../defender/api-time.js';
+import {
+  floorToMs,
+  formatApiTime,
+  fromEpochMs,
+  fromSeconds,
+  toEpochMs,
+  type ApiTime,
+} from '../../defender/api-time.js';
 import { versionOf } from '../../defender/alert-version.js';
 import { fromInputCheckpoint, initialState, toInputCheckpoint } from '../../defender/checkpoint.js';
 import { completeWindow, partialWindow, readFrom, VersionSet, type Cursor } from '../../defender/cursor.js';
+import { fixedPoolSize, runWindowPool, type PoolSize } from '../../defender/window-pool.js';
 import {
   decideReplay,
   inReplayRange,
@@ -58,6 +66,11 @@ export interface CollectDeps {
   clock: Clock;
   signal: AbortSignal;
   limits?: Partial<CollectLimits>;
+  /**
+   * How many windows of a backfill are read at once (defender/window-pool.ts); default one at a time. A replay is
+   * always read one window at a time.
+   */
+  pool?: PoolSize;
 }
 
 /** What the run did about replay_from. */
@@ -122,22 +135,42 @@ export async function collectAlerts(deps: CollectDeps): Promise<CollectResult> {
   let replayReport: ReplayReport | undefined;
   // Everything before the saved watermark was read by earlier runs; each completed window moves this forward.
   let readThrough = cursor.firstRun ? readFrom(cursor, overlap) : cursor.watermark;
-  let versions = new VersionSet(cursor.seen);
+  // Every version written by this run (and remembered from earlier ones) that a window still being read or the next
+  // run may meet again: windows read at once share it, so a version served twice is written once.
+  const written = new VersionSet(cursor.seen);
+  // What the checkpoint said was written, at or after the watermark: kept in every save until read again, so that a
+  // version an earlier run wrote beyond the watermark is not written again after this run is killed.
+  const priorAhead = new VersionSet(cursor.seen);
   // While a replay window is being read: the versions it wrote (its own set), and the alert versions of the replay.
   let replayWritten: VersionSet | undefined;
   let replayAlerts: VersionSet | undefined;
 
+  /**
+   * Saves the checkpoint. The document is built before the flush: every version it holds (cursor and alert memory)
+   * was noted in the same synchronous step as its event was handed to the sink, so the flush that follows covers it,
+   * even while other windows go on writing.
+   */
   const save = async () => {
     alertMemory.prune(cursor.watermark);
     const doc = toInputCheckpoint({ cursor, replay, alerts: alertMemory }, new Date(clock.nowMs()).toISOString());
+    await sink.flush();
     await store.save(key, doc);
   };
   const onPage = () => {
     stats.pages++;
     if (stats.pages > limits.maxPagesPerRun) throw new PageCapReached(limits.maxPagesPerRun);
   };
-  const read = (window: TimeWindow): AsyncIterable<Item> =>
-    'incidents' in source ? source.incidents(window, { signal, onPage }) : source.alerts(window, { signal, onPage });
+  const pool = deps.pool ?? fixedPoolSize(1);
+  const read = (window: TimeWindow, stop: AbortSignal = signal): AsyncIterable<Item> => {
+    const options = {
+      signal: stop,
+      onPage: () => {
+        onPage();
+        pool.pageRead();
+      },
+    };
+    return 'incidents' in source ? source.incidents(window, options) : source.alerts(window, options);
+  };
   const write = async (event: SplunkEvent) => {
     const pending = sink.write(event);
     if (pending) await pending;
@@ -148,6 +181,26 @@ export async function collectAlerts(deps: CollectDeps): Promise<CollectResult> {
     stats.invalid++;
     log.warn(`Alert emitted without de-duplication: ${problem}`, { action: 'invalid_alert', input: key });
     await write(toEvent(item, undefined, config));
+  };
+  /**
+   * Writes one keyed item unless this run or the checkpoint has it. The version is noted in the same synchronous step
+   * as the event goes to the sink (no await between): windows read at once then never both write it, and a
+   * checkpoint built at any instant holds only versions whose events a flush started after it covers.
+   */
+  const writeOnce = async (
+    item: Item,
+    version: { id: string; time: ApiTime },
+    seen: VersionSet,
+    eventConfig = config,
+  ) => {
+    if (seen.has(version)) {
+      stats.duplicates++;
+      return false;
+    }
+    const event = toEvent(item, version.time, eventConfig);
+    seen.add(version);
+    await write(event);
+    return true;
   };
 
   /**
@@ -170,13 +223,15 @@ export async function collectAlerts(deps: CollectDeps): Promise<CollectResult> {
         continue;
       }
       const fresh = replayAlerts !== undefined ? !replayAlerts.has(version) : alertMemory.isNew(version);
-      if (fresh) {
-        await write(toEvent(alert, version.time, alertConfig));
-        stats.alertEvents++;
+      // Noted before the await, as in writeOnce: another window's incident may hold the same alert.
+      const event = fresh ? toEvent(alert, version.time, alertConfig) : undefined;
+      alertMemory.note(version, servedIn, fresh);
+      if (event !== undefined) {
         replayAlerts?.add(version);
         if (replayAlerts !== undefined) stats.replayEvents++;
+        stats.alertEvents++;
+        await write(event);
       }
-      alertMemory.note(version, servedIn, fresh);
     }
   };
 
@@ -215,11 +270,10 @@ export async function collectAlerts(deps: CollectDeps): Promise<CollectResult> {
     input: key,
     api: config.api,
     read_from: new Date(toEpochMs(readFrom(cursor, overlap))).toISOString(),
-    seen: versions.size,
+    seen: written.size,
     replay: replay.active?.value,
   });
 
-  let window: TimeWindow | undefined;
   try {
     if (replay.active !== undefined) {
       replayReport = { value: replay.active.value, done: false, events: 0 };
@@ -241,35 +295,54 @@ export async function collectAlerts(deps: CollectDeps): Promise<CollectResult> {
       initialSpan: fromSeconds(limits.initialSpanSeconds),
       targetItems: limits.targetItemsPerWindow,
     });
-    while ((window = planner.nextWindow())) {
-      let served = 0;
-      let maxTimeRead: ApiTime | undefined;
-      for await (const item of read(window)) {
-        served++;
-        const version = versionOf(config.api, item);
-        if ('problem' in version) {
-          await writeUnkeyed(item, version.problem);
-          await writeNestedAlerts(item, now);
-          continue;
+    // Windows are read at once (pool) and written as they come; the watermark moves past a window only once it and
+    // every earlier window are read to the end, and the save flushes their events first.
+    const maxTimes = new Map<TimeWindow, ApiTime | undefined>();
+    await runWindowPool<TimeWindow>({
+      next: () => planner.take(),
+      read: async (window, stop) => {
+        let served = 0;
+        let maxTimeRead: ApiTime | undefined;
+        for await (const item of read(window, stop)) {
+          served++;
+          const version = versionOf(config.api, item);
+          if ('problem' in version) {
+            await writeUnkeyed(item, version.problem);
+            await writeNestedAlerts(item, now);
+            continue;
+          }
+          if (maxTimeRead === undefined || version.time > maxTimeRead) maxTimeRead = version.time;
+          await writeOnce(item, version, written);
+          await writeNestedAlerts(item, version.time);
         }
-        if (maxTimeRead === undefined || version.time > maxTimeRead) maxTimeRead = version.time;
-        if (versions.has(version)) {
-          stats.duplicates++;
-        } else {
-          await write(toEvent(item, version.time, config));
-          versions.add(version);
+        maxTimes.set(window, maxTimeRead);
+        planner.windowDone(window, served);
+      },
+      commit: async (windows) => {
+        if (signal.aborted) throw new StoppedError('stop requested');
+        // The batch is contiguous and in order: its last closed window moves the watermark to its end, and the open
+        // window (last of all, when it is in the batch) then to the greatest time it read.
+        const lastClosed = [...windows].reverse().find((window) => window.to !== undefined);
+        const open = windows.find((window) => window.to === undefined);
+        if (lastClosed !== undefined) {
+          cursor = completeWindow(cursor, committedVersions(lastClosed), overlap, { to: lastClosed.to });
         }
-        await writeNestedAlerts(item, version.time);
-      }
-      if (signal.aborted) throw new StoppedError('stop requested');
-      await sink.flush();
-      cursor = completeWindow(cursor, versions, overlap, { to: window.to, maxTimeRead });
-      await save();
-      versions = new VersionSet(cursor.seen);
-      stats.windows++;
-      readThrough = window.to ?? now;
-      planner.windowDone(window, served);
-    }
+        if (open !== undefined) {
+          cursor = completeWindow(cursor, written, overlap, { maxTimeRead: maxTimes.get(open) });
+        }
+        await save();
+        for (const window of windows) maxTimes.delete(window);
+        // Versions below the next run's floor are never read again by this run's windows either.
+        written.dropBefore(readFrom(cursor, overlap));
+        const end = open === undefined ? lastClosed!.to! : now;
+        priorAhead.dropBefore(end);
+        stats.windows += windows.length;
+        readThrough = end;
+      },
+      size: pool,
+      signal,
+    });
+    if (signal.aborted) throw new StoppedError('stop requested');
   } catch (error) {
     // Save only what is known to be flushed: if flushing fails (splunkd went away), keep the old checkpoint.
     const flushed = await sink.flush().then(
@@ -277,7 +350,8 @@ export async function collectAlerts(deps: CollectDeps): Promise<CollectResult> {
       () => false,
     );
     if (flushed) {
-      cursor = partialWindow(cursor, versions, overlap);
+      // Every read has settled: what `written` holds is out on the sink and flushed.
+      cursor = partialWindow(cursor, written, overlap);
       const active = replay.active;
       if (active !== undefined && replayWritten !== undefined && replayAlerts !== undefined) {
         const cut = { ...active, seen: replayWritten.prunedTo(active.next), alerts: snapshot(replayAlerts) };
@@ -309,6 +383,7 @@ export async function collectAlerts(deps: CollectDeps): Promise<CollectResult> {
     });
     // Versions the normal read (from watermark − overlap) would meet again: the replay wrote them, so it must not.
     const normalFloor = readFrom(cursor, overlap);
+    let window: TimeWindow | undefined;
     while ((window = planner.nextWindow())) {
       let served = 0;
       replayWritten = new VersionSet(progress.seen);
@@ -322,14 +397,8 @@ export async function collectAlerts(deps: CollectDeps): Promise<CollectResult> {
         }
         // The SIEM exporter's bounds are whole milliseconds: it may serve a little outside the range.
         if (!inReplayRange(progress, version.time)) continue;
-        if (replayWritten.has(version)) {
-          stats.duplicates++;
-        } else {
-          await write(toEvent(item, version.time, config));
-          stats.replayEvents++;
-          replayWritten.add(version);
-          if (version.time >= normalFloor) versions.add(version);
-        }
+        if (version.time >= normalFloor) written.add(version);
+        if (await writeOnce(item, version, replayWritten)) stats.replayEvents++;
         await writeNestedAlerts(item, version.time);
       }
       if (signal.aborted) throw new StoppedError('stop requested');
@@ -338,7 +407,7 @@ export async function collectAlerts(deps: CollectDeps): Promise<CollectResult> {
       // Versions a cut-short window of an earlier run wrote beyond this window's end stay remembered: this run's
       // windows need not end where that run's did.
       progress = { ...progress, next, seen: replayWritten.prunedTo(next), alerts: snapshot(replayAlerts) };
-      cursor = partialWindow(cursor, versions, overlap);
+      cursor = partialWindow(cursor, written, overlap);
       replay = { ...replay, active: next >= progress.to ? undefined : progress };
       replayWritten = undefined;
       await save();
@@ -351,6 +420,19 @@ export async function collectAlerts(deps: CollectDeps): Promise<CollectResult> {
       replay = { ...replay, active: undefined };
       await save();
     }
+  }
+
+  /**
+   * What a checkpoint whose watermark moves to the end of `last` must hold: the versions this run wrote before that
+   * end (the next run re-reads the overlap below it), and those an earlier run wrote after it that this run has not
+   * read yet. Versions this run wrote in windows still being read are left out (a checkpoint the size of the windows
+   * in flight at every save would cost more than the duplicates it saves after a kill).
+   */
+  function committedVersions(last: TimeWindow): VersionSet {
+    if (last.to === undefined) return written;
+    const set = new VersionSet(written.prunedTo(floorToMs(last.to - overlap), last.to));
+    for (const [id, times] of priorAhead.prunedTo(last.to)) for (const time of times) set.add({ id, time });
+    return set;
   }
 
   function result(status: CollectResult['status']): CollectResult {
