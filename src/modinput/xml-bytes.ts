@@ -82,7 +82,7 @@ export function xmlTextEscapedLength(src: Uint8Array): number {
   const end = src.length;
   let extra = 0;
   let changed = false;
-  for (let i = 0; i < end; ) {
+  for (let i = 0; i < end;) {
     const cls = CLASS[src[i]!]!;
     if (cls === ByteClass.Plain) {
       i++;
@@ -113,7 +113,7 @@ export function writeXmlTextEscaped(src: Uint8Array, dst: Buffer, offset: number
   const end = src.length;
   let out = offset;
   let copyFrom = 0;
-  for (let i = 0; i < end; ) {
+  for (let i = 0; i < end;) {
     const cls = CLASS[src[i]!]!;
     if (cls === ByteClass.Plain) {
       i++;
