@@ -39,6 +39,8 @@ const { values } = parseArgs({
     consumers: { type: 'string', default: 'strict,raw' },
     /** Sizes above this skip the strict consumer (saxes reads ~20 MB/s: 3.4 GB would take minutes per run). */
     'strict-max': { type: 'string', default: '100000' },
+    /** Write a V8 CPU profile of each input run into this folder (node --cpu-prof through NODE_OPTIONS). */
+    'cpu-prof': { type: 'string' },
   },
 });
 const sizes = values.sizes.split(',').map(Number);
@@ -89,6 +91,20 @@ const bundledNode = join(app, 'linux_x86_64', 'bin', 'node');
 const runtime = existsSync(bundledNode)
   ? `bundled ${(await timeCommand(bundledNode, ['--version'], {}, cwd)).stdout.trim()}`
   : `system ${process.version}`;
+
+/**
+ * How the input is started: through its launcher, as splunkd does; with --cpu-prof, the same node and flags straight
+ * on the bundle (node refuses --cpu-prof in NODE_OPTIONS).
+ */
+function inputCommand(): { command: string; args: string[] } {
+  const profileDir = values['cpu-prof'];
+  if (profileDir === undefined) return { command: launcher, args: [] };
+  const bundle = join(app, 'bin', 'lib', 'defender_alerts.cjs');
+  return {
+    command: process.execPath,
+    args: ['--optimize-for-size', '--cpu-prof', `--cpu-prof-dir=${resolve(profileDir)}`, bundle],
+  };
+}
 
 function baseEnv(caFile: string): Record<string, string> {
   return {
@@ -196,8 +212,7 @@ async function backfill(): Promise<void> {
       const capture = freshDir(`capture-${api}`);
       const ours = (mode: 'strict' | 'raw') =>
         runPipeline({
-          command: launcher,
-          args: [],
+          ...inputCommand(),
           env,
           cwd,
           consumer,

@@ -74,6 +74,55 @@ function sequenceAt(src: Uint8Array, i: number, end: number): number {
   return need + 1;
 }
 
+/** The last ArrayBuffer read by words, and its Int32Array view (alerts of one chunk share their ArrayBuffer). */
+let wordsOf: ArrayBufferLike | undefined;
+let words = new Int32Array(0);
+
+/**
+ * The index of the first byte at or after `i` that is not plain ASCII text (ByteClass.Plain), or `end`. Reads four
+ * bytes at a time where they are aligned: one test for "a byte >= 0x80, < 0x20, or one of & < >" per word instead of
+ * a table lookup per byte (bit tricks from https://graphics.stanford.edu/~seander/bithacks.html#ZeroInWord). Tab and
+ * LF also stop the word loop; they are looked at byte by byte and passed over.
+ */
+function skipPlain(src: Uint8Array, i: number, end: number): number {
+  const base = src.byteOffset;
+  while (i < end && ((base + i) & 3) !== 0) {
+    if (CLASS[src[i]!] !== ByteClass.Plain) return i;
+    i++;
+  }
+  if (end - i >= 16) {
+    if (src.buffer !== wordsOf) {
+      wordsOf = src.buffer;
+      words = new Int32Array(src.buffer, 0, src.buffer.byteLength >> 2);
+    }
+    let w = (base + i) >> 2;
+    const lastWord = ((base + end) >> 2) - 1;
+    for (; w <= lastWord; w++) {
+      const x = words[w]!;
+      const amp = x ^ 0x26262626;
+      const lt = x ^ 0x3c3c3c3c;
+      const gt = x ^ 0x3e3e3e3e;
+      const flagged =
+        (x |
+          ((x - 0x20202020) & ~x) |
+          ((amp - 0x01010101) & ~amp) |
+          ((lt - 0x01010101) & ~lt) |
+          ((gt - 0x01010101) & ~gt)) &
+        0x80808080;
+      if (flagged !== 0) {
+        const at = (w << 2) - base;
+        for (let k = at; k < at + 4; k++) if (CLASS[src[k]!] !== ByteClass.Plain) return k;
+      }
+    }
+    i = (w << 2) - base;
+  }
+  while (i < end) {
+    if (CLASS[src[i]!] !== ByteClass.Plain) return i;
+    i++;
+  }
+  return end;
+}
+
 /**
  * The length of `src` escaped as XML text, or -1 when `src` goes out unchanged (no entity, no replacement): then the
  * caller copies the bytes as they are.
@@ -82,12 +131,8 @@ export function xmlTextEscapedLength(src: Uint8Array): number {
   const end = src.length;
   let extra = 0;
   let changed = false;
-  for (let i = 0; i < end;) {
+  for (let i = skipPlain(src, 0, end); i < end; i = skipPlain(src, i, end)) {
     const cls = CLASS[src[i]!]!;
-    if (cls === ByteClass.Plain) {
-      i++;
-      continue;
-    }
     if (cls === ByteClass.NonAscii) {
       const n = sequenceAt(src, i, end);
       if (n > 0) {
@@ -113,12 +158,8 @@ export function writeXmlTextEscaped(src: Uint8Array, dst: Buffer, offset: number
   const end = src.length;
   let out = offset;
   let copyFrom = 0;
-  for (let i = 0; i < end;) {
+  for (let i = skipPlain(src, 0, end); i < end; i = skipPlain(src, i, end)) {
     const cls = CLASS[src[i]!]!;
-    if (cls === ByteClass.Plain) {
-      i++;
-      continue;
-    }
     let replacement: Buffer;
     let skip = 1;
     switch (cls) {

@@ -64,12 +64,20 @@ function randomBytes(r: () => number, pieces: number): Uint8Array {
   return Uint8Array.from(bytes);
 }
 
+/** `bytes` copied into a larger ArrayBuffer at `offset`, with other bytes around it. */
+function atOffset(bytes: Uint8Array, offset: number): Uint8Array {
+  const store = new Uint8Array(offset + bytes.length + 7).fill(0x3c); // '<' around: must not leak in
+  store.set(bytes, offset);
+  return store.subarray(offset, offset + bytes.length);
+}
+
 const hex = (b: Uint8Array) => Buffer.from(b).toString('hex');
 
 describe('modinput/xml-bytes', () => {
   it('leaves clean bytes alone (-1: copy as they are), valid non-ASCII and tab/LF included', () => {
     const clean = Buffer.from('{"id":"da637","title":"Suspicious \u00e9 activity \u{1F600} \u2028","tab":"\t\n"}');
     expect(xmlTextEscapedLength(clean)).to.equal(-1);
+    for (let offset = 0; offset < 4; offset++) expect(xmlTextEscapedLength(atOffset(clean, offset))).to.equal(-1);
     expect(xmlTextEscapedLength(new Uint8Array(0))).to.equal(-1);
   });
 
@@ -98,7 +106,8 @@ describe('modinput/xml-bytes', () => {
   it('equals the string escaper (decode, escape, encode) on 20,000 random byte strings', () => {
     for (let seed = 1; seed <= 20_000; seed++) {
       const r = random(seed);
-      const bytes = randomBytes(r, 1 + Math.floor(r() * 12));
+      // At any alignment inside a larger buffer: the escaper reads aligned words where it can.
+      const bytes = atOffset(randomBytes(r, 1 + Math.floor(r() * 40)), Math.floor(r() * 8));
       const expected = reference(bytes);
       const actual = escapeBytes(bytes);
       if (!actual.equals(expected)) {
@@ -112,7 +121,10 @@ describe('modinput/xml-bytes', () => {
   it('equals the string escaper on uniformly random bytes (every byte value, every position)', () => {
     const r = random(7);
     for (let round = 0; round < 5_000; round++) {
-      const bytes = Uint8Array.from({ length: Math.floor(r() * 24) }, () => Math.floor(r() * 256));
+      const bytes = atOffset(
+        Uint8Array.from({ length: Math.floor(r() * 64) }, () => Math.floor(r() * 256)),
+        round % 5,
+      );
       expect(escapeBytes(bytes).equals(reference(bytes)), hex(bytes)).to.equal(true);
     }
   });
