@@ -2,9 +2,11 @@
  * The benchmarks of issue 5 (npm run bench; never part of npm test). Each section prints a table and a JSON line.
  *
  *   npm run bench                                    # everything: backfill 100k and 1M per api, cold start,
- * multi-tenant
+ * multi-tenant, fleet
  *   npx tsx bench/run.ts --sizes 100000 --apis graph --sections backfill
  *   npx tsx bench/run.ts --app dist-slim/TA-microsoft-defender    # another built app folder
+ *   npx tsx bench/run.ts --sections backfill --cpu-prof /tmp/prof  # V8 CPU profiles of the input's runs
+ *   npx tsx bench/run.ts --sections fleet            # 100 stanzas at once: processes vs one process (fleet.ts)
  *
  * Backfill: the emulator (its own process) serves N alerts of ~1.5 KB over the last 30 days; the BUILT input runs as
  * splunkd runs it (launcher, input XML on stdin, fresh checkpoint) with its stdout piped into a consumer process:
@@ -24,6 +26,7 @@ import { readPeakRssKb } from '../test/harness/splunkd-harness.js';
 import { runPipeline, startEmulatorChild, timeCommand, type PipelineResult } from './lib/processes.js';
 import { serviceOf, type AlertApi } from '../test/emulator/emulator.js';
 import { spawn } from 'node:child_process';
+import { fleet } from './fleet.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = resolve(here, '..');
@@ -31,7 +34,7 @@ const { values } = parseArgs({
   options: {
     sizes: { type: 'string', default: '100000,1000000' },
     apis: { type: 'string', default: 'graph,mde,siem' },
-    sections: { type: 'string', default: 'backfill,coldstart,multitenant' },
+    sections: { type: 'string', default: 'backfill,coldstart,multitenant,fleet' },
     app: { type: 'string', default: join(root, 'dist', 'TA-microsoft-defender') },
     repeat: { type: 'string', default: '10' },
     tenants: { type: 'string', default: '50' },
@@ -39,6 +42,9 @@ const { values } = parseArgs({
     consumers: { type: 'string', default: 'strict,raw' },
     /** Sizes above this skip the strict consumer (saxes reads ~20 MB/s: 3.4 GB would take minutes per run). */
     'strict-max': { type: 'string', default: '100000' },
+    /** Fleet section: stanzas started together, and items per api. */
+    'fleet-stanzas': { type: 'string', default: '100' },
+    'fleet-items': { type: 'string', default: '1000' },
     /** Write a V8 CPU profile of each input run into this folder (node --cpu-prof through NODE_OPTIONS). */
     'cpu-prof': { type: 'string' },
   },
@@ -431,6 +437,12 @@ try {
   if (sections.has('backfill')) await backfill();
   if (sections.has('coldstart')) await coldStart();
   if (sections.has('multitenant')) await multiTenant();
+  if (sections.has('fleet')) {
+    const fleetOptions = { stanzas: Number(values['fleet-stanzas']), items: Number(values['fleet-items']) };
+    const context = { here, work, cwd, app, launcher, env: baseEnv, stanza, inputXml, freshDir, table };
+    results.fleet = await fleet(context, fleetOptions);
+    process.stdout.write(`${JSON.stringify({ fleet: results.fleet })}\n`);
+  }
   writeFileSync(join(here, 'results.json'), `${JSON.stringify(results, null, 2)}\n`);
   process.stdout.write(`\nwrote bench/results.json\n`);
 } finally {
