@@ -76,7 +76,7 @@ function sequenceAt(src: Uint8Array, i: number, end: number): number {
 
 /** The last ArrayBuffer read by words, and its Int32Array view (alerts of one chunk share their ArrayBuffer). */
 let wordsOf: ArrayBufferLike | undefined;
-let words = new Int32Array(0);
+let words: Int32Array<ArrayBufferLike> = new Int32Array(0);
 
 /**
  * The index of the first byte at or after `i` that is not plain ASCII text (ByteClass.Plain), or `end`. Reads four
@@ -132,7 +132,7 @@ export function xmlTextEscapedLength(src: Uint8Array): number {
   let extra = 0;
   let changed = false;
   for (let i = skipPlain(src, 0, end); i < end; i = skipPlain(src, i, end)) {
-    const cls = CLASS[src[i]!]!;
+    const cls = CLASS[src[i]!]! as ByteClass;
     if (cls === ByteClass.NonAscii) {
       const n = sequenceAt(src, i, end);
       if (n > 0) {
@@ -159,7 +159,7 @@ export function writeXmlTextEscaped(src: Uint8Array, dst: Buffer, offset: number
   let out = offset;
   let copyFrom = 0;
   for (let i = skipPlain(src, 0, end); i < end; i = skipPlain(src, i, end)) {
-    const cls = CLASS[src[i]!]!;
+    const cls = CLASS[src[i]!]! as ByteClass;
     let replacement: Buffer;
     let skip = 1;
     switch (cls) {
