@@ -163,6 +163,15 @@ async function bundleDriver(ctx: FleetContext): Promise<string> {
     logLevel: 'warning',
     define: { __ADDON_VERSION__: JSON.stringify('bench') },
     alias: { dotenv: join(ctx.here, '..', 'scripts', 'empty-dotenv.cjs') },
+    // As build.mjs: no "use strict" atop the bundle (splunk-sdk's sloppy-mode CommonJS reads arguments.callee).
+    tsconfigRaw: {
+      compilerOptions: {
+        alwaysStrict: false,
+        useDefineForClassFields: true,
+        verbatimModuleSyntax: false,
+        esModuleInterop: true,
+      },
+    },
   });
   return outfile;
 }
