@@ -36,6 +36,11 @@ const { values } = parseArgs({
     apis: { type: 'string', default: 'graph,mde,siem' },
     sections: { type: 'string', default: 'backfill,coldstart,multitenant,fleet' },
     app: { type: 'string', default: join(root, 'dist', 'TA-microsoft-defender') },
+    /**
+     * Backfill: another built app run right before this one on the same emulator and bytes (an A/B on a machine whose
+     * load changes from minute to minute); its rows say `before`.
+     */
+    'compare-app': { type: 'string' },
     repeat: { type: 'string', default: '10' },
     tenants: { type: 'string', default: '50' },
     /** `strict,raw` (default) or one of them: the strict consumer bounds both producers near 20 MB/s (saxes). */
@@ -58,13 +63,14 @@ const consumers = new Set(values.consumers.split(','));
 const strictMax = Number(values['strict-max']);
 const work = mkdtempSync(join(tmpdir(), 'ta-defender-bench-'));
 const SETTINGS = '[collection]\nmax_pages_per_run = 100000\n';
+const APP_FOLDER = 'TA-microsoft-defender';
 
 /** A copy of the built app with the bench's local settings (no page cap in the way of a 1M backfill). */
-function prepareApp(): string {
-  const source = resolve(values.app);
+function prepareApp(appFolder: string, copyName = APP_FOLDER): string {
+  const source = resolve(appFolder);
   if (!existsSync(join(source, 'bin', 'defender_alerts.sh')))
     throw new Error(`no built app in ${source}: run node build.mjs first`);
-  const app = join(work, 'TA-microsoft-defender');
+  const app = join(work, copyName);
   cpSync(source, app, { recursive: true });
   mkdirSync(join(app, 'local'), { recursive: true });
   writeFileSync(join(app, 'local', 'ta_microsoft_defender_settings.conf'), SETTINGS);
@@ -86,8 +92,9 @@ async function bundle(name: string): Promise<string> {
   return outfile;
 }
 
-const app = prepareApp();
+const app = prepareApp(values.app);
 const launcher = join(app, 'bin', 'defender_alerts.sh');
+const compareApp = values['compare-app'] ? prepareApp(values['compare-app'], join('compare', APP_FOLDER)) : undefined;
 const [consumer, limit] = await Promise.all([bundle('consume'), bundle('limit')]);
 const splunkHome = join(work, 'splunk');
 const cwd = join(work, 'cwd');
@@ -102,10 +109,10 @@ const runtime = existsSync(bundledNode)
  * How the input is started: through its launcher, as splunkd does; with --cpu-prof, the same node and flags straight
  * on the bundle (node refuses --cpu-prof in NODE_OPTIONS).
  */
-function inputCommand(): { command: string; args: string[] } {
+function inputCommand(appDir = app): { command: string; args: string[] } {
   const profileDir = values['cpu-prof'];
-  if (profileDir === undefined) return { command: launcher, args: [] };
-  const bundle = join(app, 'bin', 'lib', 'defender_alerts.cjs');
+  if (profileDir === undefined) return { command: join(appDir, 'bin', 'defender_alerts.sh'), args: [] };
+  const bundle = join(appDir, 'bin', 'lib', 'defender_alerts.cjs');
   return {
     command: process.execPath,
     args: ['--optimize-for-size', '--cpu-prof', `--cpu-prof-dir=${resolve(profileDir)}`, bundle],
@@ -216,9 +223,9 @@ async function backfill(): Promise<void> {
       const { ready } = emu;
       const env = baseEnv(ready.caFile);
       const capture = freshDir(`capture-${api}`);
-      const ours = (mode: 'strict' | 'raw') =>
+      const ours = (mode: 'strict' | 'raw', appDir = app) =>
         runPipeline({
-          ...inputCommand(),
+          ...inputCommand(appDir),
           env,
           cwd,
           consumer,
@@ -241,36 +248,51 @@ async function backfill(): Promise<void> {
           mode,
         });
       const entry: Record<string, unknown> = { api, alerts: n, served, emulatorLoadSeconds: ready.loadSeconds };
+      const variants = [
+        ...(compareApp ? [{ label: 'before', appDir: compareApp }] : []),
+        { label: compareApp ? 'after' : 'this', appDir: app },
+      ];
       for (const mode of ['strict', 'raw'] as const) {
         if (!consumers.has(mode) || (mode === 'strict' && n > strictMax)) continue;
-        const emulatorCpuBefore = emu.cpuSeconds();
-        const run = await ours(mode);
-        const emulatorCpuSeconds = emu.cpuSeconds() - emulatorCpuBefore;
-        if (run.exitCode !== 0 || run.consumed.events !== ready.loaded || !run.consumed.closed) {
-          throw new Error(
-            `api=${api} n=${n}: exit ${run.exitCode}, ${run.consumed.events} events of ${ready.loaded}, closed=${run.consumed.closed}\n${run.stderr.slice(-3000)}`,
-          );
+        const measured: { label: string; run: PipelineResult; emulatorCpuSeconds: number }[] = [];
+        for (const { label, appDir } of variants) {
+          const emulatorCpuBefore = emu.cpuSeconds();
+          const run = await ours(mode, appDir);
+          const emulatorCpuSeconds = emu.cpuSeconds() - emulatorCpuBefore;
+          if (run.exitCode !== 0 || run.consumed.events !== ready.loaded || !run.consumed.closed) {
+            throw new Error(
+              `api=${api} n=${n} (${label}): exit ${run.exitCode}, ${run.consumed.events} events of ${ready.loaded}, closed=${run.consumed.closed}\n${run.stderr.slice(-3000)}`,
+            );
+          }
+          measured.push({ label, run, emulatorCpuSeconds });
         }
         const limitFigures = figures(await limitRun(mode));
-        const ourFigures = { ...figures(run), emulatorCpuSeconds };
-        const ratio = ourFigures.alertsPerSec / limitFigures.alertsPerSec;
-        entry[mode] = { ours: ourFigures, limit: limitFigures, ratio, runEnd: runEnd(run.stderr) };
-        rows.push([
-          api,
-          n,
-          mode,
-          fmt(ourFigures.alertsPerSec, 0),
-          fmt(ourFigures.mbPerSec),
-          fmt(ourFigures.wallSeconds, 2),
-          fmt(ourFigures.peakRssMb),
-          fmt(ourFigures.cpuSeconds),
-          fmt(emulatorCpuSeconds),
-          fmt(limitFigures.alertsPerSec, 0),
-          fmt(limitFigures.peakRssMb),
-          fmt(limitFigures.cpuSeconds),
-          fmt(ratio, 2),
-        ]);
-        process.stdout.write(`  ${api} ${n} ${mode}: ${runEnd(run.stderr)}\n`);
+        for (const { label, run, emulatorCpuSeconds } of measured) {
+          const ourFigures = { ...figures(run), emulatorCpuSeconds };
+          const ratio = ourFigures.alertsPerSec / limitFigures.alertsPerSec;
+          const key = label === 'before' ? `${mode}Before` : mode;
+          entry[key] = { ours: ourFigures, limit: limitFigures, ratio, runEnd: runEnd(run.stderr) };
+          rows.push([
+            api,
+            n,
+            mode,
+            label,
+            fmt(ourFigures.alertsPerSec, 0),
+            fmt(ourFigures.mbPerSec),
+            fmt(ourFigures.wallSeconds, 2),
+            fmt(ourFigures.peakRssMb),
+            fmt(ourFigures.cpuSeconds),
+            fmt((ourFigures.cpuSeconds / n) * 1e6, 1),
+            fmt(emulatorCpuSeconds),
+            fmt(limitFigures.alertsPerSec, 0),
+            fmt(limitFigures.peakRssMb),
+            fmt(limitFigures.cpuSeconds),
+            fmt((limitFigures.cpuSeconds / n) * 1e6, 1),
+            fmt(ratio, 2),
+            fmt(limitFigures.cpuSeconds / ourFigures.cpuSeconds, 2),
+          ]);
+          process.stdout.write(`  ${api} ${n} ${mode} ${label}: ${runEnd(run.stderr)}\n`);
+        }
       }
       await emu.stop();
       rmSync(capture, { recursive: true, force: true });
@@ -278,21 +300,25 @@ async function backfill(): Promise<void> {
     }
   }
   table(
-    'Backfill (strict = stdout parsed by a strict XML parser; raw = only counted)',
+    "Backfill (strict = stdout parsed by a strict XML parser; raw = only counted; ratio = alerts/s ÷ the limit's, CPU ratio = the limit's CPU ÷ ours)",
     [
       'api',
       'alerts',
       'consumer',
+      'app',
       'alerts/s',
       'MB/s',
       'wall s',
       'peak RSS MB',
       'CPU s',
+      'CPU µs/alert',
       'emulator CPU s',
       'limit alerts/s',
       'limit RSS MB',
       'limit CPU s',
+      'limit CPU µs/alert',
       'ratio',
+      'CPU ratio',
     ],
     rows,
   );
