@@ -40,6 +40,8 @@ export interface FleetOptions {
 
 interface ModeFigures {
   processes: number;
+  /** Processes that exited non-zero (each names its stanza's error on stderr, kept in `failureSamples`). */
+  failed: number;
   wallSeconds: number;
   events: number;
   sumPeakRssMb: number;
@@ -146,8 +148,15 @@ async function runTogether(
     peakTotalRssMb: peakTotalKb / 1024,
     cpuSeconds: childrenCpuSeconds() - cpuBefore,
     emulatorCpuSeconds: emulatorCpu() - emulatorBefore,
+    failed: failures.length,
     failures,
   };
+}
+
+/** The last line of a process's stderr that says something (its run_end ERROR line). */
+function lastLine(stderr: string): string {
+  const lines = stderr.split('\n').filter((l) => l.trim() !== '');
+  return (lines.find((l) => l.includes('action=run_end')) ?? lines.at(-1) ?? '').slice(0, 400);
 }
 
 /** The in-process driver as one CommonJS file, bundled the way build.mjs bundles the app's entry points. */
@@ -211,16 +220,18 @@ export async function fleet(ctx: FleetContext, options: FleetOptions): Promise<F
     emu.cpuSeconds,
   );
   await emu.stop();
-  if (many.failures.length > 0 || one.failures.length > 0) {
-    throw new Error(`fleet runs failed:\n${[...many.failures, ...one.failures].slice(0, 3).join('\n')}`);
-  }
-  if (many.events === 0 || many.events !== one.events) {
+  // A process that fails is a finding (100 processes starting on a small machine can starve each other past the
+  // request timeouts), reported with its error; the comparison of events holds only when none failed.
+  if (one.failures.length > 0) throw new Error(`the one-process fleet run failed:\n${one.failures[0]}`);
+  if (many.failures.length === 0 && many.events !== one.events) {
     throw new Error(`fleet: ${many.events} events from the processes, ${one.events} from the one process`);
   }
-  const { failures: _m, ...processPerStanza } = many;
+  const { failures: manyFailures, ...processPerStanza } = many;
   const { failures: _o, ...oneProcess } = one;
+  for (const failure of manyFailures.slice(0, 3)) process.stdout.write(`  failed process: ${lastLine(failure)}\n`);
   const row = (label: string, f: ModeFigures) => [
     label,
+    `${f.processes - f.failed} of ${f.processes}`,
     f.events,
     f.wallSeconds.toFixed(2),
     f.sumPeakRssMb.toFixed(0),
@@ -233,6 +244,7 @@ export async function fleet(ctx: FleetContext, options: FleetOptions): Promise<F
     `Fleet: ${options.stanzas} stanzas (graph, mde, incidents in turn; ${options.items} items per api) started together`,
     [
       'mode',
+      'processes ok',
       'events',
       'wall s',
       'sum of peak RSS MB',
