@@ -116,13 +116,15 @@ class SyntheticIncidents implements IncidentsSource {
       for (const incident of inWindow.slice(p * 50, p * 50 + 50)) {
         const text = formatApiTime(incident.time);
         yield {
-          json: `{"id":"${incident.id}","lastUpdateDateTime":"${text}","status":"active","severity":"high"}`,
+          json: Buffer.from(
+            `{"id":"${incident.id}","lastUpdateDateTime":"${text}","status":"active","severity":"high"}`,
+          ),
           id: incident.id,
           time: text,
           alerts: incident.alerts.map((a) => {
             const alertTime = formatApiTime(a.time);
             return {
-              json: `{"id":"${a.id}","incidentId":"${incident.id}","lastUpdateDateTime":"${alertTime}"}`,
+              json: Buffer.from(`{"id":"${a.id}","incidentId":"${incident.id}","lastUpdateDateTime":"${alertTime}"}`),
               id: a.id,
               time: alertTime,
             };

@@ -2,9 +2,11 @@
  * The benchmarks of issue 5 (npm run bench; never part of npm test). Each section prints a table and a JSON line.
  *
  *   npm run bench                                    # everything: backfill 100k and 1M per api, cold start,
- * multi-tenant
+ * multi-tenant, fleet
  *   npx tsx bench/run.ts --sizes 100000 --apis graph --sections backfill
  *   npx tsx bench/run.ts --app dist-slim/TA-microsoft-defender    # another built app folder
+ *   npx tsx bench/run.ts --sections backfill --cpu-prof /tmp/prof  # V8 CPU profiles of the input's runs
+ *   npx tsx bench/run.ts --sections fleet            # 100 stanzas at once: processes vs one process (fleet.ts)
  *
  * Backfill: the emulator (its own process) serves N alerts of ~1.5 KB over the last 30 days; the BUILT input runs as
  * splunkd runs it (launcher, input XML on stdin, fresh checkpoint) with its stdout piped into a consumer process:
@@ -25,6 +27,7 @@ import { runPipeline, startEmulatorChild, timeCommand, type PipelineResult } fro
 import { serviceOf, type AlertApi } from '../test/emulator/emulator.js';
 import { spawn } from 'node:child_process';
 import { latencySection } from './latency.js';
+import { fleet } from './fleet.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = resolve(here, '..');
@@ -32,8 +35,13 @@ const { values } = parseArgs({
   options: {
     sizes: { type: 'string', default: '100000,1000000' },
     apis: { type: 'string', default: 'graph,mde,siem' },
-    sections: { type: 'string', default: 'backfill,coldstart,multitenant' },
+    sections: { type: 'string', default: 'backfill,coldstart,multitenant,fleet' },
     app: { type: 'string', default: join(root, 'dist', 'TA-microsoft-defender') },
+    /**
+     * Backfill: another built app run right before this one on the same emulator and bytes (an A/B on a machine whose
+     * load changes from minute to minute); its rows say `before`.
+     */
+    'compare-app': { type: 'string' },
     repeat: { type: 'string', default: '10' },
     tenants: { type: 'string', default: '50' },
     /** `strict,raw` (default) or one of them: the strict consumer bounds both producers near 20 MB/s (saxes). */
@@ -44,6 +52,11 @@ const { values } = parseArgs({
     'latency-apis': { type: 'string', default: 'graph,mde,incidents' },
     /** Shrinks the latency section's data sets for a quick try (e.g. 0.02). */
     'latency-scale': { type: 'string', default: '1' },
+    /** Fleet section: stanzas started together, and items per api. */
+    'fleet-stanzas': { type: 'string', default: '100' },
+    'fleet-items': { type: 'string', default: '1000' },
+    /** Write a V8 CPU profile of each input run into this folder (node --cpu-prof through NODE_OPTIONS). */
+    'cpu-prof': { type: 'string' },
   },
 });
 const sizes = values.sizes.split(',').map(Number);
@@ -55,13 +68,14 @@ const consumers = new Set(values.consumers.split(','));
 const strictMax = Number(values['strict-max']);
 const work = mkdtempSync(join(tmpdir(), 'ta-defender-bench-'));
 const SETTINGS = '[collection]\nmax_pages_per_run = 100000\n';
+const APP_FOLDER = 'TA-microsoft-defender';
 
 /** A copy of the built app with the bench's local settings (no page cap in the way of a 1M backfill). */
-function prepareApp(): string {
-  const source = resolve(values.app);
+function prepareApp(appFolder: string, copyName = APP_FOLDER): string {
+  const source = resolve(appFolder);
   if (!existsSync(join(source, 'bin', 'defender_alerts.sh')))
     throw new Error(`no built app in ${source}: run node build.mjs first`);
-  const app = join(work, 'TA-microsoft-defender');
+  const app = join(work, copyName);
   cpSync(source, app, { recursive: true });
   mkdirSync(join(app, 'local'), { recursive: true });
   writeFileSync(join(app, 'local', 'ta_microsoft_defender_settings.conf'), SETTINGS);
@@ -83,8 +97,9 @@ async function bundle(name: string): Promise<string> {
   return outfile;
 }
 
-const app = prepareApp();
+const app = prepareApp(values.app);
 const launcher = join(app, 'bin', 'defender_alerts.sh');
+const compareApp = values['compare-app'] ? prepareApp(values['compare-app'], join('compare', APP_FOLDER)) : undefined;
 const [consumer, limit] = await Promise.all([bundle('consume'), bundle('limit')]);
 const splunkHome = join(work, 'splunk');
 const cwd = join(work, 'cwd');
@@ -94,6 +109,20 @@ const bundledNode = join(app, 'linux_x86_64', 'bin', 'node');
 const runtime = existsSync(bundledNode)
   ? `bundled ${(await timeCommand(bundledNode, ['--version'], {}, cwd)).stdout.trim()}`
   : `system ${process.version}`;
+
+/**
+ * How the input is started: through its launcher, as splunkd does; with --cpu-prof, the same node and flags straight
+ * on the bundle (node refuses --cpu-prof in NODE_OPTIONS).
+ */
+function inputCommand(appDir = app): { command: string; args: string[] } {
+  const profileDir = values['cpu-prof'];
+  if (profileDir === undefined) return { command: join(appDir, 'bin', 'defender_alerts.sh'), args: [] };
+  const bundle = join(appDir, 'bin', 'lib', 'defender_alerts.cjs');
+  return {
+    command: process.execPath,
+    args: ['--optimize-for-size', '--cpu-prof', `--cpu-prof-dir=${resolve(profileDir)}`, bundle],
+  };
+}
 
 function baseEnv(caFile: string): Record<string, string> {
   return {
@@ -199,10 +228,9 @@ async function backfill(): Promise<void> {
       const { ready } = emu;
       const env = baseEnv(ready.caFile);
       const capture = freshDir(`capture-${api}`);
-      const ours = (mode: 'strict' | 'raw') =>
+      const ours = (mode: 'strict' | 'raw', appDir = app) =>
         runPipeline({
-          command: launcher,
-          args: [],
+          ...inputCommand(appDir),
           env,
           cwd,
           consumer,
@@ -225,36 +253,51 @@ async function backfill(): Promise<void> {
           mode,
         });
       const entry: Record<string, unknown> = { api, alerts: n, served, emulatorLoadSeconds: ready.loadSeconds };
+      const variants = [
+        ...(compareApp ? [{ label: 'before', appDir: compareApp }] : []),
+        { label: compareApp ? 'after' : 'this', appDir: app },
+      ];
       for (const mode of ['strict', 'raw'] as const) {
         if (!consumers.has(mode) || (mode === 'strict' && n > strictMax)) continue;
-        const emulatorCpuBefore = emu.cpuSeconds();
-        const run = await ours(mode);
-        const emulatorCpuSeconds = emu.cpuSeconds() - emulatorCpuBefore;
-        if (run.exitCode !== 0 || run.consumed.events !== ready.loaded || !run.consumed.closed) {
-          throw new Error(
-            `api=${api} n=${n}: exit ${run.exitCode}, ${run.consumed.events} events of ${ready.loaded}, closed=${run.consumed.closed}\n${run.stderr.slice(-3000)}`,
-          );
+        const measured: { label: string; run: PipelineResult; emulatorCpuSeconds: number }[] = [];
+        for (const { label, appDir } of variants) {
+          const emulatorCpuBefore = emu.cpuSeconds();
+          const run = await ours(mode, appDir);
+          const emulatorCpuSeconds = emu.cpuSeconds() - emulatorCpuBefore;
+          if (run.exitCode !== 0 || run.consumed.events !== ready.loaded || !run.consumed.closed) {
+            throw new Error(
+              `api=${api} n=${n} (${label}): exit ${run.exitCode}, ${run.consumed.events} events of ${ready.loaded}, closed=${run.consumed.closed}\n${run.stderr.slice(-3000)}`,
+            );
+          }
+          measured.push({ label, run, emulatorCpuSeconds });
         }
         const limitFigures = figures(await limitRun(mode));
-        const ourFigures = { ...figures(run), emulatorCpuSeconds };
-        const ratio = ourFigures.alertsPerSec / limitFigures.alertsPerSec;
-        entry[mode] = { ours: ourFigures, limit: limitFigures, ratio, runEnd: runEnd(run.stderr) };
-        rows.push([
-          api,
-          n,
-          mode,
-          fmt(ourFigures.alertsPerSec, 0),
-          fmt(ourFigures.mbPerSec),
-          fmt(ourFigures.wallSeconds, 2),
-          fmt(ourFigures.peakRssMb),
-          fmt(ourFigures.cpuSeconds),
-          fmt(emulatorCpuSeconds),
-          fmt(limitFigures.alertsPerSec, 0),
-          fmt(limitFigures.peakRssMb),
-          fmt(limitFigures.cpuSeconds),
-          fmt(ratio, 2),
-        ]);
-        process.stdout.write(`  ${api} ${n} ${mode}: ${runEnd(run.stderr)}\n`);
+        for (const { label, run, emulatorCpuSeconds } of measured) {
+          const ourFigures = { ...figures(run), emulatorCpuSeconds };
+          const ratio = ourFigures.alertsPerSec / limitFigures.alertsPerSec;
+          const key = label === 'before' ? `${mode}Before` : mode;
+          entry[key] = { ours: ourFigures, limit: limitFigures, ratio, runEnd: runEnd(run.stderr) };
+          rows.push([
+            api,
+            n,
+            mode,
+            label,
+            fmt(ourFigures.alertsPerSec, 0),
+            fmt(ourFigures.mbPerSec),
+            fmt(ourFigures.wallSeconds, 2),
+            fmt(ourFigures.peakRssMb),
+            fmt(ourFigures.cpuSeconds),
+            fmt((ourFigures.cpuSeconds / n) * 1e6, 1),
+            fmt(emulatorCpuSeconds),
+            fmt(limitFigures.alertsPerSec, 0),
+            fmt(limitFigures.peakRssMb),
+            fmt(limitFigures.cpuSeconds),
+            fmt((limitFigures.cpuSeconds / n) * 1e6, 1),
+            fmt(ratio, 2),
+            fmt(limitFigures.cpuSeconds / ourFigures.cpuSeconds, 2),
+          ]);
+          process.stdout.write(`  ${api} ${n} ${mode} ${label}: ${runEnd(run.stderr)}\n`);
+        }
       }
       await emu.stop();
       rmSync(capture, { recursive: true, force: true });
@@ -262,21 +305,25 @@ async function backfill(): Promise<void> {
     }
   }
   table(
-    'Backfill (strict = stdout parsed by a strict XML parser; raw = only counted)',
+    "Backfill (strict = stdout parsed by a strict XML parser; raw = only counted; ratio = alerts/s ÷ the limit's, CPU ratio = the limit's CPU ÷ ours)",
     [
       'api',
       'alerts',
       'consumer',
+      'app',
       'alerts/s',
       'MB/s',
       'wall s',
       'peak RSS MB',
       'CPU s',
+      'CPU µs/alert',
       'emulator CPU s',
       'limit alerts/s',
       'limit RSS MB',
       'limit CPU s',
+      'limit CPU µs/alert',
       'ratio',
+      'CPU ratio',
     ],
     rows,
   );
@@ -428,8 +475,13 @@ try {
       values['latency-apis'].split(',') as ('graph' | 'mde' | 'incidents')[],
       Number(values['latency-scale']),
     );
-    process.stdout.write(`${JSON.stringify({ latency: results.latency })}
-`);
+    process.stdout.write(`${JSON.stringify({ latency: results.latency })}\n`);
+  }
+  if (sections.has('fleet')) {
+    const fleetOptions = { stanzas: Number(values['fleet-stanzas']), items: Number(values['fleet-items']) };
+    const context = { here, work, cwd, app, launcher, env: baseEnv, stanza, inputXml, freshDir, table };
+    results.fleet = await fleet(context, fleetOptions);
+    process.stdout.write(`${JSON.stringify({ fleet: results.fleet })}\n`);
   }
   writeFileSync(join(here, 'results.json'), `${JSON.stringify(results, null, 2)}\n`);
   process.stdout.write(`\nwrote bench/results.json\n`);

@@ -51,12 +51,14 @@ export interface HttpClient {
 }
 
 /**
- * One alert as served: its exact JSON text (one line), and the values of the two fields that key its versions (the
- * API's id and last-update-time fields, named in alert-version.ts) as JSON.parse reads them. They are strings unless
- * the API broke its own schema (undefined when absent): versionOf judges them.
+ * One alert as served: its exact JSON bytes (one line: only whitespace between tokens is ever removed), and the
+ * values of the two fields that key its versions (the API's id and last-update-time fields, named in alert-version.ts)
+ * as JSON.parse reads them. They are strings unless the API broke its own schema (undefined when absent): versionOf
+ * judges them.
  */
 export interface RawAlert {
-  readonly json: string;
+  /** The alert's UTF-8 bytes as served (a view of the received chunk when it arrived in one). */
+  readonly json: Buffer;
   readonly id: unknown;
   readonly time: unknown;
 }
@@ -142,8 +144,11 @@ export interface SplunkEvent {
   index?: string;
   host?: string;
   source?: string;
-  /** One line of text (here: the alert JSON). Never empty. */
-  data: string;
+  /**
+   * One line: text, or UTF-8 bytes (the alert JSON as served, escaped and checked as bytes on the way out). Never
+   * empty.
+   */
+  data: string | Uint8Array;
 }
 
 /** Where events go: the XML stream on stdout. */

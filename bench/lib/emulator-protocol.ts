@@ -9,6 +9,8 @@ export interface EmulatorRequest {
   days: number;
   /** Number of app registrations (tenant i, client i, secret i), for the multi-tenant figures. */
   apps: number;
+  /** More apis to load, `count` items each, over the same days (the fleet's mixed stanzas). */
+  also?: AlertApi[];
 }
 
 /** What the child answers once listening. */

@@ -98,15 +98,15 @@ export class AlertKeyReader {
   }
 
   /**
-   * The alert is complete and `json` is its text (one line): the alert with its key fields, parsed whole only when
+   * The alert is complete and `json` is its bytes (one line): the alert with its key fields, parsed whole only when
    * the fast path could not read them. Throws JSON.parse's SyntaxError when that parse fails.
    */
-  alertOf(json: string): RawAlert {
+  alertOf(json: Buffer): RawAlert {
     if (!this.mustParse && this.id !== undefined && this.time !== undefined) {
       return { json, id: this.id, time: this.time };
     }
     // The text starts with `{` and ends at its matching `}`, so JSON.parse can only produce an object.
-    const value = JSON.parse(json) as Record<string, unknown>;
+    const value = JSON.parse(json.toString('utf8')) as Record<string, unknown>;
     return { json, id: value[this.fields.id], time: value[this.fields.time] };
   }
 }

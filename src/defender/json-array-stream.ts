@@ -9,7 +9,9 @@
  * Buffer#indexOf (native memchr) and counts brackets on the few bytes between strings. It hands each string of an
  * alert object's own level to alert-key-reader.ts, which picks the alert's id and last-update time out of the bytes,
  * so an alert is parsed (by JSON.parse) only when those two cannot be read that way. It works on bytes, so a UTF-8
- * sequence cut between two chunks needs no special care: bytes are decoded once, per whole element.
+ * sequence cut between two chunks needs no special care, and an alert is never decoded at all: it is handed on as its
+ * bytes (a view of the chunk it arrived in, or one copy when it spans chunks), which the event writer escapes as
+ * bytes.
  *
  * Two shapes: a top-level array (the SIEM exporter), and an OData collection
  * `{"@odata.context":…,"value":[…],"@odata.nextLink":"…"}` whose keys may come in any order.
@@ -123,8 +125,29 @@ function toSnippet(text: string, max = HEAD_BYTES): string {
 
 /**
  * Removes the whitespace that lies outside strings, so a pretty-printed alert becomes one line. Slow path: the APIs
- * send compact JSON, so this only runs for bodies that hold whitespace inside an alert.
+ * send compact JSON, so this only runs for bodies that hold whitespace inside an alert. (Inside a JSON string a raw
+ * LF or CR is not valid JSON; the event writer's escaping keeps even that on one line of XML, as `&#13;` or LF.)
  */
+export function stripJsonWhitespaceBytes(bytes: Buffer): Buffer {
+  const out = Buffer.allocUnsafe(bytes.length);
+  let length = 0;
+  let inString = false;
+  for (let i = 0; i < bytes.length; i++) {
+    const c = bytes[i]!;
+    if (inString) {
+      if (c === BACKSLASH) out[length++] = bytes[i++]!;
+      else if (c === QUOTE) inString = false;
+    } else if (c === QUOTE) {
+      inString = true;
+    } else if (isWhitespace(c)) {
+      continue;
+    }
+    if (i < bytes.length) out[length++] = bytes[i]!;
+  }
+  return out.subarray(0, length);
+}
+
+/** The same on text (kept for callers that hold text). */
 export function stripJsonWhitespace(text: string): string {
   let out = '';
   let copyFrom = 0;
@@ -412,15 +435,15 @@ export class JsonArraySplitter {
       this.state = State.ObjectNext;
       return;
     }
-    const text = this.takeCapture(buf, end);
+    const bytes = this.takeCapture(buf, end);
     if (capture === Capture.Alert) {
-      out.push(this.toAlert(text));
+      out.push(this.toAlert(bytes));
       this.state = State.ArrayNext;
     } else if (capture === Capture.Key) {
-      this.key = this.parseString(text);
+      this.key = this.parseString(bytes.toString('utf8'));
       this.state = State.AfterKey;
     } else {
-      this.nextLink = this.parseString(text);
+      this.nextLink = this.parseString(bytes.toString('utf8'));
       this.state = State.ObjectNext;
     }
   }
@@ -433,23 +456,23 @@ export class JsonArraySplitter {
     }
   }
 
-  /** The captured bytes as text: one decode when the value lies in one chunk, one concat more when it spans several. */
-  private takeCapture(buf: Buffer, end: number): string {
-    if (this.parts.length === 0) return buf.toString('utf8', this.captureStart, end);
+  /** The captured bytes: a view of the chunk when the value lies in one, one copy when it spans several. */
+  private takeCapture(buf: Buffer, end: number): Buffer {
+    if (this.parts.length === 0) return buf.subarray(this.captureStart, end);
     this.parts.push(buf.subarray(0, end));
-    const text = Buffer.concat(this.parts).toString('utf8');
+    const bytes = Buffer.concat(this.parts);
     this.parts = [];
-    return text;
+    return bytes;
   }
 
-  private toAlert(text: string): RawAlert {
+  private toAlert(bytes: Buffer): RawAlert {
     this.alertCount++;
-    const json = this.hasWhitespace ? stripJsonWhitespace(text) : text;
+    const json = this.hasWhitespace ? stripJsonWhitespaceBytes(bytes) : bytes;
     try {
       return this.keys.alertOf(json);
     } catch (error) {
       const reason = error instanceof Error ? error.message : String(error);
-      throw this.invalid(`alert ${this.alertCount} is not valid JSON: ${toSnippet(reason)}`, json);
+      throw this.invalid(`alert ${this.alertCount} is not valid JSON: ${toSnippet(reason)}`, json.toString('utf8'));
     }
   }
 
@@ -501,7 +524,7 @@ export class JsonArraySplitter {
 }
 
 /**
- * Streams the alerts of one response body. Yields each element of the alert array as its text and key fields as soon
+ * Streams the alerts of one response body. Yields each element of the alert array as its bytes and key fields as soon
  * as its closing brace arrives; returns `{nextLink}` (odata shape) when the body is complete. Errors from `body` pass
  * through unchanged; a malformed body is ApiError `api_invalid_body`, a cut one `api_truncated_body`.
  */

@@ -6,24 +6,28 @@
 import type { Writable } from 'node:stream';
 import { StoppedError } from '../errors.js';
 import type { EventSink, SplunkEvent } from '../ports.js';
-import { formatEvent } from './event-xml.js';
+import { EventBytesEncoder } from './event-bytes.js';
 import { errorInfo } from '../toolkit/error-info.js';
 
 /** Tuning of XmlEventWriter. */
 export interface XmlEventWriterOptions {
-  /** Events are coalesced into writes of about this many characters (default 64 KiB). */
+  /** Events are coalesced into writes of about this many bytes (default 64 KiB). */
   chunkChars?: number;
 }
 
-const DEFAULT_CHUNK_CHARS = 64 * 1024;
+const DEFAULT_CHUNK_BYTES = 64 * 1024;
+const STREAM_OPEN = Buffer.from('<stream>');
+const STREAM_CLOSE = Buffer.from('</stream>\n');
+const EMPTY = Buffer.alloc(0);
 const noop = () => {};
 
 /**
  * Writes events as one `<stream>…</stream>` document. `<stream>` goes out with the first event, so a run with no
  * events writes nothing at all; `</stream>` on close().
  *
- * Small events are coalesced: they are joined and handed to the stream when ~64 KiB are pending or on the next
- * turn of the event loop (setImmediate), whichever comes first, so a burst of small events becomes a few large
+ * Each event is built as UTF-8 bytes straight into a staging buffer (event-bytes.ts: alert bytes are escaped as
+ * bytes, never decoded). Small events are coalesced: the pending bytes are handed to the stream when ~64 KiB are
+ * pending or on the next turn of the event loop (setImmediate), whichever comes first, so a burst of small events becomes a few large
  * writes while a slow trickle still reaches splunkd at once. flush() hands over what is pending and waits for its
  * write callback; since a Writable runs callbacks in order, that covers everything written before it.
  *
@@ -32,9 +36,11 @@ const noop = () => {};
  */
 export class XmlEventWriter implements EventSink {
   readonly #stream: Writable;
-  readonly #chunkChars: number;
-  #pending: string[] = [];
-  #pendingChars = 0;
+  readonly #chunkBytes: number;
+  readonly #encoder = new EventBytesEncoder();
+  /** Where events are built: bytes [0, #used) are pending. What was handed to the stream is never written again. */
+  #staging: Buffer;
+  #used = 0;
   #scheduled = false;
   #headerWritten = false;
   #closing: Promise<void> | undefined;
@@ -49,7 +55,8 @@ export class XmlEventWriter implements EventSink {
   /** Takes over `stream` (normally stdout): it adds the 'error' listener that turns EPIPE into StoppedError. */
   constructor(stream: Writable, options: XmlEventWriterOptions = {}) {
     this.#stream = stream;
-    this.#chunkChars = options.chunkChars ?? DEFAULT_CHUNK_CHARS;
+    this.#chunkBytes = options.chunkChars ?? DEFAULT_CHUNK_BYTES;
+    this.#staging = EMPTY;
     stream.on('error', (error: NodeJS.ErrnoException) =>
       this.#fail(`stdout failed (${error.code ?? error.message}): splunkd stopped reading the event stream`),
     );
@@ -71,15 +78,16 @@ export class XmlEventWriter implements EventSink {
     if (this.#failure) return Promise.reject(this.#failure);
     if (this.#closing)
       return Promise.reject(new StoppedError('The event stream is already closed; no event can follow </stream>.'));
-    let xml = formatEvent(event);
+    const size = this.#encoder.measure(event);
     if (!this.#headerWritten) {
-      xml = `<stream>${xml}`;
+      this.#reserve(STREAM_OPEN.length + size); // one write for both
+      this.#append(STREAM_OPEN);
       this.#headerWritten = true;
     }
-    this.#pending.push(xml);
-    this.#pendingChars += xml.length;
+    this.#reserve(size);
+    this.#used = this.#encoder.writeInto(this.#staging, this.#used);
     this.#events++;
-    if (this.#pendingChars >= this.#chunkChars) this.#writePending();
+    if (this.#used >= this.#chunkBytes) this.#writePending();
     else this.#schedule();
     // Ask the stream, not a flag of ours: a chunk written from setImmediate may fill the stream and drain again before
     // the next write(), and waiting then for a 'drain' that already happened would hang the run (and, with nothing
@@ -104,8 +112,7 @@ export class XmlEventWriter implements EventSink {
         this.#closing = Promise.reject(this.#failure);
       } else {
         if (this.#headerWritten) {
-          this.#pending.push('</stream>\n');
-          this.#pendingChars += 10;
+          this.#append(STREAM_CLOSE);
         }
         this.#writePending();
         this.#closing = this.#lastWrite;
@@ -124,12 +131,30 @@ export class XmlEventWriter implements EventSink {
     });
   }
 
+  /** Makes room for `size` more bytes: hands over what is pending if it does not fit, and grows for a large event. */
+  #reserve(size: number): void {
+    if (this.#used + size <= this.#staging.length) return;
+    this.#writePending();
+    if (size > this.#staging.length) {
+      this.#staging = Buffer.allocUnsafe(Math.max(2 * this.#chunkBytes, size));
+      this.#used = 0;
+    }
+  }
+
+  #append(bytes: Buffer): void {
+    this.#reserve(bytes.length);
+    this.#used += bytes.copy(this.#staging, this.#used);
+  }
+
   #writePending(): void {
-    if (this.#pending.length === 0 || this.#failure) return;
-    const chunk = this.#pending.length === 1 ? this.#pending[0]! : this.#pending.join('');
-    this.#pending = [];
-    this.#pendingChars = 0;
-    this.#bytes += Buffer.byteLength(chunk);
+    if (this.#used === 0 || this.#failure) return;
+    const chunk = this.#staging.subarray(0, this.#used);
+    // The stream keeps the chunk until it is written: what is left of the buffer after it takes the next events (a
+    // trickle of small writes shares one allocation), or a new buffer once less than a chunk is left.
+    const rest = this.#staging.subarray(this.#used);
+    this.#staging = rest.length >= this.#chunkBytes ? rest : EMPTY;
+    this.#used = 0;
+    this.#bytes += chunk.length;
     const written = new Promise<void>((resolve, reject) => {
       this.#stream.write(chunk, (error) => {
         if (!error) return resolve();
@@ -158,8 +183,7 @@ export class XmlEventWriter implements EventSink {
   #fail(reason: string): void {
     if (this.#failure) return;
     this.#failure = new StoppedError(reason);
-    this.#pending = [];
-    this.#pendingChars = 0;
+    this.#used = 0;
     this.#rejectDrain?.(this.#failure);
     this.#drain?.catch(noop);
   }

@@ -1,4 +1,4 @@
-/** One event of the XML stream, the hot path: plain string building, escaping only when needed. */
+/** One event of the XML stream as text (the writer builds the same XML as bytes: event-bytes.ts). */
 import type { SplunkEvent } from '../ports.js';
 import { ModinputProtocolError } from './protocol-error.js';
 import { escapeXmlAttribute, escapeXmlText } from './xml-text.js';
@@ -11,18 +11,24 @@ import { escapeXmlAttribute, escapeXmlText } from './xml-text.js';
  * an empty stanza (splunkd needs it to apply the stanza's defaults).
  */
 export function formatEvent(e: SplunkEvent): string {
-  if (!e.data)
-    throw new ModinputProtocolError(
-      'event_invalid',
-      `An event for ${e.stanza || 'an unnamed stanza'} has empty data; every event needs data.`,
-    );
-  if (!e.stanza)
-    throw new ModinputProtocolError('event_invalid', 'An event has no stanza; every event must name its input stanza.');
+  checkEvent(e);
   let xml = `<event stanza="${escapeXmlAttribute(e.stanza)}" unbroken="1">`;
   if (e.time) xml += `<time>${escapeXmlText(e.time)}</time>`;
   if (e.source) xml += `<source>${escapeXmlText(e.source)}</source>`;
   if (e.sourcetype) xml += `<sourcetype>${escapeXmlText(e.sourcetype)}</sourcetype>`;
   if (e.index) xml += `<index>${escapeXmlText(e.index)}</index>`;
   if (e.host) xml += `<host>${escapeXmlText(e.host)}</host>`;
-  return `${xml}<data>${escapeXmlText(e.data)}</data><done/></event>`;
+  const data = typeof e.data === 'string' ? e.data : Buffer.from(e.data).toString('utf8');
+  return `${xml}<data>${escapeXmlText(data)}</data><done/></event>`;
+}
+
+/** Throws ModinputProtocolError for an event splunkd could not use (see formatEvent). */
+export function checkEvent(e: SplunkEvent): void {
+  if (!e.data || e.data.length === 0)
+    throw new ModinputProtocolError(
+      'event_invalid',
+      `An event for ${e.stanza || 'an unnamed stanza'} has empty data; every event needs data.`,
+    );
+  if (!e.stanza)
+    throw new ModinputProtocolError('event_invalid', 'An event has no stanza; every event must name its input stanza.');
 }

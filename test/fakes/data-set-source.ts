@@ -37,7 +37,7 @@ export function testConfig(overrides: Partial<DefenderInputConfig> = {}): Defend
 /** The RawAlert a source hands over for one item's JSON text (its id and time read as `id`, `lastUpdateDateTime`). */
 export function rawAlertOf(json: string): RawAlert {
   const value = JSON.parse(json) as Record<string, unknown>;
-  return { json, id: value.id, time: value.lastUpdateDateTime };
+  return { json: Buffer.from(json, 'utf8'), id: value.id, time: value.lastUpdateDateTime };
 }
 
 /** A time as the APIs print it: trailing zeros of the fraction dropped. */

@@ -17,13 +17,17 @@ export class MemoryCheckpointStore implements CheckpointStore {
   }
 }
 
-/** Records events; `flushed` holds those a flush() covered. */
+/** An event as a test reads it: its data decoded to text. */
+export type TextEvent = SplunkEvent & { data: string };
+
+/** Records events (their data as text, however it came); `flushed` holds those a flush() covered. */
 export class MemorySink implements EventSink {
-  readonly written: SplunkEvent[] = [];
+  readonly written: TextEvent[] = [];
   flushedCount = 0;
   failFlush = false;
   write(event: SplunkEvent): void {
-    this.written.push(event);
+    const data = typeof event.data === 'string' ? event.data : Buffer.from(event.data).toString('utf8');
+    this.written.push({ ...event, data });
   }
   async flush(): Promise<void> {
     if (this.failFlush) throw new Error('EPIPE');

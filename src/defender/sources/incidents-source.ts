@@ -75,7 +75,7 @@ export function toIncident(item: RawAlert, url: string): RawIncident {
   const alerts = parts.alerts.map((json, i): RawAlert => {
     let value: unknown;
     try {
-      value = JSON.parse(json);
+      value = JSON.parse(json.toString('utf8'));
     } catch {
       throw malformed(`alert ${i + 1} of incident ${JSON.stringify(item.id)} is not valid JSON`, url);
     }

@@ -1,5 +1,11 @@
 import { expect } from 'chai';
-import { splitIncident } from '../../../src/defender/incident-split.js';
+import { splitIncident as splitBytes } from '../../../src/defender/incident-split.js';
+
+/** The splitter works on bytes; these cases read easier as text. */
+function splitIncident(text: string): { incident: string; alerts: string[]; hadAlerts: boolean } {
+  const parts = splitBytes(Buffer.from(text, 'utf8'));
+  return { incident: parts.incident.toString('utf8'), alerts: parts.alerts.map(String), hadAlerts: parts.hadAlerts };
+}
 
 const A1 = '{"id":"a1","lastUpdateDateTime":"2024-05-01T10:00:00Z","title":"x \\" ] } [ { alerts"}';
 const A2 = '{"id":"a2","evidence":[{"@odata.type":"#x","roles":["a","b"]}],"n":1.5e3,"ok":true,"no":null}';

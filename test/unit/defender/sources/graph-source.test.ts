@@ -26,7 +26,7 @@ describe('GraphSource', () => {
       .on(NEXT3, { body: odataPage([a5]) });
     const { alerts, pages } = await collect(source(http));
     expect(ids(alerts)).to.deep.equal(['a1', 'a2', 'a3', 'a4', 'a5']);
-    expect(alerts[0]!.json).to.equal(JSON.stringify(a1));
+    expect(alerts[0]!.json.toString('utf8')).to.equal(JSON.stringify(a1));
     expect(pages).to.deep.equal([
       { page: 1, items: 2 },
       { page: 2, items: 2 },
@@ -218,9 +218,10 @@ describe('GraphSource', () => {
     const http = new FakeHttpClient().on(FIRST, { body: odataPage([alert]), chunkSizes: [1] });
     const { alerts } = await collect(source(http));
     expect(alerts).to.have.length(1);
-    expect(alerts[0]!.json).to.equal(JSON.stringify(alert));
-    expect(alerts[0]!.json).to.contain('\\u0000').and.not.contain('\n');
-    expect(JSON.parse(alerts[0]!.json)).to.deep.equal(alert);
+    const json = alerts[0]!.json.toString('utf8');
+    expect(json).to.equal(JSON.stringify(alert));
+    expect(json).to.contain('\\u0000').and.not.contain('\n');
+    expect(JSON.parse(json)).to.deep.equal(alert);
     expect(alerts[0]).to.deep.include({ id: 'x1', time: '2024-05-01T10:00:00Z' });
   });
 

@@ -47,8 +47,10 @@ describe('GraphIncidentsSource', () => {
     const http = new FakeHttpClient().on(FIRST, { body: odataPage([served]) });
     const [item] = await read(new GraphIncidentsSource({ http, log: new MemoryLogger(), alertsUrl: BASE }));
     const { alerts, ...rest } = served;
-    expect(item!.json).to.equal(JSON.stringify(rest));
-    expect(item!.alerts.map((a) => a.json)).to.deep.equal((alerts as unknown[]).map((a) => JSON.stringify(a)));
+    expect(item!.json.toString('utf8')).to.equal(JSON.stringify(rest));
+    expect(item!.alerts.map((a) => a.json.toString('utf8'))).to.deep.equal(
+      (alerts as unknown[]).map((a) => JSON.stringify(a)),
+    );
   });
 
   it('refuses an incident whose alerts are not an array, naming the problem', async () => {

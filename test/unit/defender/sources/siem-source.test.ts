@@ -30,7 +30,7 @@ describe('SiemSource', () => {
     const { alerts, pages } = await collect(source(http));
     expect(alerts.map((alert) => alert.id)).to.deep.equal(body.map((d) => d.FullId));
     expect(alerts.map((alert) => alert.time)).to.deep.equal(body.map((d) => d.LastProcessedTimeUtc));
-    expect(alerts[1]!.json).to.equal(JSON.stringify(body[1]));
+    expect(alerts[1]!.json.toString('utf8')).to.equal(JSON.stringify(body[1]));
     expect(pages).to.deep.equal([{ page: 1, items: 3 }]);
     expect(http.urls).to.deep.equal([CLOSED]);
   });

@@ -2,16 +2,21 @@
 import { expect } from 'chai';
 import { fromEpochMs, parseApiTime, TICKS_PER_SECOND } from '../../../../src/defender/api-time.js';
 import { collectAlerts } from '../../../../src/inputs/alerts/collect-alerts.js';
-import type { SplunkEvent } from '../../../../src/ports.js';
 import { IncidentDataSet, testConfig, versionKeyOf } from '../../../fakes/data-set-source.js';
-import { ManualClock, MemoryCheckpointStore, MemoryLogger, MemorySink } from '../../../fakes/memory-ports.js';
+import {
+  ManualClock,
+  MemoryCheckpointStore,
+  MemoryLogger,
+  MemorySink,
+  type TextEvent,
+} from '../../../fakes/memory-ports.js';
 
 const INCIDENTS = 'ms:defender:graph:incidents';
 const ALERTS = 'ms:defender:graph:alerts';
 const config = (overrides: Parameters<typeof testConfig>[0] = {}) =>
   testConfig({ api: 'incidents', sourcetype: INCIDENTS, ...overrides });
 
-function versions(events: SplunkEvent[], sourcetype: string): string[] {
+function versions(events: TextEvent[], sourcetype: string): string[] {
   return events
     .filter((e) => e.sourcetype === sourcetype)
     .map((e) => versionKeyOf(JSON.parse(e.data) as { id: unknown; lastUpdateDateTime: unknown }));
