@@ -36,13 +36,21 @@ export function createEventHubsConsumer(options: EventHubsConsumerOptions): Even
       ? {
           webSocketOptions: {
             webSocket: WebSocket,
-            webSocketConstructorOptions: { agent: new HttpsProxyAgent({ proxy: new URL(options.proxyUrl), keepAlive: true }) },
+            webSocketConstructorOptions: {
+              agent: new HttpsProxyAgent({ proxy: new URL(options.proxyUrl), keepAlive: true }),
+            },
           },
         }
       : {}),
   };
   if (options.auth.kind === 'entra') {
-    return new EventHubConsumerClient(options.consumerGroup, options.namespace, options.hub, options.auth.credential, clientOptions);
+    return new EventHubConsumerClient(
+      options.consumerGroup,
+      options.namespace,
+      options.hub,
+      options.auth.credential,
+      clientOptions,
+    );
   }
   const connectionString = options.auth.connectionString;
   // A hub-level policy's string names its hub (EntityPath); the SDK refuses a second name then.

@@ -65,7 +65,7 @@ export const STREAM_ARGUMENTS: readonly Readonly<StreamArgument>[] = Object.free
     title: 'Consumer group',
     description:
       'Consumer group of the event hub to read as. Create a dedicated one for Splunk (event hub → Consumer groups): ' +
-      'readers that share a group with other tools receive each other\'s events twice or lose their position. ' +
+      "readers that share a group with other tools receive each other's events twice or lose their position. " +
       `Default: ${DEFAULT_CONSUMER_GROUP}.`,
     ...optional,
     defaultValue: DEFAULT_CONSUMER_GROUP,
@@ -74,7 +74,7 @@ export const STREAM_ARGUMENTS: readonly Readonly<StreamArgument>[] = Object.free
     name: 'connection_string',
     title: 'Connection string',
     description:
-      'Shared access (SAS) connection string of a policy with the Listen claim, from the event hub\'s or the ' +
+      "Shared access (SAS) connection string of a policy with the Listen claim, from the event hub's or the " +
       'namespace\'s "Shared access policies" page, e.g. Endpoint=sb://contoso.servicebus.windows.net/;' +
       'SharedAccessKeyName=splunk;SharedAccessKey=…;EntityPath=defender. On its first run the input moves it to ' +
       `Splunk's encrypted credential store and leaves only ${SECRET_MASK} in inputs.conf. Use either this or ` +

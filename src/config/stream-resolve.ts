@@ -19,7 +19,10 @@ import {
 import type { StanzaSecret, StartPosition, StreamAuth, StreamInputConfig, StreamRegion } from './stream-config.js';
 import { SECRET_MASK, type ReplayFrom, type StartTime } from './types.js';
 
-/** Entra ID login host and Event Hubs namespace suffix per cloud (https://learn.microsoft.com/azure/azure-government/compare-azure-government-global-azure). */
+/**
+ * Entra ID login host and Event Hubs namespace suffix per cloud
+ * (https://learn.microsoft.com/azure/azure-government/compare-azure-government-global-azure).
+ */
 export const STREAM_REGIONS: Readonly<Record<StreamRegion, { loginHost: string; suffix: string }>> = Object.freeze({
   global: { loginHost: 'https://login.microsoftonline.com', suffix: 'servicebus.windows.net' },
   gcc: { loginHost: 'https://login.microsoftonline.com', suffix: 'servicebus.windows.net' },
@@ -34,7 +37,10 @@ export interface StreamResolveOptions {
 }
 
 const HOST = /^(?=.{1,253}$)[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)*$/i;
-/** Event hub and consumer group names: letters, digits, `.`, `-`, `_`, `$` (https://learn.microsoft.com/azure/event-hubs/event-hubs-quotas). */
+/**
+ * Event hub and consumer group names: letters, digits, `.`, `-`, `_`, `$`
+ * (https://learn.microsoft.com/azure/event-hubs/event-hubs-quotas).
+ */
 const ENTITY = /^[A-Za-z0-9$][A-Za-z0-9._$-]{0,255}$/;
 const RELATIVE_TIME = /^-(\d{1,7})([smhdw])$/;
 const DATE_ONLY = /^\d{4}-\d{2}-\d{2}$/;
@@ -140,7 +146,9 @@ function readName(raw: string, mode: StreamResolveOptions['mode']): Parsed<strin
   let name = raw;
   if (raw.startsWith(prefix)) name = raw.slice(prefix.length);
   else if (mode === 'run')
-    return problem(`stanza ${quote(raw)} is not a ${prefix}<name> stanza: run this script only for ${STREAM_SCHEME} inputs.`);
+    return problem(
+      `stanza ${quote(raw)} is not a ${prefix}<name> stanza: run this script only for ${STREAM_SCHEME} inputs.`,
+    );
   if (name === '') return problem(`The input has no name: give the stanza a name, as in [${prefix}defender].`);
   return parsed(name);
 }
@@ -165,8 +173,13 @@ function readNamespace(value: string | undefined, region: StreamRegion): Parsed<
   return parsed(host);
 }
 
-function readEntity(field: 'event_hub_name' | 'consumer_group', value: string | undefined, required: boolean): Parsed<string> {
-  const what = field === 'event_hub_name' ? 'the event hub the Defender export writes to' : 'a consumer group of the hub';
+function readEntity(
+  field: 'event_hub_name' | 'consumer_group',
+  value: string | undefined,
+  required: boolean,
+): Parsed<string> {
+  const what =
+    field === 'event_hub_name' ? 'the event hub the Defender export writes to' : 'a consumer group of the hub';
   if (value === undefined) {
     return required ? problem(`${field} is required: give the name of ${what}.`) : parsed('');
   }
@@ -210,7 +223,9 @@ function readAuth(
         `${entraFields.join(', ')} set together with account ${quote(accountName)}: leave them empty to use the account's, or clear account.`,
       );
     if (account?.name !== accountName)
-      return problem(`account ${quote(accountName)} could not be read: check that it exists on the add-on's Configuration page.`);
+      return problem(
+        `account ${quote(accountName)} could not be read: check that it exists on the add-on's Configuration page.`,
+      );
     const login = loginOf(params.get('login_url') ?? account.loginUrl, region);
     if (!login.ok) return login;
     return parsed({
@@ -261,7 +276,11 @@ export function connectionStringProblem(value: string, hub: string | undefined):
   }
   const fix =
     'copy "Connection string–primary key" of a policy with the Listen claim from the event hub\'s (or namespace\'s) Shared access policies page (value not shown).';
-  if (!parts.get('endpoint')?.startsWith('sb://') || !parts.get('sharedaccesskeyname') || !parts.get('sharedaccesskey')) {
+  if (
+    !parts.get('endpoint')?.startsWith('sb://') ||
+    !parts.get('sharedaccesskeyname') ||
+    !parts.get('sharedaccesskey')
+  ) {
     if (parts.has('sharedaccesssignature')) return undefined;
     return `connection_string is not an Event Hubs connection string (Endpoint=sb://…;SharedAccessKeyName=…;SharedAccessKey=…): ${fix}`;
   }
@@ -277,7 +296,9 @@ function readStartPosition(value: string | undefined): Parsed<StartPosition> {
   if (text === 'earliest') return parsed({ kind: 'earliest' });
   if (text === 'latest') return parsed({ kind: 'latest' });
   const time = readTime('start_position', value!);
-  return time.ok ? parsed({ kind: 'time', time: time.value }) : problem(`${time.problem.slice(0, -1)}, or earliest or latest.`);
+  return time.ok
+    ? parsed({ kind: 'time', time: time.value })
+    : problem(`${time.problem.slice(0, -1)}, or earliest or latest.`);
 }
 
 function readReplayFrom(value: string | undefined): Parsed<ReplayFrom | undefined> {
@@ -315,7 +336,9 @@ function readEndpointUrl(value: string | undefined): Parsed<string | undefined> 
   if (url.protocol !== 'amqps:' && url.protocol !== 'sb:')
     return problem(`endpoint_url ${quote(value)} is not an amqps:// URL (events must travel encrypted): ${fix}`);
   if (url.username !== '' || url.password !== '')
-    return problem('endpoint_url holds a user name or password (value not shown): remove it; credentials go in connection_string or Entra ID.');
+    return problem(
+      'endpoint_url holds a user name or password (value not shown): remove it; credentials go in connection_string or Entra ID.',
+    );
   return parsed(`sb://${url.hostname}:${url.port === '' ? '5671' : url.port}`);
 }
 

@@ -20,7 +20,9 @@ export function partitionStatus(input: {
   isEmpty: boolean;
   nowMs: number;
 }): PartitionStatus {
-  const behind = input.isEmpty ? 0 : Math.max(0, input.lastEnqueuedSequence - Math.max(input.checkpointSequence, input.beginSequence - 1));
+  const behind = input.isEmpty
+    ? 0
+    : Math.max(0, input.lastEnqueuedSequence - Math.max(input.checkpointSequence, input.beginSequence - 1));
   let lagSeconds = 0;
   if (behind > 0 && input.lastEnqueuedMs !== undefined) {
     const from = input.checkpointEnqueuedMs ?? input.lastEnqueuedMs;

@@ -33,7 +33,8 @@ const COMMA = 0x2c;
 
 /** Splits one message body (UTF-8 bytes or text) enqueued at `enqueuedTimeMs`. */
 export function splitMessage(body: Uint8Array | string, enqueuedTimeMs: number): SplitMessage {
-  const text = typeof body === 'string' ? body : Buffer.from(body.buffer, body.byteOffset, body.byteLength).toString('utf8');
+  const text =
+    typeof body === 'string' ? body : Buffer.from(body.buffer, body.byteOffset, body.byteLength).toString('utf8');
   const enqueued = enqueuedTimeText(enqueuedTimeMs);
   let parsed: unknown;
   try {
@@ -66,7 +67,7 @@ function toRecord(json: string, value: unknown, enqueued: string): StreamRecord 
   return {
     json: /[\r\n\u2028\u2029]/.test(json) ? stripJsonWhitespace(json) : json,
     category: typeof category === 'string' ? category : undefined,
-    time: recordTime(object as RecordShape | undefined) ?? enqueued,
+    time: recordTime(object) ?? enqueued,
   };
 }
 

@@ -30,9 +30,7 @@ export interface StreamCheckpoint {
 
 /** What the reader needs for one partition: a position the SDK understands. */
 export type ReadPosition =
-  | { kind: 'earliest' }
-  | { kind: 'afterSequence'; sequenceNumber: number }
-  | { kind: 'enqueuedOn'; timeMs: number };
+  { kind: 'earliest' } | { kind: 'afterSequence'; sequenceNumber: number } | { kind: 'enqueuedOn'; timeMs: number };
 
 /** The part of the hub's partition properties the first run needs for start_position=latest. */
 export interface PartitionEnd {
@@ -49,12 +47,10 @@ export function checkpointKey(stanza: string, source: string): string {
 /** Reads a stored document; undefined when there is none or it belongs to another hub. Throws when it is corrupt. */
 export function readStreamCheckpoint(value: unknown, source: string, key: string): StreamCheckpoint | undefined {
   if (value === undefined) return undefined;
-  const doc = value as Partial<StreamCheckpoint> | null;
-  if (doc === null || typeof doc !== 'object' || doc.version !== STREAM_CHECKPOINT_VERSION || typeof doc.partitions !== 'object' || doc.partitions === null) {
-    throw new CheckpointError(
-      'checkpoint_invalid',
-      `The checkpoint of input ${key} is not a version ${STREAM_CHECKPOINT_VERSION} stream checkpoint: move the file aside to start from start_position, or restore it from a backup.`,
-    );
+  if (value === null || typeof value !== 'object') throw notAStreamCheckpoint(key);
+  const doc: Partial<StreamCheckpoint> = value;
+  if (doc.version !== STREAM_CHECKPOINT_VERSION || typeof doc.partitions !== 'object' || doc.partitions === null) {
+    throw notAStreamCheckpoint(key);
   }
   if (doc.source !== source) return undefined;
   for (const [id, entry] of Object.entries(doc.partitions)) {
@@ -65,6 +61,13 @@ export function readStreamCheckpoint(value: unknown, source: string, key: string
       );
   }
   return doc as StreamCheckpoint;
+}
+
+function notAStreamCheckpoint(key: string): CheckpointError {
+  return new CheckpointError(
+    'checkpoint_invalid',
+    `The checkpoint of input ${key} is not a version ${STREAM_CHECKPOINT_VERSION} stream checkpoint: move the file aside to start from start_position, or restore it from a backup.`,
+  );
 }
 
 function isEntry(entry: unknown): entry is PartitionEntry {
@@ -129,7 +132,8 @@ export function applyReplay(
 export function readPosition(doc: StreamCheckpoint, partitionId: string): ReadPosition {
   const entry = doc.partitions[partitionId];
   if (entry === undefined) return { kind: 'earliest' };
-  if ('startAtMs' in entry) return entry.startAtMs <= 0 ? { kind: 'earliest' } : { kind: 'enqueuedOn', timeMs: entry.startAtMs };
+  if ('startAtMs' in entry)
+    return entry.startAtMs <= 0 ? { kind: 'earliest' } : { kind: 'enqueuedOn', timeMs: entry.startAtMs };
   return { kind: 'afterSequence', sequenceNumber: entry.sequenceNumber };
 }
 

@@ -11,7 +11,10 @@ const UNAUTHORIZED = new Set(['UnauthorizedError']);
 const NOT_FOUND = new Set(['MessagingEntityNotFoundError', 'ArgumentOutOfRangeError']);
 
 /** Classifies any thrown value; our own AddonErrors (an Entra ID refusal, a checkpoint failure) keep their sentence. */
-export function describeStreamFailure(error: unknown, where: { namespace: string; hub: string; consumerGroup: string }): {
+export function describeStreamFailure(
+  error: unknown,
+  where: { namespace: string; hub: string; consumerGroup: string },
+): {
   code: ErrorCode;
   message: string;
 } {
@@ -32,7 +35,17 @@ export function describeStreamFailure(error: unknown, where: { namespace: string
   }
   if (
     codes.some((c) =>
-      ['ServiceCommunicationError', 'ConnectionForcedError', 'ServiceUnavailableError', 'OperationTimeoutError', 'ECONNREFUSED', 'ENOTFOUND', 'ECONNRESET', 'ETIMEDOUT', 'EAI_AGAIN'].includes(c),
+      [
+        'ServiceCommunicationError',
+        'ConnectionForcedError',
+        'ServiceUnavailableError',
+        'OperationTimeoutError',
+        'ECONNREFUSED',
+        'ENOTFOUND',
+        'ECONNRESET',
+        'ETIMEDOUT',
+        'EAI_AGAIN',
+      ].includes(c),
     )
   ) {
     return {
@@ -47,7 +60,10 @@ export function describeStreamFailure(error: unknown, where: { namespace: string
 }
 
 /** The same as a StreamError (or the AddonError itself), to throw. */
-export function toStreamError(error: unknown, where: { namespace: string; hub: string; consumerGroup: string }): AddonError {
+export function toStreamError(
+  error: unknown,
+  where: { namespace: string; hub: string; consumerGroup: string },
+): AddonError {
   if (error instanceof AddonError) return error;
   const { code, message } = describeStreamFailure(error, where);
   return new StreamError(code as StreamError['code'], message, { cause: error });

@@ -58,7 +58,8 @@ describe('defender_stream end to end (built app, test Event Hubs broker)', funct
     const unknown = record('u-1', 'AdvancedHunting-SomethingNew');
     e2e.broker.publish(HUB, '2', { records: [unknown, record('no-ts', 'AdvancedHunting-DeviceInfo', null)] });
     e2e.broker.publish(HUB, '1', 'plain text, not JSON');
-    const bigInt = '{"records":[{"category":"AdvancedHunting-DeviceEvents","properties":{"ReportId":"big","Big":12345678901234567890123}}]}';
+    const bigInt =
+      '{"records":[{"category":"AdvancedHunting-DeviceEvents","properties":{"ReportId":"big","Big":12345678901234567890123}}]}';
     e2e.broker.publish(HUB, '3', bigInt);
     const expected = ids.length + 2 + 1 + 1;
     const checkpointDir = newCheckpointDir();
@@ -73,7 +74,11 @@ describe('defender_stream end to end (built app, test Event Hubs broker)', funct
     expect(run.closed).to.equal(true);
     expect(run.events).to.have.length(expected);
     const seen = idsOf(run.events);
-    for (const id of [...ids, 'u-1', 'no-ts', 'big']) expect(seen.filter((s) => s === id), id).to.have.length(1);
+    for (const id of [...ids, 'u-1', 'no-ts', 'big'])
+      expect(
+        seen.filter((s) => s === id),
+        id,
+      ).to.have.length(1);
     const first = run.events.find((e) => e.data.includes('"a-0-0-0"'))!;
     expect(first.sourcetype).to.equal('ms:defender:eventhub');
     expect(first.source).to.equal('eventhub://localhost/defender/0');
@@ -86,7 +91,9 @@ describe('defender_stream end to end (built app, test Event Hubs broker)', funct
     const plain = run.events.find((e) => e.data === 'plain text, not JSON');
     expect(plain, 'the non-record message, whole').to.not.equal(undefined);
     expect(plain!.source).to.equal('eventhub://localhost/defender/1');
-    expect(run.stderrLines.filter((l) => l.startsWith('WARN') && l.includes('action=non_record_message'))).to.have.length(1);
+    expect(
+      run.stderrLines.filter((l) => l.startsWith('WARN') && l.includes('action=non_record_message')),
+    ).to.have.length(1);
     const runEnd = run.stderrLines.find((l) => l.includes('action=run_end'));
     expect(runEnd, stderr).to.match(/^INFO .*status=stopped/);
     expect(runEnd).to.include(`n_events=${expected}`);

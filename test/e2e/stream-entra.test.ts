@@ -11,7 +11,15 @@ import { startEventHubsBroker, type EventHubsBroker } from '../eventhubs/broker.
 import { startFakeSplunkd, type FakeSplunkd } from '../harness/fake-splunkd.js';
 import { builtAppDir } from '../helpers/built-app.js';
 import { testTls } from '../helpers/tls.js';
-import { HUB, SESSION_KEY, idsOf, newCheckpointDir, publishRecords, runStream, type StreamE2e } from './stream-context.js';
+import {
+  HUB,
+  SESSION_KEY,
+  idsOf,
+  newCheckpointDir,
+  publishRecords,
+  runStream,
+  type StreamE2e,
+} from './stream-context.js';
 
 const TENANT = '8f1c3e4a-2b6d-4c1e-9a7f-5d3b2e1c0a9b';
 const CLIENT = '0b9e8d7c-6a5f-4e3d-8c2b-1a0f9e8d7c6b';
@@ -85,7 +93,10 @@ describe('defender_stream with Entra ID (built app, Entra emulator, TLS test bro
     expect(run.exitCode, stderr).to.equal(1);
     const errors = run.stderrLines.filter((l) => l.startsWith('ERROR'));
     expect(errors, stderr).to.have.length(1);
-    expect(errors[0]).to.include('action=run_end').and.include('status=error').and.match(/client secret|client_secret/i);
+    expect(errors[0])
+      .to.include('action=run_end')
+      .and.include('status=error')
+      .and.match(/client secret|client_secret/i);
     expect(stderr).to.not.include('wrong-secret-value');
   });
 });

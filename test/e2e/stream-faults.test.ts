@@ -4,7 +4,16 @@
  * logs one ERROR for the outage and one INFO when the hub answers again; the per-partition status lines.
  */
 import { expect } from 'chai';
-import { HUB, idsOf, newCheckpointDir, publishRecords, runStream, sasParams, startStreamE2e, type StreamE2e } from './stream-context.js';
+import {
+  HUB,
+  idsOf,
+  newCheckpointDir,
+  publishRecords,
+  runStream,
+  sasParams,
+  startStreamE2e,
+  type StreamE2e,
+} from './stream-context.js';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -68,7 +77,10 @@ describe('defender_stream: partitions added, broker restarts, status lines (buil
     const errors = run.stderrLines.filter((l) => l.startsWith('ERROR'));
     expect(errors, stderr).to.have.length(1);
     expect(errors[0]).to.match(/action=stream_error .*error=stream_/);
-    expect(run.stderrLines.filter((l) => l.includes('action=stream_recovered')), stderr).to.have.length(1);
+    expect(
+      run.stderrLines.filter((l) => l.includes('action=stream_recovered')),
+      stderr,
+    ).to.have.length(1);
     // Status lines: every partition, caught up.
     const status = run.stderrLines.filter((l) => l.includes('action=partition_status'));
     for (const partition of ['0', '1', '2', '3']) {

@@ -5,7 +5,15 @@
  * follows a SIGTERM; no run writes a record twice.
  */
 import { expect } from 'chai';
-import { idsOf, newCheckpointDir, publishRecords, runStream, sasParams, startStreamE2e, type StreamE2e } from './stream-context.js';
+import {
+  idsOf,
+  newCheckpointDir,
+  publishRecords,
+  runStream,
+  sasParams,
+  startStreamE2e,
+  type StreamE2e,
+} from './stream-context.js';
 
 /** A small deterministic generator, so a failure can be replayed. */
 function random(seed: number): () => number {
@@ -45,7 +53,8 @@ describe('defender_stream under SIGKILL (built app, test Event Hubs broker)', fu
       published.push(...fresh);
       // At least `fresh.length` unread records exist, so a kill after that many events always comes.
       const afterEvents = fresh.length === 0 ? 1 : 1 + Math.floor(next() * fresh.length);
-      if (fresh.length === 0) published.push(...publishRecords(e2e.broker, `k${round}x`, { partitions: ['0'], messages: 1, perMessage: 1 }));
+      if (fresh.length === 0)
+        published.push(...publishRecords(e2e.broker, `k${round}x`, { partitions: ['0'], messages: 1, perMessage: 1 }));
       const run = await runStream(e2e, {
         name: 'kills',
         checkpointDir,

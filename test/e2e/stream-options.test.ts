@@ -48,20 +48,28 @@ describe('defender_stream options (built app, test Event Hubs broker)', function
     const wrongKey = e2e.broker.connectionString(HUB, { keyName: 'ListenRule', key: 'not-the-key' });
     const refused = await validate(sasParams(e2e, { connection_string: wrongKey }));
     expect(refused.exitCode).to.equal(1);
-    expect(refused.stdout.toString()).to.match(/^<error><message>The Event Hubs namespace localhost refused the credentials .*check connection_string/);
+    expect(refused.stdout.toString()).to.match(
+      /^<error><message>The Event Hubs namespace localhost refused the credentials .*check connection_string/,
+    );
     expect(refused.stdout.toString()).to.not.include('not-the-key');
 
-    const noHub = await validate(sasParams(e2e, { event_hub_name: 'nohub', connection_string: e2e.broker.connectionString('nohub') }));
+    const noHub = await validate(
+      sasParams(e2e, { event_hub_name: 'nohub', connection_string: e2e.broker.connectionString('nohub') }),
+    );
     expect(noHub.exitCode).to.equal(1);
     expect(noHub.stdout.toString()).to.include('event_hub_name');
 
-    const down = await validate(sasParams(e2e, { connection_string: e2e.broker.connectionString(HUB).replace(/localhost:\d+/, 'localhost:1') }));
+    const down = await validate(
+      sasParams(e2e, { connection_string: e2e.broker.connectionString(HUB).replace(/localhost:\d+/, 'localhost:1') }),
+    );
     expect(down.exitCode).to.equal(1);
     expect(down.stdout.toString()).to.include('event_hub_namespace');
 
     const shape = await validate({ event_hub_name: HUB, connection_string: 'nonsense' });
     expect(shape.exitCode).to.equal(1);
-    expect(shape.stdout.toString()).to.include('event_hub_namespace is required').and.include('connection_string is not');
+    expect(shape.stdout.toString())
+      .to.include('event_hub_namespace is required')
+      .and.include('connection_string is not');
   });
 
   it('keeps only the listed categories, but never drops a record without one or a non-record message', async () => {
@@ -91,7 +99,8 @@ describe('defender_stream options (built app, test Event Hubs broker)', function
     const e2eLocal = await startStreamE2e({ hubs: [{ name: HUB, partitionCount: 2 }] });
     try {
       const old = Date.now() - 3 * 3_600_000;
-      for (let i = 0; i < 4; i++) e2eLocal.broker.publish(HUB, String(i % 2), { records: [record(`old-${i}`)] }, { enqueuedTime: old + i });
+      for (let i = 0; i < 4; i++)
+        e2eLocal.broker.publish(HUB, String(i % 2), { records: [record(`old-${i}`)] }, { enqueuedTime: old + i });
       const recent = publishRecords(e2eLocal.broker, 'recent', { partitions: ['0', '1'], messages: 1, perMessage: 2 });
       const checkpointDir = newCheckpointDir();
       const first = await runStream(e2eLocal, {

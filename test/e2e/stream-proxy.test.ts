@@ -6,7 +6,15 @@
 import { expect } from 'chai';
 import { startConnectProxy, type LocalProxy } from '../helpers/local-https.js';
 import { testTls } from '../helpers/tls.js';
-import { idsOf, newCheckpointDir, publishRecords, runStream, sasParams, startStreamE2e, type StreamE2e } from './stream-context.js';
+import {
+  idsOf,
+  newCheckpointDir,
+  publishRecords,
+  runStream,
+  sasParams,
+  startStreamE2e,
+  type StreamE2e,
+} from './stream-context.js';
 
 const PROXY_PASSWORD = 'Pr0xy~Stream-DoNotLog';
 

@@ -463,7 +463,9 @@ export async function startEventHubsBroker(options: BrokerOptions = {}): Promise
   }
 
   await start();
-  const webSocket = options.webSocket ? await startWebSocketListener(container, options.host ?? '127.0.0.1') : undefined;
+  const webSocket = options.webSocket
+    ? await startWebSocketListener(container, options.host ?? '127.0.0.1')
+    : undefined;
 
   return {
     webSocketPort: webSocket?.port,

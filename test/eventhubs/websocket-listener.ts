@@ -41,9 +41,7 @@ export async function startWebSocketListener(container: Container, host = '127.0
       socket.end('HTTP/1.1 404 Not Found\r\n\r\n');
       return;
     }
-    wss.handleUpgrade(request, socket, head, (ws) =>
-      container.websocket_accept(ws as unknown as Socket, {} as Parameters<Container['websocket_accept']>[1]),
-    );
+    wss.handleUpgrade(request, socket, head, (ws) => container.websocket_accept(ws as unknown as Socket, {}));
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);

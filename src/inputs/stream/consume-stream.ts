@@ -131,7 +131,12 @@ export async function consumeStream(options: ConsumeStreamOptions): Promise<Stre
   };
   const recovered = () => {
     const closed = outage.succeeded(clock.nowMs());
-    if (closed) log.info('The event hub answers again', { action: 'stream_recovered', input, outage_s: closed.outageSeconds.toFixed(1) });
+    if (closed)
+      log.info('The event hub answers again', {
+        action: 'stream_recovered',
+        input,
+        outage_s: closed.outageSeconds.toFixed(1),
+      });
   };
   const end = (error: AddonError) => {
     fatal ??= error;
@@ -149,7 +154,11 @@ export async function consumeStream(options: ConsumeStreamOptions): Promise<Stre
       } catch (error) {
         if (stop.signal.aborted) return undefined;
         const described = describeStreamFailure(error, where);
-        if (described.code === 'stream_unauthorized' || described.code === 'stream_not_found' || error instanceof AddonError) {
+        if (
+          described.code === 'stream_unauthorized' ||
+          described.code === 'stream_not_found' ||
+          error instanceof AddonError
+        ) {
           throw toStreamError(error, where);
         }
         fail(error);
@@ -186,7 +195,12 @@ export async function consumeStream(options: ConsumeStreamOptions): Promise<Stre
       subscription: undefined as unknown as Subscription,
     };
     readers.set(id, reader);
-    log.debug('Reading partition', { action: 'partition_start', input, partition: id, from: describePosition(position) });
+    log.debug('Reading partition', {
+      action: 'partition_start',
+      input,
+      partition: id,
+      from: describePosition(position),
+    });
     reader.subscription = client.subscribe(
       id,
       {
@@ -200,9 +214,9 @@ export async function consumeStream(options: ConsumeStreamOptions): Promise<Stre
             if (reader.busy === work) reader.busy = undefined;
           }
         },
-        processError: async (error: Error) => {
-          if (stop.signal.aborted) return;
-          fail(error);
+        processError: (error: Error) => {
+          if (!stop.signal.aborted) fail(error);
+          return Promise.resolve();
         },
       },
       {
@@ -267,7 +281,11 @@ export async function consumeStream(options: ConsumeStreamOptions): Promise<Stre
       return;
     }
     for (const record of split.records) {
-      if (config.categories.size > 0 && record.category !== undefined && !config.categories.has(record.category.toLowerCase())) {
+      if (
+        config.categories.size > 0 &&
+        record.category !== undefined &&
+        !config.categories.has(record.category.toLowerCase())
+      ) {
         result.filtered++;
         continue;
       }
@@ -328,7 +346,11 @@ export async function consumeStream(options: ConsumeStreamOptions): Promise<Stre
       recovered();
       for (const id of properties.partitionIds) {
         if (!readers.has(id)) {
-          log.info('A partition was added to the hub; reading it from its beginning', { action: 'partition_added', input, partition: id });
+          log.info('A partition was added to the hub; reading it from its beginning', {
+            action: 'partition_added',
+            input,
+            partition: id,
+          });
           startReader(id);
         }
       }
@@ -415,7 +437,10 @@ export async function consumeStream(options: ConsumeStreamOptions): Promise<Stre
     stop.abort();
     options.signal.removeEventListener('abort', onAbort);
     // Let the batches in hand finish: their events are written and flushed, so the checkpoint may cover them.
-    await withTimeout(Promise.all([...readers.values()].map((r) => r.busy)), limits.closeTimeoutMs);
+    await withTimeout(
+      Promise.all([...readers.values()].map((r) => r.busy ?? Promise.resolve())),
+      limits.closeTimeoutMs,
+    );
     try {
       await save();
     } catch (error) {

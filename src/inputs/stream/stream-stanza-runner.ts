@@ -3,7 +3,11 @@
  * account's), build the Event Hubs client, then check it (validation) or consume the hub until stopped (run).
  * Stanzas of one process run side by side (splunkd normally gives each stanza its own process).
  */
-import { createEventHubsConsumer, asTokenCredential, type EventHubsConsumerOptions } from '../../adapters/eventhubs-consumer.js';
+import {
+  createEventHubsConsumer,
+  asTokenCredential,
+  type EventHubsConsumerOptions,
+} from '../../adapters/eventhubs-consumer.js';
 import { createFileCheckpointStore } from '../../adapters/file-checkpoint-store.js';
 import { createMsalTokenProvider, checkCredentials } from '../../adapters/msal-token-provider.js';
 import { createOutbound } from '../../adapters/network/outbound.js';
@@ -77,7 +81,10 @@ export async function validateStreamItem(
       timeoutMs,
     });
     if (refused !== undefined) return refused;
-    consumerAuth = { kind: 'entra', credential: entraCredential(auth, secret, proxyUrl, timeoutMs, silentLog, context) };
+    consumerAuth = {
+      kind: 'entra',
+      credential: entraCredential(auth, secret, proxyUrl, timeoutMs, silentLog, context),
+    };
   }
   const client = createEventHubsConsumer({
     consumerGroup: config.consumerGroup,
@@ -105,7 +112,10 @@ export async function validateStreamItem(
   } catch (error) {
     return describeStreamFailure(error, where).message;
   } finally {
-    await raceTimeout(client.close().catch(() => undefined), 2000);
+    await raceTimeout(
+      client.close().catch(() => undefined),
+      2000,
+    );
   }
 }
 
@@ -116,7 +126,9 @@ export async function streamStanzas(
   context: StreamContext,
 ): Promise<number> {
   log.redact(definition.sessionKey);
-  const outcomes = await Promise.all(definition.stanzas.map((stanza) => runStanza(stanza, definition, sink, log, context)));
+  const outcomes = await Promise.all(
+    definition.stanzas.map((stanza) => runStanza(stanza, definition, sink, log, context)),
+  );
   return outcomes.every(Boolean) ? 0 : 1;
 }
 
@@ -132,13 +144,19 @@ async function runStanza(
   const duration = () => ((context.clock.nowMs() - started) / 1000).toFixed(3);
   let client: ReturnType<typeof createEventHubsConsumer> | undefined;
   try {
-    const splunkd = createSplunkdClient({ serverUri: definition.serverUri, sessionKey: definition.sessionKey, app: APP_ID, log });
+    const splunkd = createSplunkdClient({
+      serverUri: definition.serverUri,
+      sessionKey: definition.sessionKey,
+      app: APP_ID,
+      log,
+    });
     const account = await readAccountOf(stanza, splunkd);
     if (account) log.redact(account.secret);
     const { config, warnings } = resolveStreamConfig(stanza, { mode: 'run', account: account?.account });
     for (const warning of warnings) log.warn(warning, { action: 'config_warning', input });
     const auth = config.auth;
-    if (auth.kind === 'sas' && auth.connectionString.kind === 'clear') redactConnectionString(log, auth.connectionString.value);
+    if (auth.kind === 'sas' && auth.connectionString.kind === 'clear')
+      redactConnectionString(log, auth.connectionString.value);
     if (auth.kind === 'entra' && auth.clientSecret.kind === 'clear') log.redact(auth.clientSecret.value);
     const proxyUrl = config.proxyUrl ?? (await appProxyUrl(proxySettings(context), splunkd));
     for (const secret of createOutbound({ proxyUrl }).secrets) log.redact(secret);
@@ -146,7 +164,15 @@ async function runStanza(
     let consumerAuth: EventHubsConsumerOptions['auth'];
     if (auth.kind === 'sas') {
       const connectionString = await resolveStanzaSecret(
-        { scheme: STREAM_SCHEME, name: config.name, app: config.app, field: 'connection_string', user: streamSecretUser(config.name, 'connection_string'), value: auth.connectionString, page: PAGE },
+        {
+          scheme: STREAM_SCHEME,
+          name: config.name,
+          app: config.app,
+          field: 'connection_string',
+          user: streamSecretUser(config.name, 'connection_string'),
+          value: auth.connectionString,
+          page: PAGE,
+        },
         splunkd,
         log,
       );
@@ -157,12 +183,23 @@ async function runStanza(
         auth.clientSecret.kind === 'account'
           ? account!.secret
           : await resolveStanzaSecret(
-              { scheme: STREAM_SCHEME, name: config.name, app: config.app, field: 'client_secret', user: streamSecretUser(config.name, 'client_secret'), value: auth.clientSecret, page: PAGE },
+              {
+                scheme: STREAM_SCHEME,
+                name: config.name,
+                app: config.app,
+                field: 'client_secret',
+                user: streamSecretUser(config.name, 'client_secret'),
+                value: auth.clientSecret,
+                page: PAGE,
+              },
               splunkd,
               log,
             );
       log.redact(secret);
-      consumerAuth = { kind: 'entra', credential: entraCredential(auth, secret, proxyUrl, context.settings.requestTimeoutMs, log, context) };
+      consumerAuth = {
+        kind: 'entra',
+        credential: entraCredential(auth, secret, proxyUrl, context.settings.requestTimeoutMs, log, context),
+      };
     }
     client = createEventHubsConsumer({
       consumerGroup: config.consumerGroup,
@@ -202,10 +239,22 @@ async function runStanza(
     return true;
   } catch (error) {
     const { code, message } = describeForAdmin(error);
-    log.error(message, { action: 'run_end', input, api: 'stream', status: 'error', error: code, n_events: 0, duration_s: duration() });
+    log.error(message, {
+      action: 'run_end',
+      input,
+      api: 'stream',
+      status: 'error',
+      error: code,
+      n_events: 0,
+      duration_s: duration(),
+    });
     return false;
   } finally {
-    if (client) await raceTimeout(client.close().catch(() => undefined), 2000);
+    if (client)
+      await raceTimeout(
+        client.close().catch(() => undefined),
+        2000,
+      );
   }
 }
 

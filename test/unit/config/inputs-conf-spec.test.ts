@@ -65,7 +65,10 @@ describe('README/inputs.conf.spec', () => {
 
   it('documents every key with at least one * line', () => {
     for (const [key, lines] of spec.docs)
-      expect(lines.filter((line) => line.startsWith('* ')), key).to.not.have.length(0);
+      expect(
+        lines.filter((line) => line.startsWith('* ')),
+        key,
+      ).to.not.have.length(0);
   });
 
   it('documents each default of the tables as "* Default: <value>"', () => {

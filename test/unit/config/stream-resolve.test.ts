@@ -3,12 +3,16 @@ import { resolveStreamConfig } from '../../../src/config/stream-resolve.js';
 import { buildStreamScheme } from '../../../src/config/stream-scheme.js';
 import { ConfigError } from '../../../src/errors.js';
 
-const SAS = 'Endpoint=sb://contoso.servicebus.windows.net/;SharedAccessKeyName=splunk;SharedAccessKey=c2VjcmV0S2V5VmFsdWU=';
+const SAS =
+  'Endpoint=sb://contoso.servicebus.windows.net/;SharedAccessKeyName=splunk;SharedAccessKey=c2VjcmV0S2V5VmFsdWU=';
 const TENANT = '8f1c3e4a-2b6d-4c1e-9a7f-5d3b2e1c0a9b';
 const CLIENT = '0b9e8d7c-6a5f-4e3d-8c2b-1a0f9e8d7c6b';
 
 function resolve(params: Record<string, string>, mode: 'run' | 'validate' = 'run') {
-  return resolveStreamConfig({ name: mode === 'run' ? 'defender_stream://prod' : 'prod', app: 'search', params }, { mode });
+  return resolveStreamConfig(
+    { name: mode === 'run' ? 'defender_stream://prod' : 'prod', app: 'search', params },
+    { mode },
+  );
 }
 
 function problems(params: Record<string, string>): string {
@@ -22,7 +26,11 @@ function problems(params: Record<string, string>): string {
 }
 
 describe('config/stream-resolve: defender_stream stanzas', () => {
-  const base = { event_hub_namespace: 'contoso.servicebus.windows.net', event_hub_name: 'defender', connection_string: SAS };
+  const base = {
+    event_hub_namespace: 'contoso.servicebus.windows.net',
+    event_hub_name: 'defender',
+    connection_string: SAS,
+  };
 
   it('resolves a SAS stanza with the defaults', () => {
     const { config } = resolve({ ...base, index: 'default', host: '$decideOnStartup' });
@@ -56,11 +64,15 @@ describe('config/stream-resolve: defender_stream stanzas', () => {
       kind: 'time',
       time: { kind: 'absolute', time: BigInt(Date.UTC(2026, 11, 1)) * 10_000n },
     });
-    expect(problems({ ...base, start_position: 'yesterday' })).to.match(/^start_position "yesterday" is not a time: .* or earliest or latest\.$/);
+    expect(problems({ ...base, start_position: 'yesterday' })).to.match(
+      /^start_position "yesterday" is not a time: .* or earliest or latest\.$/,
+    );
   });
 
   it('appends the cloud suffix to a bare namespace and reads the region', () => {
-    expect(resolve({ ...base, event_hub_namespace: 'contoso' }).config.namespace).to.equal('contoso.servicebus.windows.net');
+    expect(resolve({ ...base, event_hub_namespace: 'contoso' }).config.namespace).to.equal(
+      'contoso.servicebus.windows.net',
+    );
     expect(resolve({ ...base, event_hub_namespace: 'contoso', region: 'GCC-High' }).config.namespace).to.equal(
       'contoso.servicebus.usgovcloudapi.net',
     );
@@ -82,7 +94,13 @@ describe('config/stream-resolve: defender_stream stanzas', () => {
   });
 
   it('resolves Entra ID credentials with the region authority, or login_url', () => {
-    const entra = { event_hub_namespace: 'contoso', event_hub_name: 'defender', tenant_id: TENANT, client_id: CLIENT, client_secret: 's3cret' };
+    const entra = {
+      event_hub_namespace: 'contoso',
+      event_hub_name: 'defender',
+      tenant_id: TENANT,
+      client_id: CLIENT,
+      client_secret: 's3cret',
+    };
     const { config } = resolve({ ...entra, region: 'dod' });
     expect(config.auth).to.deep.equal({
       kind: 'entra',
@@ -93,12 +111,21 @@ describe('config/stream-resolve: defender_stream stanzas', () => {
       knownAuthorities: [],
     });
     const custom = resolve({ ...entra, login_url: 'https://127.0.0.1:8443/' }).config.auth;
-    expect(custom).to.deep.include({ authority: `https://127.0.0.1:8443/${TENANT}`, knownAuthorities: ['127.0.0.1:8443'] });
-    expect(resolve({ ...entra, client_secret: '<encrypted>' }).config.auth).to.deep.include({ clientSecret: { kind: 'masked' } });
+    expect(custom).to.deep.include({
+      authority: `https://127.0.0.1:8443/${TENANT}`,
+      knownAuthorities: ['127.0.0.1:8443'],
+    });
+    expect(resolve({ ...entra, client_secret: '<encrypted>' }).config.auth).to.deep.include({
+      clientSecret: { kind: 'masked' },
+    });
   });
 
   it('lists every problem at once, naming the field and the fix, without echoing secrets', () => {
-    const text = problems({ event_hub_name: 'bad name!', connection_string: 'Endpoint=x;SharedAccessKey=TopSecret', proxy_url: 'http://u:Pw0rd@proxy' });
+    const text = problems({
+      event_hub_name: 'bad name!',
+      connection_string: 'Endpoint=x;SharedAccessKey=TopSecret',
+      proxy_url: 'http://u:Pw0rd@proxy',
+    });
     expect(text).to.include('event_hub_namespace is required');
     expect(text).to.include('event_hub_name "bad name!" is not an Event Hubs name');
     expect(text).to.include('connection_string is not an Event Hubs connection string');
@@ -108,11 +135,15 @@ describe('config/stream-resolve: defender_stream stanzas', () => {
 
   it('refuses two ways to sign in, none at all, and a connection string for another hub', () => {
     expect(problems({ ...base, tenant_id: TENANT })).to.include('connection_string is set together with tenant_id');
-    expect(problems({ event_hub_namespace: 'c', event_hub_name: 'defender' })).to.match(/^No credentials: set connection_string/);
+    expect(problems({ event_hub_namespace: 'c', event_hub_name: 'defender' })).to.match(
+      /^No credentials: set connection_string/,
+    );
     expect(problems({ ...base, connection_string: `${SAS};EntityPath=other` })).to.include(
       'connection_string is for the event hub "other" but event_hub_name is "defender"',
     );
-    expect(problems({ event_hub_namespace: 'c', event_hub_name: 'defender', tenant_id: 'x', client_id: CLIENT })).to.include('tenant_id "x"');
+    expect(
+      problems({ event_hub_namespace: 'c', event_hub_name: 'defender', tenant_id: 'x', client_id: CLIENT }),
+    ).to.include('tenant_id "x"');
   });
 
   it('accepts the mask for connection_string, and an item name in validation', () => {
@@ -122,7 +153,7 @@ describe('config/stream-resolve: defender_stream stanzas', () => {
     });
   });
 
-  it('warns about parameters it does not know, and keeps Splunk\'s own', () => {
+  it("warns about parameters it does not know, and keeps Splunk's own", () => {
     const { warnings } = resolve({ ...base, interval: '60', index: 'main', cateogries: 'x' });
     expect(warnings).to.have.length(1);
     expect(warnings[0]).to.include('"cateogries" is not an argument of defender_stream');

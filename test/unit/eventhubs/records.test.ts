@@ -15,7 +15,10 @@ describe('eventhubs/records: one message → its records', () => {
       '{"time":"2026-12-04T10:00:00Z","category":"AdvancedHunting-DeviceProcessEvents","properties":{"Timestamp":"2026-12-04T09:59:59.1234567Z","N":12345678901234567890}}',
       '{"category":"AdvancedHunting-X","properties":{"s":"a \\"quoted\\" ] } text"}}',
     ]);
-    expect(split.records.map((r) => r.category)).to.deep.equal(['AdvancedHunting-DeviceProcessEvents', 'AdvancedHunting-X']);
+    expect(split.records.map((r) => r.category)).to.deep.equal([
+      'AdvancedHunting-DeviceProcessEvents',
+      'AdvancedHunting-X',
+    ]);
     expect(split.records[0]!.time).to.equal('1796378399.1234567');
     // No Timestamp, no time: the enqueued time.
     expect(split.records[1]!.time).to.equal('1796378409.500');
@@ -53,7 +56,9 @@ describe('eventhubs/records: one message → its records', () => {
     expect(recordTime({ time: '2026-12-04T10:00:00Z', properties: { Timestamp: '2026-12-04T09:00:00.5Z' } })).to.equal(
       '1796374800.5000000',
     );
-    expect(recordTime({ time: '2026-12-04T10:00:00Z', properties: { Timestamp: 'garbage' } })).to.equal('1796378400.0000000');
+    expect(recordTime({ time: '2026-12-04T10:00:00Z', properties: { Timestamp: 'garbage' } })).to.equal(
+      '1796378400.0000000',
+    );
     expect(recordTime({ time: 42, properties: null })).to.equal(undefined);
     expect(recordTime(undefined)).to.equal(undefined);
   });

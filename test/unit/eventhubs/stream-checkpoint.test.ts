@@ -45,7 +45,13 @@ describe('eventhubs/stream-checkpoint: positions, merges, replay', () => {
   });
 
   it('a time: the enqueued time, resolved once at the first run', () => {
-    const doc = initialCheckpoint(SOURCE, ends({ '0': {} }), { kind: 'time', time: { kind: 'relative', seconds: 86_400 } }, NOW, resolve);
+    const doc = initialCheckpoint(
+      SOURCE,
+      ends({ '0': {} }),
+      { kind: 'time', time: { kind: 'relative', seconds: 86_400 } },
+      NOW,
+      resolve,
+    );
     expect(readPosition(doc, '0')).to.deep.equal({ kind: 'enqueuedOn', timeMs: NOW - 86_400_000 });
   });
 
@@ -81,8 +87,8 @@ describe('eventhubs/stream-checkpoint: positions, merges, replay', () => {
     expect(readStreamCheckpoint(doc, 'other/hub/$Default', 'k')).to.equal(undefined);
     expect(readStreamCheckpoint(undefined, SOURCE, 'k')).to.equal(undefined);
     expect(() => readStreamCheckpoint({ version: 9 }, SOURCE, 'k')).to.throw(CheckpointError);
-    expect(() => readStreamCheckpoint({ version: 1, source: SOURCE, partitions: { '0': { sequenceNumber: 'x' } } }, SOURCE, 'k')).to.throw(
-      CheckpointError,
-    );
+    expect(() =>
+      readStreamCheckpoint({ version: 1, source: SOURCE, partitions: { '0': { sequenceNumber: 'x' } } }, SOURCE, 'k'),
+    ).to.throw(CheckpointError);
   });
 });
