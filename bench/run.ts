@@ -31,7 +31,7 @@ const { values } = parseArgs({
   options: {
     sizes: { type: 'string', default: '100000,1000000' },
     apis: { type: 'string', default: 'graph,mde,siem' },
-    sections: { type: 'string', default: 'backfill,coldstart,multitenant' },
+    sections: { type: 'string', default: 'backfill,coldstart,multitenant,stream' },
     app: { type: 'string', default: join(root, 'dist', 'TA-microsoft-defender') },
     repeat: { type: 'string', default: '10' },
     tenants: { type: 'string', default: '50' },
@@ -416,6 +416,19 @@ try {
   if (sections.has('backfill')) await backfill();
   if (sections.has('coldstart')) await coldStart();
   if (sections.has('multitenant')) await multiTenant();
+  if (sections.has('stream')) {
+    // defender_stream: 1M records of ~1 KB over 4 and 32 partitions, against the naive limit (bench/stream.ts).
+    const { printRows, runStreamBench } = await import('./stream.js');
+    const rows = await runStreamBench({
+      records: 1_000_000,
+      partitions: [4, 32],
+      perMessage: 20,
+      size: 1024,
+      app: values.app,
+    });
+    printRows(rows);
+    results.stream = rows;
+  }
   writeFileSync(join(here, 'results.json'), `${JSON.stringify(results, null, 2)}\n`);
   process.stdout.write(`\nwrote bench/results.json\n`);
 } finally {
