@@ -58,7 +58,8 @@ export interface StreamLimits {
 export const DEFAULT_STREAM_LIMITS: StreamLimits = {
   maxBatchSize: 1000,
   maxWaitTimeInSeconds: 1,
-  prefetchCount: 2000,
+  // Messages of the export hold many records (tens of KB): a deep prefetch on every partition costs memory, not speed.
+  prefetchCount: 1000,
   saveIntervalMs: 1000,
   statusIntervalMs: 30_000,
   discoveryIntervalMs: 10_000,
