@@ -35,7 +35,7 @@ const { values } = parseArgs({
   options: {
     sizes: { type: 'string', default: '100000,1000000' },
     apis: { type: 'string', default: 'graph,mde,siem' },
-    sections: { type: 'string', default: 'backfill,coldstart,multitenant,fleet' },
+    sections: { type: 'string', default: 'backfill,coldstart,multitenant,fleet,stream' },
     app: { type: 'string', default: join(root, 'dist', 'TA-microsoft-defender') },
     /**
      * Backfill: another built app run right before this one on the same emulator and bytes (an A/B on a machine whose
@@ -482,6 +482,19 @@ try {
     const context = { here, work, cwd, app, launcher, env: baseEnv, stanza, inputXml, freshDir, table };
     results.fleet = await fleet(context, fleetOptions);
     process.stdout.write(`${JSON.stringify({ fleet: results.fleet })}\n`);
+  }
+  if (sections.has('stream')) {
+    // defender_stream: 1M records of ~1 KB over 4 and 32 partitions, against the naive limit (bench/stream.ts).
+    const { printRows, runStreamBench } = await import('./stream.js');
+    const rows = await runStreamBench({
+      records: 1_000_000,
+      partitions: [4, 32],
+      perMessage: 20,
+      size: 1024,
+      app: values.app,
+    });
+    printRows(rows);
+    results.stream = rows;
   }
   writeFileSync(join(here, 'results.json'), `${JSON.stringify(results, null, 2)}\n`);
   process.stdout.write(`\nwrote bench/results.json\n`);

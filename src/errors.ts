@@ -69,6 +69,9 @@ export type SplunkdErrorCode =
 /** splunkd's side of the modular-input protocol was broken, or we were about to break ours. */
 export type ProtocolErrorCode = 'input_malformed' | 'input_timeout' | 'event_invalid';
 
+/** The Event Hubs namespace refused the stream input, could not be reached, or lacks the hub or consumer group. */
+export type StreamErrorCode = 'stream_unauthorized' | 'stream_not_found' | 'stream_unreachable' | 'stream_error';
+
 /** How a run ended other than by one of the errors above. */
 export type RunErrorCode = 'stopped' | 'page_cap' | 'internal_error';
 
@@ -80,6 +83,7 @@ export type ErrorCode =
   | CheckpointErrorCode
   | SplunkdErrorCode
   | ProtocolErrorCode
+  | StreamErrorCode
   | RunErrorCode;
 
 export class AddonError extends Error {
@@ -156,5 +160,13 @@ export class SplunkdError extends AddonError {
 export class StoppedError extends AddonError {
   constructor(reason: string) {
     super('stopped', reason);
+  }
+}
+
+/** The Event Hubs side of the stream input failed; the message names the field to check and the fix. */
+export class StreamError extends AddonError {
+  declare readonly code: StreamErrorCode;
+  constructor(code: StreamErrorCode, message: string, options?: { cause?: unknown }) {
+    super(code, message, options);
   }
 }

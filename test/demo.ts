@@ -15,6 +15,7 @@ import { startFakeSplunkd } from './harness/fake-splunkd.js';
 import { buildInputXml } from './harness/input-xml.js';
 import { runInput, type InputResult } from './harness/splunkd-harness.js';
 import { REPO_ROOT } from './helpers/built-app.js';
+import { demoStream } from './demo-stream.js';
 
 const args = process.argv.slice(2);
 const count = Number(args[args.indexOf('--alerts') + 1]) || 2000;
@@ -136,6 +137,7 @@ async function main(): Promise<void> {
     await emu.close();
     await splunkd.close();
   }
+  await demoStream(appDir, line);
 }
 
 function report(label: string, run: InputResult): void {

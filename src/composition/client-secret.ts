@@ -5,11 +5,10 @@
  * If splunkd cannot be reached, the run goes on with the clear secret and says so once.
  */
 import { INPUT_SCHEME } from '../config/arguments.js';
-import { SECRET_MASK, type DefenderInputConfig } from '../config/types.js';
-import { ConfigError } from '../errors.js';
+import type { DefenderInputConfig } from '../config/types.js';
 import type { Logger, SplunkdClient } from '../ports.js';
 import { APP_ID } from '../version.js';
-import { errorInfo } from '../toolkit/error-info.js';
+import { resolveStanzaSecret } from './stanza-secret.js';
 
 /** storage/passwords realm for every secret of this add-on. */
 export const SECRET_REALM = APP_ID;
@@ -26,32 +25,21 @@ export async function resolveClientSecret(
   log: Logger,
 ): Promise<string> {
   const user = secretUserFor(config.name);
-  if (config.clientSecret.kind === 'masked') {
-    const stored = await splunkd.getSecret(SECRET_REALM, user);
-    if (stored === undefined || stored === '') {
-      throw new ConfigError([
-        `client_secret of input ${config.stanza} is masked but no secret is stored in splunkd for it: enter the client secret again in Settings → Data inputs → Microsoft Defender alerts.`,
-      ]);
-    }
-    return stored;
-  }
   if (config.clientSecret.kind === 'account') {
     // The caller reads an account's secret with the account (composition/account-credentials.ts).
     throw new Error(`resolveClientSecret: input ${config.stanza} uses account ${config.clientSecret.account}`);
   }
-  const secret = config.clientSecret.value;
-  try {
-    await splunkd.putSecret(SECRET_REALM, user, secret);
-    await splunkd.updateInput(INPUT_SCHEME, config.name, config.app ?? APP_ID, { client_secret: SECRET_MASK });
-    log.info('Client secret moved to storage/passwords and masked in inputs.conf', {
-      action: 'secret_stored',
-      input: config.stanza,
-    });
-  } catch (error) {
-    log.warn(
-      `Could not store the client secret in splunkd (${errorInfo(error).message}); it stays in clear text in inputs.conf until a run can reach splunkd.`,
-      { action: 'secret_not_stored', input: config.stanza, error: errorInfo(error).code ?? 'unknown' },
-    );
-  }
-  return secret;
+  return resolveStanzaSecret(
+    {
+      scheme: INPUT_SCHEME,
+      name: config.name,
+      app: config.app,
+      field: 'client_secret',
+      user,
+      value: config.clientSecret,
+      page: 'Microsoft Defender alerts',
+    },
+    splunkd,
+    log,
+  );
 }

@@ -38,6 +38,8 @@ function assembleApp(): string {
     );
   }
   cpSync(join(repoRoot, 'bin', 'defender_alerts.sh'), join(appDir, 'bin', 'defender_alerts.sh'));
+  // build.mjs gives every other entry the same launcher under its own name.
+  cpSync(join(repoRoot, 'bin', 'defender_alerts.sh'), join(appDir, 'bin', 'defender_stream.sh'));
   writeFileSync(
     join(appDir, 'bin', 'lib', 'defender_alerts.cjs'),
     '"use strict";module.exports=function(){return 1};\n',
@@ -217,6 +219,7 @@ describe('npm run check (scripts/check-app.mjs)', function () {
         'launchers: bin/defender_alerts.cmd is missing for [defender_alerts://<name>]',
       );
       cpSync(join(repoRoot, 'bin', 'defender_alerts.cmd'), join(bad, 'bin', 'defender_alerts.cmd'));
+      cpSync(join(repoRoot, 'bin', 'defender_alerts.cmd'), join(bad, 'bin', 'defender_stream.cmd'));
       normaliseModes(bad);
       expect(failLines(bad).filter((l) => l.includes('launchers'))).to.deep.equal([]);
     });
@@ -285,7 +288,11 @@ describe('npm run check (scripts/check-app.mjs)', function () {
     });
 
     it("rejects an input default the inputs spec does not declare, but not splunkd's own input keys", () => {
-      appendFileSync(join(bad, 'default', 'inputs.conf'), 'page_sise = 10\n');
+      const conf = join(bad, 'default', 'inputs.conf');
+      writeFileSync(
+        conf,
+        readFileSync(conf, 'utf8').replace('[defender_alerts]\n', '[defender_alerts]\npage_sise = 10\n'),
+      );
       const fails = failLines(bad).join('\n');
       expect(fails).to.contain(
         'default/inputs.conf [defender_alerts] page_sise is not declared in README/inputs.conf.spec',

@@ -6,6 +6,7 @@
 import { randomBytes } from 'node:crypto';
 import { aadErrorReply, type AadFailure } from './api-errors.js';
 import { jsonReply, type Reply, type RequestContext } from './http-io.js';
+import { signJwt } from '../eventhubs/jwt-token.js';
 
 /** An app registration with a client secret and granted application roles. */
 export interface AppRegistration {
@@ -44,6 +45,18 @@ export const RESOURCE_SERVICE: Readonly<Record<string, 'graph' | 'mde' | 'siem'>
   'https://graph.windows.net': 'siem',
 };
 
+/**
+ * Azure Event Hubs' Entra ID resource (https://learn.microsoft.com/azure/event-hubs/authorize-access-azure-active-directory).
+ * Tokens for it are real JWTs (HS256 with the directory's test secret, issuer `https://sts.windows.net/<tenant>/`), so
+ * the test Event Hubs broker (test/eventhubs) can verify them the way the service verifies Entra's.
+ */
+export const EVENT_HUBS_RESOURCE = 'https://eventhubs.azure.net';
+
+/** The `iss` of the Event Hubs tokens the emulator issues for `tenantId`. */
+export function eventHubsIssuer(tenantId: string): string {
+  return `https://sts.windows.net/${tenantId}/`;
+}
+
 const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const DOMAIN = /^(?=.{1,253}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,}$/i;
 const OIDC_SCOPES = new Set(['openid', 'profile', 'offline_access', 'email']);
@@ -58,6 +71,8 @@ export class Directory {
   /** Calls to `/common/discovery/instance` (msal's instance discovery; tests assert 0). */
   instanceDiscoveryCalls = 0;
   tokensIssued = 0;
+  /** HS256 secret of the Event Hubs JWTs (test/eventhubs' broker takes it as `jwt.key`). */
+  readonly jwtSecret = randomBytes(32).toString('base64url');
 
   constructor(private readonly now: () => number) {}
 
@@ -91,13 +106,28 @@ export class Directory {
   /** Issues a token directly, for tests of the API side without the token endpoint. */
   issueToken(tenantId: string, clientId: string, resource: string, roles?: string[]): string {
     const app = this.apps.get(appKey(tenantId, clientId));
-    const token = `emu.${randomBytes(24).toString('base64url')}`;
+    const expiresAtMs = this.now() + this.tokenLifetimeSeconds * 1000;
+    const token =
+      normalizeResource(resource) === EVENT_HUBS_RESOURCE
+        ? signJwt(
+            {
+              iss: eventHubsIssuer(tenantId),
+              aud: `${EVENT_HUBS_RESOURCE}/`,
+              appid: clientId,
+              tid: tenantId,
+              nbf: Math.floor(this.now() / 1000) - 60,
+              exp: Math.floor(expiresAtMs / 1000),
+              jti: randomBytes(8).toString('hex'),
+            },
+            this.jwtSecret,
+          )
+        : `emu.${randomBytes(24).toString('base64url')}`;
     this.tokens.set(token, {
       tenantId,
       clientId,
       audience: normalizeResource(resource),
       roles: roles ?? app?.roles ?? [],
-      expiresAtMs: this.now() + this.tokenLifetimeSeconds * 1000,
+      expiresAtMs,
     });
     this.tokensIssued++;
     return token;
@@ -225,7 +255,7 @@ function resourceFromScope(scope: string | null): string | AadFailure {
 }
 
 function checkResource(resource: string, tenant: string): AadFailure | undefined {
-  if (RESOURCE_SERVICE[resource] !== undefined) return undefined;
+  if (RESOURCE_SERVICE[resource] !== undefined || resource === EVENT_HUBS_RESOURCE) return undefined;
   return {
     status: 400,
     error: 'invalid_resource',

@@ -20,6 +20,7 @@ import type { Server } from 'node:net';
 import type { Socket } from 'node:net';
 import rhea, { type Connection, type EventContext, type Message, type Receiver, type Sender } from 'rhea';
 import { testTls } from '../helpers/tls.js';
+import { startWebSocketListener } from './websocket-listener.js';
 import { entitySegments, formatEntity } from './audience.js';
 import type { AuthConfig } from './authorization.js';
 import { handlePutToken, type NodeReply, type PutTokenRecord } from './cbs-node.js';
@@ -63,6 +64,8 @@ export interface BrokerOptions {
   host?: string;
   /** The broker clock in epoch ms (enqueued times, token expiry). Default Date.now. */
   now?: () => number;
+  /** Also serve AMQP over WebSockets (TLS, test CA) on a port of its own: `webSocketPort` (websocket-listener.ts). */
+  webSocket?: boolean;
 }
 
 export interface EventHubsBroker {
@@ -84,6 +87,8 @@ export interface EventHubsBroker {
   connectionString(hub: string, rule?: { keyName: string; key: string }): string;
   /** `sb://localhost:<port>`: the client option that points a TLS client at this broker. */
   readonly customEndpointAddress: string;
+  /** The WebSocket listener's port, when started with `webSocket: true`. */
+  readonly webSocketPort: number | undefined;
   /** Open client connections. */
   connectionCount(): number;
   /** Stops listening and drops every connection; the data stays. */
@@ -458,8 +463,12 @@ export async function startEventHubsBroker(options: BrokerOptions = {}): Promise
   }
 
   await start();
+  const webSocket = options.webSocket
+    ? await startWebSocketListener(container, options.host ?? '127.0.0.1')
+    : undefined;
 
   return {
+    webSocketPort: webSocket?.port,
     get port() {
       return port;
     },
@@ -483,6 +492,7 @@ export async function startEventHubsBroker(options: BrokerOptions = {}): Promise
     start,
     async close() {
       stopListeningToStore();
+      await webSocket?.close();
       await stop();
     },
   };

@@ -2,7 +2,7 @@
  * Runs the test Event Hubs broker by hand (or as the benchmark's broker process):
  *
  *   npx tsx test/eventhubs/cli.ts [--port 5672] [--hub defender] [--partitions 4] [--fill N] [--size 1024]
- *                                 [--tls --namespace contoso.servicebus.windows.net] [--json]
+ *                                 [--records-per-message 1] [--tls --namespace contoso.servicebus.windows.net] [--json]
  *
  * `--fill N` publishes N Defender-shaped messages (`{"records":[…]}`, about `--size` bytes each) round-robin over the
  * partitions before it reports ready. Prints the connection string (and, with --tls, the custom endpoint and CA
@@ -35,6 +35,7 @@ const { values } = parseArgs({
     partitions: { type: 'string', default: '4' },
     fill: { type: 'string', default: '0' },
     size: { type: 'string', default: '1024' },
+    'records-per-message': { type: 'string', default: '1' },
     tls: { type: 'boolean', default: false },
     namespace: { type: 'string' },
     json: { type: 'boolean', default: false },
@@ -46,6 +47,9 @@ const partitions = Number(values.partitions);
 const fill = Number(values.fill);
 const size = Number(values.size);
 const port = values.port === undefined ? 0 : Number(values.port);
+const perMessage = Number(values['records-per-message']);
+if (!(Number.isInteger(perMessage) && perMessage >= 1))
+  usage(`--records-per-message must be a whole number of at least 1, not '${values['records-per-message']}'`);
 if (!(Number.isInteger(partitions) && partitions >= 1))
   usage(`--partitions must be a whole number of at least 1, not '${values.partitions}'`);
 if (!(Number.isInteger(fill) && fill >= 0)) usage(`--fill must be a whole number, not '${values.fill}'`);
@@ -60,18 +64,30 @@ const broker = await startEventHubsBroker({
   ...(values.namespace ? { namespace: values.namespace } : {}),
 });
 
-/** A Defender streaming message of about `bytes` bytes: one record whose properties are padded. */
+/**
+ * A Defender streaming message of `perMessage` records of about `bytes` bytes each (properties padded); with one
+ * record, the message itself is about `bytes` bytes.
+ */
 function message(i: number, bytes: number): string {
-  const record = {
-    time: new Date().toISOString(),
-    tenantId: '7f3e2d1c-0b9a-4877-8665-544332211000',
-    operationName: 'Publish',
-    category: i % 2 ? 'AdvancedHunting-DeviceProcessEvents' : 'AdvancedHunting-DeviceNetworkEvents',
-    properties: { Timestamp: new Date().toISOString(), DeviceName: `host-${i % 500}`, ReportId: i, Pad: '' },
-  };
-  const base = JSON.stringify({ records: [record] }).length;
-  record.properties.Pad = 'x'.repeat(Math.max(0, bytes - base));
-  return JSON.stringify({ records: [record] });
+  const records = Array.from({ length: perMessage }, (_, r) => {
+    const record = {
+      time: new Date().toISOString(),
+      tenantId: '7f3e2d1c-0b9a-4877-8665-544332211000',
+      operationName: 'Publish',
+      category: i % 2 ? 'AdvancedHunting-DeviceProcessEvents' : 'AdvancedHunting-DeviceNetworkEvents',
+      properties: {
+        Timestamp: new Date().toISOString(),
+        DeviceName: `host-${i % 500}`,
+        ReportId: i * perMessage + r,
+        Pad: '',
+      },
+    };
+    record.properties.Pad = 'x'.repeat(
+      Math.max(0, bytes - JSON.stringify(record).length - (perMessage === 1 ? 13 : 1)),
+    );
+    return record;
+  });
+  return JSON.stringify({ records });
 }
 
 const started = process.hrtime.bigint();

@@ -53,10 +53,10 @@ export const HOSTILE_DOTENV = 'NODE_OPTIONS=--bogus\nHTTPS_PROXY=http://127.0.0.
 
 const LEVEL_LINE = /^(DEBUG|INFO|WARN|ERROR|FATAL) /;
 
-/** Runs the modular input `bin/defender_alerts.sh` of the built app in `appDir`. */
-export async function runInput(options: ScriptOptions & { appDir: string }): Promise<InputResult> {
-  const { appDir, ...rest } = options;
-  const result = await runScript(appDir, 'defender_alerts', rest);
+/** Runs the modular input `bin/<script>.sh` (default defender_alerts) of the built app in `appDir`. */
+export async function runInput(options: ScriptOptions & { appDir: string; script?: string }): Promise<InputResult> {
+  const { appDir, script, ...rest } = options;
+  const result = await runScript(appDir, script ?? 'defender_alerts', rest);
   let parsed: { events: ParsedEvent[]; closed: boolean };
   try {
     parsed = parseSplunkStream(result.stdout);

@@ -38,3 +38,19 @@ export function exitWhenDone(work: Promise<number>): void {
     },
   );
 }
+
+/**
+ * Like exitWhenDone, then ends the process once stdout and stderr took the last bytes: for entries whose libraries
+ * may keep the event loop alive after they were closed (the Event Hubs client can, after refused token renewals).
+ * By then the protocol runner has written `</stream>` and seen its write callback.
+ */
+export function exitExplicitlyWhenDone(work: Promise<number>): void {
+  const end = (code: number) => {
+    process.exitCode = code;
+    process.stdout.write('', () => process.stderr.write('', () => process.exit(code)));
+  };
+  work.then(end, (error: unknown) => {
+    process.stderr.write(`FATAL Unexpected failure: ${describeError(error)}\n`);
+    end(1);
+  });
+}

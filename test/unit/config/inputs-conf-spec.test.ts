@@ -3,14 +3,21 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { expect } from 'chai';
 import { INPUT_ARGUMENTS } from '../../../src/config/arguments.js';
+import { STREAM_ARGUMENTS } from '../../../src/config/stream-arguments.js';
 
 const repoRoot = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
 const specText = readFileSync(join(repoRoot, 'README', 'inputs.conf.spec'), 'utf8');
 
 /** The spec as splunkd and AppInspect read it: stanza headers, `key = value` lines, and each key's `*` lines. */
-function parseSpec(text: string): { stanzas: string[]; keys: string[]; docs: Map<string, string[]> } {
+function parseSpec(text: string): {
+  stanzas: string[];
+  keys: string[];
+  keysOf: Map<string, string[]>;
+  docs: Map<string, string[]>;
+} {
   const stanzas: string[] = [];
   const keys: string[] = [];
+  const keysOf = new Map<string, string[]>();
   const docs = new Map<string, string[]>();
   let current: string[] | undefined;
   for (const line of text.split('\n')) {
@@ -18,14 +25,16 @@ function parseSpec(text: string): { stanzas: string[]; keys: string[]; docs: Map
     const header = /^\[(.+)\]$/.exec(line);
     if (header) {
       stanzas.push(header[1]!);
+      keysOf.set(header[1]!, []);
       current = undefined;
       continue;
     }
     const setting = /^([0-9A-Za-z_.-]+) = (.+)$/.exec(line);
     if (setting) {
       keys.push(setting[1]!);
+      keysOf.get(stanzas.at(-1)!)?.push(setting[1]!);
       current = [];
-      docs.set(setting[1]!, current);
+      docs.set(`${stanzas.at(-1)} ${setting[1]!}`, current);
       continue;
     }
     if (current && (line.startsWith('* ') || line.startsWith('  '))) {
@@ -34,29 +43,42 @@ function parseSpec(text: string): { stanzas: string[]; keys: string[]; docs: Map
     }
     throw new Error(`Unexpected line in inputs.conf.spec: ${JSON.stringify(line)}`);
   }
-  return { stanzas, keys, docs };
+  return { stanzas, keys, keysOf, docs };
 }
 
 describe('README/inputs.conf.spec', () => {
   const spec = parseSpec(specText);
 
-  it('declares one modular input stanza, defender_alerts://<name>', () => {
-    expect(spec.stanzas).to.deep.equal(['defender_alerts://<name>']);
+  const tables = [
+    { stanza: 'defender_alerts://<name>', args: INPUT_ARGUMENTS },
+    { stanza: 'defender_stream://<name>', args: STREAM_ARGUMENTS },
+  ];
+
+  it('declares the two modular input stanzas, defender_alerts://<name> and defender_stream://<name>', () => {
+    expect(spec.stanzas).to.deep.equal(tables.map((t) => t.stanza));
   });
 
-  it("has exactly the argument table's names as keys, once each and in the same order", () => {
-    expect(spec.keys).to.deep.equal(INPUT_ARGUMENTS.map((argument) => argument.name));
+  it("has exactly each argument table's names as keys, once each and in the same order", () => {
+    for (const { stanza, args } of tables)
+      expect(spec.keysOf.get(stanza), stanza).to.deep.equal(args.map((argument) => argument.name));
   });
 
   it('documents every key with at least one * line', () => {
-    for (const key of spec.keys)
-      expect(spec.docs.get(key)?.filter((line) => line.startsWith('* ')) ?? [], key).to.not.have.length(0);
+    for (const [key, lines] of spec.docs)
+      expect(
+        lines.filter((line) => line.startsWith('* ')),
+        key,
+      ).to.not.have.length(0);
   });
 
-  it('documents each default of the table as "* Default: <value>"', () => {
-    for (const argument of INPUT_ARGUMENTS) {
-      if (argument.defaultValue === undefined) continue;
-      expect(spec.docs.get(argument.name), argument.name).to.include(`* Default: ${argument.defaultValue}`);
+  it('documents each default of the tables as "* Default: <value>"', () => {
+    for (const { stanza, args } of tables) {
+      for (const argument of args) {
+        if (argument.defaultValue === undefined) continue;
+        expect(spec.docs.get(`${stanza} ${argument.name}`), argument.name).to.include(
+          `* Default: ${argument.defaultValue}`,
+        );
+      }
     }
   });
 

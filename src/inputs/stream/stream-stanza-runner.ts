@@ -1,0 +1,316 @@
+/**
+ * What validation and runs of `defender_stream` do with the real adapters: resolve the stanza, read its secret (or its
+ * account's), build the Event Hubs client, then check it (validation) or consume the hub until stopped (run).
+ * Stanzas of one process run side by side (splunkd normally gives each stanza its own process).
+ */
+import {
+  createEventHubsConsumer,
+  asTokenCredential,
+  type EventHubsConsumerOptions,
+} from '../../adapters/eventhubs-consumer.js';
+import { createFileCheckpointStore } from '../../adapters/file-checkpoint-store.js';
+import { createMsalTokenProvider, checkCredentials } from '../../adapters/msal-token-provider.js';
+import { createOutbound } from '../../adapters/network/outbound.js';
+import { createSplunkdClient } from '../../adapters/splunkd-client.js';
+import { loadAccount, type AccountCredentials } from '../../composition/account-credentials.js';
+import { appProxyUrl } from '../../composition/app-proxy.js';
+import { resolveStanzaSecret } from '../../composition/stanza-secret.js';
+import { STREAM_SCHEME } from '../../config/stream-arguments.js';
+import { EVENT_HUBS_SCOPE, type StreamInputConfig } from '../../config/stream-config.js';
+import { resolveStreamConfig, streamAccountNameOf } from '../../config/stream-resolve.js';
+import { describeStreamFailure } from '../../eventhubs/stream-errors.js';
+import { ConfigError } from '../../errors.js';
+import type { InputDefinition, StanzaDefinition, ValidationDefinition } from '../../modinput/scheme-types.js';
+import type { EventSink, Logger, SplunkdClient } from '../../ports.js';
+import { describeForAdmin } from '../../toolkit/error-info.js';
+import { APP_ID } from '../../version.js';
+import type { RedactingLogger } from '../alerts/alerts-input.js';
+import { consumeStream } from './consume-stream.js';
+import type { StreamContext } from './stream-input.js';
+
+const PAGE = 'Microsoft Defender streaming (Event Hubs)';
+const silentLog: RedactingLogger = { debug() {}, info() {}, warn() {}, error() {}, redact() {} };
+
+/** storage/passwords user of a stream stanza's secret; the scheme in it keeps it apart from an alerts input's. */
+export function streamSecretUser(name: string, field: 'connection_string' | 'client_secret'): string {
+  return `${STREAM_SCHEME}.${name}.${field}`;
+}
+
+/**
+ * --validate-arguments: every config problem at once; then, with a clear secret, one short look at the hub (the
+ * namespace answers, the credentials are accepted, the hub and consumer group exist).
+ */
+export async function validateStreamItem(
+  definition: ValidationDefinition,
+  context: StreamContext,
+): Promise<string | undefined> {
+  const splunkd = createSplunkdClient({
+    serverUri: definition.serverUri,
+    sessionKey: definition.sessionKey,
+    app: APP_ID,
+    log: silentLog,
+  });
+  let config: StreamInputConfig;
+  let account: AccountCredentials | undefined;
+  try {
+    account = await readAccountOf(definition.item, splunkd);
+    config = resolveStreamConfig(definition.item, { mode: 'validate', account: account?.account }).config;
+  } catch (error) {
+    if (error instanceof ConfigError) return error.problems.join(' ');
+    throw error;
+  }
+  const auth = config.auth;
+  // The mask means "stored in splunkd": splunkd sends it back when the add-on masked the stanza.
+  if (auth.kind === 'sas' && auth.connectionString.kind === 'masked') return undefined;
+  if (auth.kind === 'entra' && auth.clientSecret.kind === 'masked') return undefined;
+  const proxyUrl = config.proxyUrl ?? (await appProxyUrl(proxySettings(context), splunkd));
+  const timeoutMs = context.settings.validationTimeoutMs;
+  let consumerAuth: EventHubsConsumerOptions['auth'];
+  if (auth.kind === 'sas') {
+    consumerAuth = { kind: 'sas', connectionString: (auth.connectionString as { value: string }).value };
+  } else {
+    const secret = account ? account.secret : (auth.clientSecret as { value: string }).value;
+    const refused = await checkCredentials({
+      authority: auth.authority,
+      clientId: auth.clientId,
+      clientSecret: secret,
+      scope: EVENT_HUBS_SCOPE,
+      knownAuthorities: auth.knownAuthorities,
+      tenantId: auth.tenantId,
+      outbound: createOutbound({ proxyUrl }),
+      timeoutMs,
+    });
+    if (refused !== undefined) return refused;
+    consumerAuth = {
+      kind: 'entra',
+      credential: entraCredential(auth, secret, proxyUrl, timeoutMs, silentLog, context),
+    };
+  }
+  const client = createEventHubsConsumer({
+    consumerGroup: config.consumerGroup,
+    namespace: config.namespace,
+    hub: config.hub,
+    auth: consumerAuth,
+    customEndpointAddress: config.customEndpointAddress,
+    proxyUrl,
+    retry: { maxRetries: 0, timeoutInMs: timeoutMs },
+  });
+  const where = { namespace: config.namespace, hub: config.hub, consumerGroup: config.consumerGroup };
+  try {
+    const answer = await raceTimeout(
+      (async () => {
+        const hub = await client.getEventHubProperties();
+        // The partition read needs a token for the hub's management node too: the same right a reader needs.
+        await client.getPartitionProperties(hub.partitionIds[0] ?? '0');
+        return undefined;
+      })(),
+      timeoutMs,
+    );
+    if (answer === 'timeout')
+      return `The Event Hubs namespace ${config.namespace} did not answer within ${Math.round(timeoutMs / 1000)} s: check event_hub_namespace, DNS and that this host may reach it on port 5671 (or set proxy_url for port 443).`;
+    return undefined;
+  } catch (error) {
+    return describeStreamFailure(error, where).message;
+  } finally {
+    await raceTimeout(
+      client.close().catch(() => undefined),
+      2000,
+    );
+  }
+}
+
+export async function streamStanzas(
+  definition: InputDefinition,
+  sink: EventSink,
+  log: RedactingLogger,
+  context: StreamContext,
+): Promise<number> {
+  log.redact(definition.sessionKey);
+  const outcomes = await Promise.all(
+    definition.stanzas.map((stanza) => runStanza(stanza, definition, sink, log, context)),
+  );
+  return outcomes.every(Boolean) ? 0 : 1;
+}
+
+async function runStanza(
+  stanza: StanzaDefinition,
+  definition: InputDefinition,
+  sink: EventSink,
+  log: RedactingLogger,
+  context: StreamContext,
+): Promise<boolean> {
+  const started = context.clock.nowMs();
+  const input = stanza.name;
+  const duration = () => ((context.clock.nowMs() - started) / 1000).toFixed(3);
+  let client: ReturnType<typeof createEventHubsConsumer> | undefined;
+  try {
+    const splunkd = createSplunkdClient({
+      serverUri: definition.serverUri,
+      sessionKey: definition.sessionKey,
+      app: APP_ID,
+      log,
+    });
+    const account = await readAccountOf(stanza, splunkd);
+    if (account) log.redact(account.secret);
+    const { config, warnings } = resolveStreamConfig(stanza, { mode: 'run', account: account?.account });
+    for (const warning of warnings) log.warn(warning, { action: 'config_warning', input });
+    const auth = config.auth;
+    if (auth.kind === 'sas' && auth.connectionString.kind === 'clear')
+      redactConnectionString(log, auth.connectionString.value);
+    if (auth.kind === 'entra' && auth.clientSecret.kind === 'clear') log.redact(auth.clientSecret.value);
+    const proxyUrl = config.proxyUrl ?? (await appProxyUrl(proxySettings(context), splunkd));
+    for (const secret of createOutbound({ proxyUrl }).secrets) log.redact(secret);
+
+    let consumerAuth: EventHubsConsumerOptions['auth'];
+    if (auth.kind === 'sas') {
+      const connectionString = await resolveStanzaSecret(
+        {
+          scheme: STREAM_SCHEME,
+          name: config.name,
+          app: config.app,
+          field: 'connection_string',
+          user: streamSecretUser(config.name, 'connection_string'),
+          value: auth.connectionString,
+          page: PAGE,
+        },
+        splunkd,
+        log,
+      );
+      redactConnectionString(log, connectionString);
+      consumerAuth = { kind: 'sas', connectionString };
+    } else {
+      const secret =
+        auth.clientSecret.kind === 'account'
+          ? account!.secret
+          : await resolveStanzaSecret(
+              {
+                scheme: STREAM_SCHEME,
+                name: config.name,
+                app: config.app,
+                field: 'client_secret',
+                user: streamSecretUser(config.name, 'client_secret'),
+                value: auth.clientSecret,
+                page: PAGE,
+              },
+              splunkd,
+              log,
+            );
+      log.redact(secret);
+      consumerAuth = {
+        kind: 'entra',
+        credential: entraCredential(auth, secret, proxyUrl, context.settings.requestTimeoutMs, log, context),
+      };
+    }
+    client = createEventHubsConsumer({
+      consumerGroup: config.consumerGroup,
+      namespace: config.namespace,
+      hub: config.hub,
+      auth: consumerAuth,
+      customEndpointAddress: config.customEndpointAddress,
+      proxyUrl,
+      retry: { maxRetries: 3, retryDelayInMs: 1000, maxRetryDelayInMs: 10_000, timeoutInMs: 30_000 },
+    });
+    const result = await consumeStream({
+      config,
+      client,
+      store: createFileCheckpointStore(definition.checkpointDir),
+      sink,
+      log,
+      clock: context.clock,
+      signal: context.signal,
+      limits: context.settings.limits,
+    });
+    const fields = {
+      action: 'run_end',
+      input,
+      api: 'stream',
+      status: result.status,
+      n_events: result.events,
+      n_filtered: result.filtered,
+      n_non_record: result.nonRecord,
+      duration_s: duration(),
+      lag_s: result.lagSeconds.toFixed(1),
+    };
+    if (result.error) {
+      log.error(result.error.message, { ...fields, error: result.error.code });
+      return false;
+    }
+    log.info('Stream stopped on request; progress saved', fields);
+    return true;
+  } catch (error) {
+    const { code, message } = describeForAdmin(error);
+    log.error(message, {
+      action: 'run_end',
+      input,
+      api: 'stream',
+      status: 'error',
+      error: code,
+      n_events: 0,
+      duration_s: duration(),
+    });
+    return false;
+  } finally {
+    if (client)
+      await raceTimeout(
+        client.close().catch(() => undefined),
+        2000,
+      );
+  }
+}
+
+function entraCredential(
+  auth: Extract<StreamInputConfig['auth'], { kind: 'entra' }>,
+  secret: string,
+  proxyUrl: string | undefined,
+  timeoutMs: number,
+  log: Logger,
+  context: StreamContext,
+) {
+  const provider = createMsalTokenProvider({
+    authority: auth.authority,
+    clientId: auth.clientId,
+    clientSecret: secret,
+    scope: EVENT_HUBS_SCOPE,
+    knownAuthorities: auth.knownAuthorities,
+    tenantId: auth.tenantId,
+    outbound: createOutbound({ proxyUrl }),
+    timeoutMs,
+    log,
+    clock: context.clock,
+  });
+  return asTokenCredential(provider, () => context.clock.nowMs());
+}
+
+/** The whole string and its key, wherever either shows up. */
+function redactConnectionString(log: RedactingLogger, connectionString: string): void {
+  log.redact(connectionString);
+  const key = /SharedAccessKey\s*=\s*([^;]+)/i.exec(connectionString)?.[1];
+  if (key) log.redact(key.trim());
+  const signature = /SharedAccessSignature\s*=\s*([^;]+)/i.exec(connectionString)?.[1];
+  if (signature) log.redact(signature.trim());
+}
+
+function proxySettings(context: StreamContext) {
+  return { proxyUrl: context.settings.defaultProxyUrl, proxyUsername: context.settings.defaultProxyUsername };
+}
+
+function readAccountOf(stanza: StanzaDefinition, splunkd: SplunkdClient): Promise<AccountCredentials | undefined> {
+  const name = streamAccountNameOf(stanza);
+  return name === undefined ? Promise.resolve(undefined) : loadAccount(splunkd, name);
+}
+
+function raceTimeout<T>(work: Promise<T>, ms: number): Promise<T | 'timeout'> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => resolve('timeout'), ms);
+    work.then(
+      (value) => {
+        clearTimeout(timer);
+        resolve(value);
+      },
+      (error: unknown) => {
+        clearTimeout(timer);
+        reject(error instanceof Error ? error : new Error(String(error)));
+      },
+    );
+  });
+}
