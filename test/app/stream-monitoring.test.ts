@@ -246,3 +246,39 @@ describe(`saved search "${NAME}"`, () => {
     expect(fire(healed)).to.deep.equal([]);
   });
 });
+
+describe('test/app/lib/spl-run.ts: the commands these searches added', () => {
+  const rows = (): Row[] =>
+    [
+      [100, 'a', '5'],
+      [200, 'a', '10'],
+      [300, 'b', '9'],
+      [400, 'a', '4'],
+    ].map(
+      ([t, g, v]) =>
+        new Map<string, string | number>([
+          ['_time', t as number],
+          ['_indextime', t as number],
+          ['_raw', 'x'],
+          ['g', g as string],
+          ['v', v as string],
+        ]),
+    );
+  const ctx = { macros, eventtypes, now: 1000 };
+
+  it('streamstats count AS n BY g numbers the rows of each g from 1, newest first after sort 0 -_time', () => {
+    const out = runSearch('x | sort 0 -_time | streamstats count AS n BY g', rows(), ctx);
+    expect(out.map((r) => `${String(r.get('g'))}${String(r.get('n'))}@${String(r.get('_time'))}`)).to.deep.equal([
+      'a1@400',
+      'b1@300',
+      'a2@200',
+      'a3@100',
+    ]);
+    expect(() => runSearch('x | streamstats sum(v) AS s BY g', rows(), ctx)).to.throw(/streamstats form not modelled/);
+  });
+
+  it('stats min() and max() compare numbers, not text', () => {
+    const [a] = runSearch('x | search g=a | stats min(v) AS low max(v) AS high', rows(), ctx);
+    expect([a?.get('low'), a?.get('high')]).to.deep.equal([4, 10]);
+  });
+});
