@@ -324,14 +324,14 @@ function readReplayFrom(value: string | undefined): Parsed<ReplayFrom | undefine
 }
 
 /** An ISO-8601 UTC time (or a date), or `-<n><unit>` relative to the run that applies it. */
-function readTimeSetting(field: 'start_time' | 'replay_from', text: string): Parsed<StartTime> {
+export function readTimeSetting(field: string, text: string): Parsed<StartTime> {
   const relative = RELATIVE_TIME.exec(text);
   if (relative) {
     const seconds = Number(relative[1]) * UNIT_SECONDS[relative[2]!]!;
     if (seconds > MAX_RELATIVE_START_DAYS * 86_400) {
       return problem(
         `${field} ${quote(text)} reaches back more than ${MAX_RELATIVE_START_DAYS} days: use an absolute time ` +
-          `such as 2024-01-01T00:00:00Z to ${field === 'start_time' ? 'start' : 'replay from'} earlier.`,
+          `such as 2024-01-01T00:00:00Z to ${field === 'replay_from' ? 'replay from' : 'start'} earlier.`,
       );
     }
     return parsed({ kind: 'relative', seconds });

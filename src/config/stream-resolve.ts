@@ -2,12 +2,13 @@
  * Raw `defender_stream` stanza params → StreamInputConfig, with every problem collected into one ConfigError, each
  * naming the field and the fix. Pure. Never echoed: connection_string, client_secret, proxy_url, unknown params.
  */
-import { parseApiTime } from '../defender/api-time.js';
 import { ConfigError } from '../errors.js';
 import type { StanzaDefinition } from '../modinput/scheme-types.js';
 import { baseUrlProblem, clientIdProblem, tenantIdProblem, type Account } from './accounts.js';
 import { parsed, problem, problemsOf, quote, type Parsed } from './parsed.js';
 import { parseProxyUrl } from './proxy-url.js';
+import { findUnknownParams } from './argument-spelling.js';
+import { readTimeSetting } from './resolve.js';
 import {
   DEFAULT_CONSUMER_GROUP,
   DEFAULT_STREAM_SOURCETYPE,
@@ -17,7 +18,7 @@ import {
   type StreamArgumentName,
 } from './stream-arguments.js';
 import type { StanzaSecret, StartPosition, StreamAuth, StreamInputConfig, StreamRegion } from './stream-config.js';
-import { SECRET_MASK, type ReplayFrom, type StartTime } from './types.js';
+import { SECRET_MASK, type ReplayFrom } from './types.js';
 
 /**
  * Entra ID login host and Event Hubs namespace suffix per cloud
@@ -42,29 +43,7 @@ const HOST = /^(?=.{1,253}$)[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\.[a-z0-9](?:
  * (https://learn.microsoft.com/azure/event-hubs/event-hubs-quotas).
  */
 const ENTITY = /^[A-Za-z0-9$][A-Za-z0-9._$-]{0,255}$/;
-const RELATIVE_TIME = /^-(\d{1,7})([smhdw])$/;
-const DATE_ONLY = /^\d{4}-\d{2}-\d{2}$/;
-const UNIT_SECONDS: Record<string, number> = { s: 1, m: 60, h: 3_600, d: 86_400, w: 604_800 };
-const MAX_RELATIVE_DAYS = 365;
 const SPLUNK_DEFAULT_HOST = '$decideOnStartup';
-const SPLUNK_PARAMS = new Set([
-  'host',
-  'index',
-  'source',
-  'sourcetype',
-  'queue',
-  'disabled',
-  'interval',
-  'start_by_shell',
-  'python.version',
-  'python.required',
-  'run_introspection',
-  'run_only_one',
-  'passAuth',
-  'send_index_as_argument_for_path',
-  'persistentQueueSize',
-  'queueSize',
-]);
 
 /** The account a stanza names, or undefined. */
 export function streamAccountNameOf(stanza: StanzaDefinition): string | undefined {
@@ -137,7 +116,10 @@ export function resolveStreamConfig(
       sourcetype: params.get('sourcetype') ?? DEFAULT_STREAM_SOURCETYPE,
       host: host === SPLUNK_DEFAULT_HOST ? undefined : host,
     },
-    warnings: unknownParams(stanza.params),
+    warnings: findUnknownParams(stanza.params, {
+      scheme: STREAM_SCHEME,
+      arguments: STREAM_ARGUMENTS.map((argument) => argument.name),
+    }),
   };
 }
 
@@ -295,7 +277,7 @@ function readStartPosition(value: string | undefined): Parsed<StartPosition> {
   const text = (value ?? 'earliest').toLowerCase();
   if (text === 'earliest') return parsed({ kind: 'earliest' });
   if (text === 'latest') return parsed({ kind: 'latest' });
-  const time = readTime('start_position', value!);
+  const time = readTimeSetting('start_position', value!);
   return time.ok
     ? parsed({ kind: 'time', time: time.value })
     : problem(`${time.problem.slice(0, -1)}, or earliest or latest.`);
@@ -303,24 +285,8 @@ function readStartPosition(value: string | undefined): Parsed<StartPosition> {
 
 function readReplayFrom(value: string | undefined): Parsed<ReplayFrom | undefined> {
   if (value === undefined) return parsed(undefined);
-  const time = readTime('replay_from', value);
+  const time = readTimeSetting('replay_from', value);
   return time.ok ? parsed({ text: value, start: time.value }) : time;
-}
-
-/** An ISO-8601 UTC time (or a date), or `-<n><unit>` relative to the run that applies it. */
-export function readTime(field: string, text: string): Parsed<StartTime> {
-  const relative = RELATIVE_TIME.exec(text);
-  if (relative) {
-    const seconds = Number(relative[1]) * UNIT_SECONDS[relative[2]!]!;
-    if (seconds > MAX_RELATIVE_DAYS * 86_400)
-      return problem(`${field} ${quote(text)} reaches back more than ${MAX_RELATIVE_DAYS} days: use an absolute time.`);
-    return parsed({ kind: 'relative', seconds });
-  }
-  const time = parseApiTime(DATE_ONLY.test(text) ? `${text}T00:00:00Z` : text);
-  if (time !== undefined && /^\d{4}-/.test(text)) return parsed({ kind: 'absolute', time });
-  return problem(
-    `${field} ${quote(text)} is not a time: use an ISO-8601 UTC time such as 2024-05-01T00:00:00Z, or a relative time such as -30m, -24h or -7d.`,
-  );
 }
 
 /** endpoint_url `amqps://host[:port]` → the SDK's customEndpointAddress `sb://host:port`. */
@@ -340,13 +306,4 @@ function readEndpointUrl(value: string | undefined): Parsed<string | undefined> 
       'endpoint_url holds a user name or password (value not shown): remove it; credentials go in connection_string or Entra ID.',
     );
   return parsed(`sb://${url.hostname}:${url.port === '' ? '5671' : url.port}`);
-}
-
-function unknownParams(raw: Record<string, string | string[]>): string[] {
-  return Object.keys(raw)
-    .filter((key) => !STREAM_ARGUMENT_NAMES.has(key) && !SPLUNK_PARAMS.has(key) && !key.startsWith('_'))
-    .map(
-      (key) =>
-        `Parameter ${quote(key)} is not an argument of ${STREAM_SCHEME} and is ignored: the arguments are ${STREAM_ARGUMENTS.map((a) => a.name).join(', ')}.`,
-    );
 }
