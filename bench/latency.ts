@@ -17,6 +17,7 @@ import { join } from 'node:path';
 import type { HarnessStanza } from '../test/harness/input-xml.js';
 import type { EmulatorReady, EmulatorRequest } from './lib/emulator-protocol.js';
 import { runPipeline, startEmulatorChild } from './lib/processes.js';
+import { DOCUMENTED_QUOTAS, RequestPacer } from '../src/defender/request-quota.js';
 
 type LatencyApi = 'graph' | 'mde' | 'incidents';
 
@@ -60,17 +61,27 @@ const PLANS: Record<LatencyApi, ApiPlan> = {
 };
 const BASE_SETTINGS = '[collection]\nmax_pages_per_run = 100000\n';
 
-/** `scale` shrinks every data set (a quick try: 0.02); the figures in RESULTS.md use 1. */
+export interface LatencyOptions {
+  /** Shrinks every data set (a quick try: 0.02); the figures in RESULTS.md use 1. */
+  scale?: number;
+  /**
+   * Runs the input at DEBUG and writes each run's log to `<logDir>/<api>-<variant>.log` (every page read, with its
+   * window and item count: to see why a run took the requests it took).
+   */
+  logDir?: string;
+}
+
 export async function latencySection(
   ctx: LatencyContext,
   apis: LatencyApi[],
-  scale = 1,
+  { scale = 1, logDir }: LatencyOptions = {},
 ): Promise<Record<string, unknown>[]> {
   const appWith = (name: string, settings: string): string => {
     const dir = join(ctx.work, `app-${name}`, 'TA-microsoft-defender');
     cpSync(ctx.app, dir, { recursive: true });
     mkdirSync(join(dir, 'local'), { recursive: true });
-    writeFileSync(join(dir, 'local', 'ta_microsoft_defender_settings.conf'), BASE_SETTINGS + settings);
+    const logging = logDir === undefined ? '' : '[logging]\nlog_level = DEBUG\n';
+    writeFileSync(join(dir, 'local', 'ta_microsoft_defender_settings.conf'), logging + BASE_SETTINGS + settings);
     return join(dir, 'bin', 'defender_alerts.sh');
   };
   const launchers = {
@@ -106,6 +117,11 @@ export async function latencySection(
         stdin: ctx.inputXml([ctx.stanza(`lat_${api}`, api, ready, 0, startTime)], ctx.freshDir('cp')),
       });
       const after = await emu.command('throttled');
+      if (logDir !== undefined) {
+        mkdirSync(logDir, { recursive: true });
+        writeFileSync(join(logDir, `${api}-${variant}.log`), result.stderr);
+      }
+      const arrivals = ((await emu.command('timeline')).arrivals as number[] | undefined) ?? [];
       const runEnd = result.stderr.split('\n').find((l) => l.includes('action=run_end')) ?? '';
       const status = /status=(\w+)/.exec(runEnd)?.[1];
       if (result.exitCode !== 0 || status !== 'ok')
@@ -129,6 +145,7 @@ export async function latencySection(
         inputThrottled: Number(/throttled=(\d+)/.exec(runEnd)?.[1] ?? 0),
         pages: Number(/pages=(\d+)/.exec(runEnd)?.[1] ?? 0),
         runEnd,
+        timeline: describeTimeline(arrivals, variant === 'noLatency' ? undefined : spacingOf(api)),
       };
     };
     const noLatency = await run('noLatency');
@@ -159,6 +176,7 @@ export async function latencySection(
       ]);
     }
     process.stdout.write(`  ${api}: ceiling ${plan.calls} = ${plan.ceiling.toFixed(0)}/s; ${shipped.runEnd}\n`);
+    process.stdout.write(`  ${api}: requests of the adaptive-pool run: ${shipped.timeline}\n`);
   }
   ctx.table(
     'Backfill with latency (graph, incidents: 1 s per page; mde: 3 s; 20 MB/s) and the documented quotas',
@@ -177,4 +195,26 @@ export async function latencySection(
     rows,
   );
   return out;
+}
+
+/** Seconds between two requests at the pace the input keeps to the api's documented quota. */
+function spacingOf(api: LatencyApi): number {
+  return 1 / new RequestPacer(DOCUMENTED_QUOTAS[api]).requestsPerSecond!;
+}
+
+/**
+ * Where a run's time went, from the arrival times of its requests at the emulator: how long from the first request
+ * to the last, against the same number of requests sent back to back at the input's pace; and how many requests came
+ * in the first and the last 10 seconds (a slow ramp or a long tail shows there).
+ */
+export function describeTimeline(arrivals: number[], spacingS: number | undefined): string {
+  if (arrivals.length === 0) return 'no requests';
+  const last = arrivals[arrivals.length - 1]!;
+  const firstTen = arrivals.filter((t) => t < 10).length;
+  const lastTen = arrivals.filter((t) => t > last - 10).length;
+  const atPace = spacingS === undefined ? '' : `, at the pace ${((arrivals.length - 1) * spacingS).toFixed(1)} s`;
+  return (
+    `${arrivals.length} requests, first to last ${last.toFixed(1)} s${atPace}; ` +
+    `${firstTen} in the first 10 s, ${lastTen} in the last 10 s`
+  );
 }

@@ -52,6 +52,8 @@ const { values } = parseArgs({
     'latency-apis': { type: 'string', default: 'graph,mde,incidents' },
     /** Shrinks the latency section's data sets for a quick try (e.g. 0.02). */
     'latency-scale': { type: 'string', default: '1' },
+    /** Runs the latency section's inputs at DEBUG and keeps each run's log in this folder. */
+    'latency-logs': { type: 'string' },
     /** Fleet section: stanzas started together, and items per api. */
     'fleet-stanzas': { type: 'string', default: '100' },
     'fleet-items': { type: 'string', default: '1000' },
@@ -473,7 +475,7 @@ try {
     results.latency = await latencySection(
       ctx,
       values['latency-apis'].split(',') as ('graph' | 'mde' | 'incidents')[],
-      Number(values['latency-scale']),
+      { scale: Number(values['latency-scale']), logDir: values['latency-logs'] },
     );
     process.stdout.write(`${JSON.stringify({ latency: results.latency })}\n`);
   }

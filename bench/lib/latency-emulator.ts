@@ -8,6 +8,8 @@
  *   latency <json>   set the latency model ({} for none), e.g. {"graph":{"ttfbMs":1000,"bytesPerSecond":20000000}}
  *   quotas on|off    the documented per-app quotas (429 + Retry-After) on or off; also forgets past requests
  *   throttled        {"graph-alerts": n, …}: 429s answered for exceeded quotas since the start
+ *   timeline         {"arrivals": [s, …]}: arrival times (seconds after the first) of the api requests since the last
+ *                    `latency` command, to see where a run's time went (ramp, steady pace, tail)
  *   quit             close and exit (so does the end of stdin)
  */
 import { createInterface } from 'node:readline';
@@ -38,11 +40,13 @@ async function main(): Promise<void> {
     loadSeconds: (performance.now() - started) / 1000,
   };
   process.stdout.write(`${JSON.stringify(ready)}\n`);
+  let runStart = 0;
   for await (const line of createInterface({ input: process.stdin })) {
     const space = line.indexOf(' ');
     const command = space < 0 ? line.trim() : line.slice(0, space);
     const arg = space < 0 ? '' : line.slice(space + 1).trim();
     if (command === 'latency') {
+      runStart = emu.requests.length;
       emu.setLatency(JSON.parse(arg || '{}'));
       process.stdout.write('{"ok":true}\n');
     } else if (command === 'quotas') {
@@ -50,6 +54,13 @@ async function main(): Promise<void> {
       process.stdout.write('{"ok":true}\n');
     } else if (command === 'throttled') {
       process.stdout.write(`${JSON.stringify(emu.throttled())}\n`);
+    } else if (command === 'timeline') {
+      const arrivals = emu.requests
+        .slice(runStart)
+        .filter((r) => r.service !== 'login')
+        .map((r) => r.arrivedMs);
+      const first = arrivals[0] ?? 0;
+      process.stdout.write(`${JSON.stringify({ arrivals: arrivals.map((t) => (t - first) / 1000) })}\n`);
     } else if (command === 'quit') {
       break;
     }

@@ -24,6 +24,11 @@ export interface WindowPlannerOptions {
   /** Aim for about this many alerts per closed window. */
   targetItems: number;
   /**
+   * Items in one full page of the api. When given, the last windows of a backfill read by a pool are split so that
+   * the pool ends together (see `take`), down to one page's worth each.
+   */
+  pageItems?: number;
+  /**
    * A fixed exclusive end (a replay's range): every window is closed, the last one ends exactly here, and no open
    * window follows. `now`, `settle` and `maxOpenSpan` are then not used.
    */
@@ -50,6 +55,13 @@ export function targetItemsFor(api: 'graph' | 'mde' | 'siem' | 'incidents', page
 
 const MIN_SPAN = TICKS_PER_SECOND;
 const MAX_SPAN = 7n * 86400n * TICKS_PER_SECOND;
+/**
+ * A window that served at least this many items measured the density well enough to size the next one from it at
+ * once (up to MAX_GROWTH); fewer (a sparse start, an empty hour) grow the span at most 4× a time, so one quiet hour
+ * before a burst does not turn the next window into a week of alerts.
+ */
+const MEASURED_ITEMS = 100;
+const MAX_GROWTH = 8n;
 
 export class WindowPlanner {
   private next: ApiTime;
@@ -84,27 +96,66 @@ export class WindowPlanner {
 
   /**
    * Hands out the next window and moves past it at once, so that the one after can be read at the same time (a pool
-   * of readers); windowDone then only adapts the span. Undefined when the range is covered.
+   * of `parallel` readers); windowDone then only adapts the span. Undefined when the range is covered.
+   *
+   * Near the end of the closed range, when fewer than `parallel` windows of the adapted span are left, each window
+   * takes a `parallel`-th of what is left (never less than one page's worth): the pool then ends with several small
+   * windows read side by side instead of one long window read page after page while the other readers sit idle.
    */
-  take(): TimeWindow | undefined {
+  take(parallel = 1): TimeWindow | undefined {
+    const span = this.span;
+    const left = this.closedLimit - this.next;
+    if (parallel > 1 && this.options.pageItems !== undefined && left > 0n && left < span * BigInt(parallel)) {
+      // A page's worth, 3% under a full page as in targetItemsFor; shares are whole pages of it, so that a smaller
+      // window does not end with a nearly empty page either.
+      const page = (span * BigInt(Math.floor(this.options.pageItems * 0.97))) / BigInt(this.options.targetItems);
+      if (page > 0n) {
+        const share = left / BigInt(parallel);
+        const pages = (share + page - 1n) / page;
+        let tailSpan = pages * page;
+        // Never leave a sliver (a request for a few alerts) behind the window.
+        if (left - tailSpan < page / 2n) tailSpan = left;
+        if (tailSpan < span) this.span = tailSpan;
+      }
+    }
     const window = this.nextWindow();
+    this.span = span;
     if (window?.to !== undefined) this.next = window.to;
     return window;
   }
 
   /**
-   * Reports a closed window as fully read, with the number of alerts it served; adapts the next span. Windows taken
-   * ahead may report in any order.
+   * Reports a closed window as fully read, with the number of alerts it served and the earliest last-update time among
+   * them; adapts the next span. Windows taken ahead may report in any order.
    */
-  windowDone(window: TimeWindow, served: number): void {
+  windowDone(window: TimeWindow, served: number, earliest?: ApiTime): void {
     if (window.to === undefined) return;
     if (window.to > this.next) this.next = window.to;
     const span = window.to - window.from;
-    // Grow at most 4× at a time; shrink in proportion to how much the target was exceeded.
-    const ideal = served === 0 ? span * 4n : (span * BigInt(this.options.targetItems)) / BigInt(served);
-    let nextSpan = ideal > span * 4n ? span * 4n : ideal;
+    const ideal =
+      served === 0
+        ? span * 4n
+        : (densitySpan(window, served, earliest) * BigInt(this.options.targetItems)) / BigInt(served);
+    // Shrink in proportion to how much the target was exceeded; grow as far as the density measured says (a window
+    // with few items: at most 4×).
+    const growth = served >= MEASURED_ITEMS ? MAX_GROWTH : 4n;
+    let nextSpan = ideal > span * growth ? span * growth : ideal;
     if (nextSpan < MIN_SPAN) nextSpan = MIN_SPAN;
     if (nextSpan > MAX_SPAN) nextSpan = MAX_SPAN;
     this.span = nextSpan;
   }
+}
+
+/**
+ * The part of a window its alerts were spread over, for the density: from the earliest alert to the window's end when
+ * the window served enough alerts to say (a leading stretch without any alert is where the tenant had none yet: the
+ * first window after an empty start, or a quiet spell, would otherwise make the next windows too long), at least an
+ * eighth of the window, so that a burst at a window's end does not shrink the next ones to nothing.
+ */
+function densitySpan(window: TimeWindow, served: number, earliest: ApiTime | undefined): ApiTime {
+  const span = window.to! - window.from;
+  if (earliest === undefined || served < MEASURED_ITEMS || earliest <= window.from) return span;
+  const occupied = window.to! - earliest;
+  const floor = span / MAX_GROWTH;
+  return occupied < floor ? floor : occupied < span ? occupied : span;
 }

@@ -29,9 +29,14 @@ export const MAX_POOL_SIZE = 8;
 /** Two: one window's page is being processed while the next request is already on its way. */
 export const MIN_POOL_SIZE = 2;
 
-/** Grows while no request waits for the quota, shrinks while two or more do. */
+/**
+ * Grows while no request waits for the quota, shrinks while two or more do. It starts slow-start fashion, doubling
+ * with each page read until a request first waits (a backfill against an API with seconds of latency would otherwise
+ * spend its first pages with most of the quota unused), then one window at a time.
+ */
 export class AdaptivePoolSize implements PoolSize {
   private current = MIN_POOL_SIZE;
+  private slowStart = true;
 
   constructor(
     private readonly waiting: () => number,
@@ -44,8 +49,10 @@ export class AdaptivePoolSize implements PoolSize {
 
   pageRead(): void {
     const waiting = this.waiting();
-    if (waiting === 0 && this.current < this.max) this.current++;
-    else if (waiting >= 2 && this.current > MIN_POOL_SIZE) this.current--;
+    if (waiting > 0) this.slowStart = false;
+    if (waiting === 0 && this.current < this.max) {
+      this.current = Math.min(this.max, this.slowStart ? this.current * 2 : this.current + 1);
+    } else if (waiting >= 2 && this.current > MIN_POOL_SIZE) this.current--;
   }
 }
 

@@ -70,6 +70,8 @@ export interface RequestRecord {
   headers: Record<string, string>;
   /** The response status, or 'reset' when the socket was destroyed; 0 until the response starts. */
   status: number | 'reset';
+  /** When the request arrived, in ms on the emulator's performance clock (benchmarks draw timelines from it). */
+  arrivedMs: number;
 }
 
 /** A running emulator. */
@@ -193,6 +195,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
       query: Object.fromEntries(url.searchParams),
       headers,
       status: 0,
+      arrivedMs: performance.now(),
     };
     requests.push(record);
     const latencyApi = latencyApiOf(service, url.pathname);

@@ -141,6 +141,7 @@ async function runStanza(
       gate,
     });
     const concurrent = context.settings.concurrentWindows;
+    const pageItems = Math.min(context.settings.pageSize ?? Infinity, MAX_TOP[config.api]);
     const result = await collectAlerts({
       config,
       source: createSource(config, http, log, { pageSize: context.settings.pageSize }),
@@ -150,10 +151,8 @@ async function runStanza(
       clock: context.clock,
       signal: context.signal,
       limits: {
-        targetItemsPerWindow: targetItemsFor(
-          config.api,
-          Math.min(context.settings.pageSize ?? Infinity, MAX_TOP[config.api]),
-        ),
+        targetItemsPerWindow: targetItemsFor(config.api, pageItems),
+        ...(config.api === 'siem' ? {} : { pageItems }),
         ...context.settings.limits,
       },
       pool: concurrent > 0 ? fixedPoolSize(concurrent) : new AdaptivePoolSize(() => gate.waiting),

@@ -47,6 +47,8 @@ export interface CollectLimits {
   maxOpenSpanSeconds: number;
   initialSpanSeconds: number;
   targetItemsPerWindow: number;
+  /** Items in a full page: lets the last windows of a backfill be split across the pool (window-planner.ts). */
+  pageItems?: number;
 }
 
 export const DEFAULT_LIMITS: CollectLimits = {
@@ -294,15 +296,17 @@ export async function collectAlerts(deps: CollectDeps): Promise<CollectResult> {
       maxOpenSpan: fromSeconds(limits.maxOpenSpanSeconds),
       initialSpan: fromSeconds(limits.initialSpanSeconds),
       targetItems: limits.targetItemsPerWindow,
+      ...(limits.pageItems !== undefined ? { pageItems: limits.pageItems } : {}),
     });
     // Windows are read at once (pool) and written as they come; the watermark moves past a window only once it and
     // every earlier window are read to the end, and the save flushes their events first.
     const maxTimes = new Map<TimeWindow, ApiTime | undefined>();
     await runWindowPool<TimeWindow>({
-      next: () => planner.take(),
+      next: () => planner.take(pool.size()),
       read: async (window, stop) => {
         let served = 0;
         let maxTimeRead: ApiTime | undefined;
+        let minTimeRead: ApiTime | undefined;
         for await (const item of read(window, stop)) {
           served++;
           const version = versionOf(config.api, item);
@@ -312,11 +316,20 @@ export async function collectAlerts(deps: CollectDeps): Promise<CollectResult> {
             continue;
           }
           if (maxTimeRead === undefined || version.time > maxTimeRead) maxTimeRead = version.time;
+          if (minTimeRead === undefined || version.time < minTimeRead) minTimeRead = version.time;
           await writeOnce(item, version, written);
           await writeNestedAlerts(item, version.time);
         }
         maxTimes.set(window, maxTimeRead);
-        planner.windowDone(window, served);
+        planner.windowDone(window, served, minTimeRead);
+        log.debug('Window read', {
+          action: 'window_read',
+          input: key,
+          from: formatApiTime(window.from),
+          to: window.to === undefined ? 'open' : formatApiTime(window.to),
+          items: served,
+          pool: pool.size(),
+        });
       },
       commit: async (windows) => {
         if (signal.aborted) throw new StoppedError('stop requested');

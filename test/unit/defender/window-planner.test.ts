@@ -56,3 +56,78 @@ describe('WindowPlanner', () => {
     expect(sparse.length).to.be.lessThan(dense.length);
   });
 });
+
+describe('WindowPlanner.take (windows read by a pool)', () => {
+  const now = parseApiTime('2024-05-31T00:00:00Z')!;
+  const from = parseApiTime('2024-05-01T00:00:00Z')!;
+  const settle = 300n * TICKS_PER_SECOND;
+  // 1,000 alerts an hour, evenly: what a window of a given span serves.
+  const served = (w: TimeWindow) => Number(((w.to! - w.from) * 1000n) / HOUR);
+  const options = { ...DEFAULT_PLANNER, from, now, settle, targetItems: 7_760, pageItems: 1_000 };
+
+  /** Takes every window with `parallel` readers, reporting each as done at once; the closed windows' spans in hours. */
+  function spans(parallel: number, pageItems?: number): number[] {
+    const planner = new WindowPlanner({ ...options, ...(pageItems === undefined ? {} : { pageItems }) });
+    const out: number[] = [];
+    for (let w = planner.take(parallel); w?.to !== undefined; w = planner.take(parallel)) {
+      out.push(Number(w.to - w.from) / Number(HOUR));
+      planner.windowDone(w, served(w));
+    }
+    return out;
+  }
+
+  it('sizes windows from the density the first one measured, not 4× at a time', () => {
+    const windows = spans(1);
+    // 1 hour served 1,000: the next window is sized for 7,760 at once.
+    expect(windows.slice(0, 2)).to.deep.equal([1, 7.76]);
+  });
+
+  it('splits the last stretch across the pool, in whole pages, never below one, and covers the range exactly', () => {
+    const pooled = spans(4);
+    const single = spans(1);
+    const sum = (xs: number[]) => xs.reduce((a, b) => a + b, 0);
+    expect(sum(pooled)).to.be.closeTo(sum(single), 1e-6);
+    // One reader: full-size windows to the end (the last one is what is left). Four: the tail shrinks to a page.
+    expect(single.slice(1, -1).every((h) => h === 7.76)).to.equal(true);
+    const tail = pooled.slice(-6);
+    expect(
+      tail.every((h) => h < 7.76),
+      `tail ${tail.join(', ')}`,
+    ).to.equal(true);
+    expect(Math.min(...pooled.slice(0, -1))).to.be.at.least(0.97);
+    // Before the last stretch, the pool's windows are full size too.
+    expect(pooled.slice(1, pooled.length - 12).every((h) => h === 7.76)).to.equal(true);
+  });
+
+  it('measures density over the part of a window its alerts cover, when the window began empty', () => {
+    const at = (p: WindowPlanner, served: number, earliestFraction?: number) => {
+      const w = p.take()!;
+      const earliest =
+        earliestFraction === undefined
+          ? undefined
+          : w.from + ((w.to! - w.from) * BigInt(earliestFraction * 100)) / 100n;
+      p.windowDone(w, served, earliest);
+      return p.take()!;
+    };
+    const fresh = () => new WindowPlanner({ ...options, targetItems: 8_000 });
+    // 4,000 alerts in the last quarter of a one-hour window: 16,000 an hour where there are any, so half an hour.
+    const next = at(fresh(), 4_000, 0.75);
+    expect(Number(next.to! - next.from) / Number(HOUR)).to.equal(0.5);
+    // The same count spread from the window's start: 4,000 an hour, two hours.
+    const spread = at(fresh(), 4_000, 0);
+    expect(Number(spread.to! - spread.from) / Number(HOUR)).to.equal(2);
+    // Too few alerts to say where they begin: the whole window counts.
+    const few = at(fresh(), 50, 0.75);
+    expect(Number(few.to! - few.from) / Number(HOUR)).to.equal(4);
+  });
+
+  it('does not split without knowing the page size', () => {
+    const planner = new WindowPlanner({ ...DEFAULT_PLANNER, from, now, settle, targetItems: 7_760 });
+    const out: number[] = [];
+    for (let w = planner.take(8); w?.to !== undefined; w = planner.take(8)) {
+      out.push(Number(w.to - w.from) / Number(HOUR));
+      planner.windowDone(w, served(w));
+    }
+    expect(out.slice(1, -1).every((h) => h === 7.76)).to.equal(true);
+  });
+});

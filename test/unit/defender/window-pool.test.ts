@@ -139,6 +139,21 @@ describe('AdaptivePoolSize', () => {
     expect(size.size()).to.equal(MIN_POOL_SIZE);
   });
 
+  it('doubles until a request first waits, then grows one window at a time', () => {
+    let waiting = 0;
+    const size = new AdaptivePoolSize(() => waiting, 16);
+    size.pageRead();
+    expect(size.size()).to.equal(MIN_POOL_SIZE * 2);
+    size.pageRead();
+    expect(size.size()).to.equal(MIN_POOL_SIZE * 4);
+    waiting = 1;
+    size.pageRead();
+    expect(size.size(), 'one waiting: stay').to.equal(MIN_POOL_SIZE * 4);
+    waiting = 0;
+    size.pageRead();
+    expect(size.size(), 'after the first wait: one at a time').to.equal(MIN_POOL_SIZE * 4 + 1);
+  });
+
   it('fixedPoolSize refuses nonsense', () => {
     expect(() => fixedPoolSize(0)).to.throw(/whole number ≥ 1/);
     expect(fixedPoolSize(1).size()).to.equal(1);
