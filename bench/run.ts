@@ -57,6 +57,8 @@ const { values } = parseArgs({
     /** Fleet section: stanzas started together, and items per api. */
     'fleet-stanzas': { type: 'string', default: '100' },
     'fleet-items': { type: 'string', default: '1000' },
+    /** NODE_OPTIONS for every input run (e.g. `--max-semi-space-size=2`, to try V8 memory settings). */
+    'input-node-options': { type: 'string' },
     /** Write a V8 CPU profile of each input run into this folder (node --cpu-prof through NODE_OPTIONS). */
     'cpu-prof': { type: 'string' },
   },
@@ -132,6 +134,7 @@ function baseEnv(caFile: string): Record<string, string> {
     HOME: work,
     SPLUNK_HOME: splunkHome,
     NODE_EXTRA_CA_CERTS: caFile,
+    ...(values['input-node-options'] ? { NODE_OPTIONS: values['input-node-options'] } : {}),
   };
 }
 

@@ -42,15 +42,27 @@ export const DEFAULT_PLANNER = {
 };
 
 /**
- * Alerts per closed window for an api whose pages hold `pageSize` items, when windows are read at once: a few pages
- * (graph, incidents: 8; mde: 1, its pages being 10,000), so the last windows of a backfill, each read page after page,
- * leave little time with the pool half empty; and 3% under a whole number of pages, so that a window rarely ends with
- * a nearly empty page (a request spent from the quota for a few alerts). The SIEM exporter has no pages: the default.
+ * Alerts to aim at for a window of `pages` full pages: under the pages' capacity by 3%, or by 2.5 standard deviations
+ * of the count (alerts arrive about as a Poisson process: the deviation is √n) when that is more, so that a window
+ * rarely spills a few alerts onto one more page, a request spent from the quota for almost nothing. A one-page window
+ * of 1,000 aims at 920, of 10,000 at 9,700; eight of 1,000 at 7,760.
+ */
+export function itemsForPages(pages: number, pageItems: number): number {
+  const capacity = pages * pageItems;
+  return Math.max(1, Math.floor(capacity - Math.max(capacity * 0.03, 2.5 * Math.sqrt(capacity))));
+}
+
+/**
+ * Alerts per closed window for an api whose pages hold `pageSize` items, when windows are read at once. Graph alerts:
+ * 16 pages; incidents (50 a page, so a window's count varies by about a page whatever its size): 32, so fewer windows
+ * end with a partial page; MDE: one, its pages being 10,000 alerts 3 to 4 seconds apart. The last windows of a
+ * backfill are split across the pool (WindowPlanner.take), so long windows do not leave a long tail. The SIEM
+ * exporter has no pages: the default.
  */
 export function targetItemsFor(api: 'graph' | 'mde' | 'siem' | 'incidents', pageSize: number): number {
   if (api === 'siem') return DEFAULT_PLANNER.targetItems;
-  const pages = api === 'mde' ? 1 : 8;
-  return Math.max(1, Math.floor(pages * pageSize * 0.97));
+  const pages = api === 'mde' ? 1 : api === 'incidents' ? 32 : 16;
+  return itemsForPages(pages, pageSize);
 }
 
 const MIN_SPAN = TICKS_PER_SECOND;
@@ -106,15 +118,15 @@ export class WindowPlanner {
     const span = this.span;
     const left = this.closedLimit - this.next;
     if (parallel > 1 && this.options.pageItems !== undefined && left > 0n && left < span * BigInt(parallel)) {
-      // A page's worth, 3% under a full page as in targetItemsFor; shares are whole pages of it, so that a smaller
-      // window does not end with a nearly empty page either.
-      const page = (span * BigInt(Math.floor(this.options.pageItems * 0.97))) / BigInt(this.options.targetItems);
-      if (page > 0n) {
-        const share = left / BigInt(parallel);
-        const pages = (share + page - 1n) / page;
-        let tailSpan = pages * page;
+      // Shares are whole pages, each aimed a little under its capacity (itemsForPages), so that a smaller window
+      // does not end with a nearly empty page either.
+      const { pageItems, targetItems } = this.options;
+      const perPage = (span * BigInt(pageItems)) / BigInt(targetItems);
+      if (perPage > 0n) {
+        const pages = (left / BigInt(parallel) + perPage - 1n) / perPage;
+        let tailSpan = (span * BigInt(itemsForPages(Number(pages), pageItems))) / BigInt(targetItems);
         // Never leave a sliver (a request for a few alerts) behind the window.
-        if (left - tailSpan < page / 2n) tailSpan = left;
+        if (left - tailSpan < perPage / 2n) tailSpan = left;
         if (tailSpan < span) this.span = tailSpan;
       }
     }
@@ -137,9 +149,10 @@ export class WindowPlanner {
         ? span * 4n
         : (densitySpan(window, served, earliest) * BigInt(this.options.targetItems)) / BigInt(served);
     // Shrink in proportion to how much the target was exceeded; grow as far as the density measured says (a window
-    // with few items: at most 4×).
+    // with few items: at most 4×), from the span in use when this window was cut shorter (the last stretch).
     const growth = served >= MEASURED_ITEMS ? MAX_GROWTH : 4n;
-    let nextSpan = ideal > span * growth ? span * growth : ideal;
+    const base = served >= MEASURED_ITEMS && this.span > span ? this.span : span;
+    let nextSpan = ideal > base * growth ? base * growth : ideal;
     if (nextSpan < MIN_SPAN) nextSpan = MIN_SPAN;
     if (nextSpan > MAX_SPAN) nextSpan = MAX_SPAN;
     this.span = nextSpan;
