@@ -149,9 +149,10 @@ export class WindowPlanner {
         ? span * 4n
         : (densitySpan(window, served, earliest) * BigInt(this.options.targetItems)) / BigInt(served);
     // Shrink in proportion to how much the target was exceeded; grow as far as the density measured says (a window
-    // with few items: at most 4×), from the span in use when this window was cut shorter (the last stretch).
+    // with few items: at most 4×), from the span in use when this window was cut shorter (the last stretch, where a
+    // small window that found few alerts must not keep the next ones small).
     const growth = served >= MEASURED_ITEMS ? MAX_GROWTH : 4n;
-    const base = served >= MEASURED_ITEMS && this.span > span ? this.span : span;
+    const base = this.span > span ? this.span : span;
     let nextSpan = ideal > base * growth ? base * growth : ideal;
     if (nextSpan < MIN_SPAN) nextSpan = MIN_SPAN;
     if (nextSpan > MAX_SPAN) nextSpan = MAX_SPAN;
