@@ -74,7 +74,9 @@ function overlapFloor(watermark: ApiTime, overlap: ApiTime): ApiTime {
 
 /** A mutable set of versions, used during a run (kept per run so the persisted cursor stays immutable). */
 export class VersionSet {
-  private readonly byId = new Map<string, Set<ApiTime>>();
+  // Most ids have one version in a set: that one is kept as it is, and a Set made only for a second. A backfill
+  // holds tens of thousands of versions per window being read, and a Set of one costs about 130 bytes more.
+  private readonly byId = new Map<string, ApiTime | Set<ApiTime>>();
   private count = 0;
 
   constructor(from?: ReadonlyMap<string, ReadonlySet<ApiTime>>) {
@@ -82,18 +84,21 @@ export class VersionSet {
   }
 
   has(v: AlertVersion): boolean {
-    return this.byId.get(v.id)?.has(v.time) ?? false;
+    const times = this.byId.get(v.id);
+    return times === undefined ? false : typeof times === 'bigint' ? times === v.time : times.has(v.time);
   }
 
   /** Adds the version; false if it was already there. */
   add(v: AlertVersion): boolean {
-    let times = this.byId.get(v.id);
-    if (!times) {
-      times = new Set();
-      this.byId.set(v.id, times);
+    const times = this.byId.get(v.id);
+    if (times === undefined) this.byId.set(v.id, v.time);
+    else if (typeof times === 'bigint') {
+      if (times === v.time) return false;
+      this.byId.set(v.id, new Set([times, v.time]));
+    } else {
+      if (times.has(v.time)) return false;
+      times.add(v.time);
     }
-    if (times.has(v.time)) return false;
-    times.add(v.time);
     this.count++;
     return true;
   }
@@ -105,8 +110,9 @@ export class VersionSet {
   /** A copy holding only versions at or after `min` (and before `below`, when given). */
   prunedTo(min: ApiTime, below?: ApiTime): Map<string, Set<ApiTime>> {
     const out = new Map<string, Set<ApiTime>>();
+    const keep = (t: ApiTime) => t >= min && (below === undefined || t < below);
     for (const [id, times] of this.byId) {
-      const kept = [...times].filter((t) => t >= min && (below === undefined || t < below));
+      const kept = typeof times === 'bigint' ? (keep(times) ? [times] : []) : [...times].filter(keep);
       if (kept.length) out.set(id, new Set(kept));
     }
     return out;
@@ -115,6 +121,13 @@ export class VersionSet {
   /** Forgets, in place, every version before `min` (a run's set, once the watermark moved past them). */
   dropBefore(min: ApiTime): void {
     for (const [id, times] of this.byId) {
+      if (typeof times === 'bigint') {
+        if (times < min) {
+          this.byId.delete(id);
+          this.count--;
+        }
+        continue;
+      }
       for (const t of times) {
         if (t < min) {
           times.delete(t);

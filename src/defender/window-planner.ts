@@ -123,7 +123,11 @@ export class WindowPlanner {
       const { pageItems, targetItems } = this.options;
       const perPage = (span * BigInt(pageItems)) / BigInt(targetItems);
       if (perPage > 0n) {
-        const pages = (left / BigInt(parallel) + perPage - 1n) / perPage;
+        // Two pages at least where windows hold several: a one-page window of small pages (incidents: 50) must aim
+        // well under its page to rarely spill onto another, which wastes more than the shorter tail saves.
+        const fewest = targetItems > 2 * pageItems ? 2n : 1n;
+        const share = (left / BigInt(parallel) + perPage - 1n) / perPage;
+        const pages = share > fewest ? share : fewest;
         let tailSpan = (span * BigInt(itemsForPages(Number(pages), pageItems))) / BigInt(targetItems);
         // Never leave a sliver (a request for a few alerts) behind the window.
         if (left - tailSpan < perPage / 2n) tailSpan = left;

@@ -1,6 +1,7 @@
 /**
  * Reads several windows at once and commits them in order: `read` runs for up to `size()` windows at a time (each
- * writes its events as they come), and `commit` is called, one call at a time, with each run of windows that just
+ * writes its events as they come), never more than AHEAD_FACTOR × `size()` windows past the oldest one not committed
+ * yet, and `commit` is called, one call at a time, with each run of windows that just
  * became complete at the front (defender/ordered-commit.ts). The first failure stops the pool: no further window is
  * started, the others are aborted through the signal `read` receives, and once every read has settled that first
  * error is thrown (never an abort it caused).
@@ -56,6 +57,9 @@ export class AdaptivePoolSize implements PoolSize {
   }
 }
 
+/** At most this many times the pool's size of windows are read or waiting to be committed at once. */
+export const AHEAD_FACTOR = 2;
+
 export interface PoolTasks<W> {
   /** The next window in time order, or undefined when every window was handed out. */
   next(): W | undefined;
@@ -85,7 +89,10 @@ export async function runWindowPool<W>(tasks: PoolTasks<W>): Promise<void> {
   };
   try {
     for (;;) {
-      while (!failed && !exhausted && !stop.signal.aborted && active.size < Math.max(1, tasks.size.size())) {
+      const size = Math.max(1, tasks.size.size());
+      // Windows read and waiting behind a slow first one count too: their versions stay in memory (and the
+      // checkpoint stays put) until it completes, so reading on far past it would only grow both.
+      while (!failed && !exhausted && !stop.signal.aborted && active.size < size && order.size < size * AHEAD_FACTOR) {
         const window = tasks.next();
         if (window === undefined) {
           exhausted = true;

@@ -52,6 +52,28 @@ describe('cursor', () => {
     expect(set.has({ id: 'y', time: t('2024-05-01T10:00:00.2000000Z') })).to.equal(true);
   });
 
+  it('holds one, two and three versions of an id alike: counted, found, pruned and dropped by time', () => {
+    const set = new VersionSet();
+    const at = (s: string) => t(`2024-05-01T10:00:0${s}Z`);
+    set.add({ id: 'one', time: at('1') });
+    for (const s of ['1', '2']) set.add({ id: 'two', time: at(s) });
+    for (const s of ['1', '2', '3']) set.add({ id: 'three', time: at(s) });
+    expect(set.size).to.equal(6);
+    expect(set.add({ id: 'two', time: at('2') })).to.equal(false);
+    expect(set.has({ id: 'three', time: at('3') })).to.equal(true);
+    expect(set.has({ id: 'one', time: at('2') })).to.equal(false);
+    const pruned = set.prunedTo(at('2'), at('3'));
+    expect([...pruned].map(([id, times]) => [id, times.size])).to.deep.equal([
+      ['two', 1],
+      ['three', 1],
+    ]);
+    set.dropBefore(at('2'));
+    expect(set.size).to.equal(3);
+    expect(set.has({ id: 'one', time: at('1') })).to.equal(false);
+    expect(set.has({ id: 'two', time: at('2') })).to.equal(true);
+    expect(set.add({ id: 'one', time: at('1') }), 'forgotten, so new again').to.equal(true);
+  });
+
   it('keeps every emitted version within the overlap so a tie at the boundary is not emitted twice', () => {
     const boundary = t('2024-05-01T10:00:00.5Z');
     const seen = new VersionSet();

@@ -122,6 +122,35 @@ describe('runWindowPool', () => {
   });
 });
 
+describe('runWindowPool, a slow first window', () => {
+  it('reads no further ahead of the oldest uncommitted window than twice the pool size', async () => {
+    const first = gate();
+    let next = 0;
+    const started: number[] = [];
+    const commits: number[][] = [];
+    const run = runWindowPool<number>({
+      next: () => (next < 20 ? next++ : undefined),
+      read: async (w) => {
+        started.push(w);
+        if (w === 0) await first.promise;
+      },
+      commit: async (ws) => {
+        commits.push(ws);
+      },
+      size: fixedPoolSize(2),
+      signal: new AbortController().signal,
+    });
+    for (let i = 0; i < 10; i++) await tick();
+    // Window 0 holds the commit: 0–3 are pending (twice the size), so nothing past 3 was started.
+    expect(started).to.deep.equal([0, 1, 2, 3]);
+    expect(commits).to.deep.equal([]);
+    first.open();
+    await run;
+    expect(started).to.have.length(20);
+    expect(commits.flat()).to.deep.equal(Array.from({ length: 20 }, (_, i) => i));
+  });
+});
+
 describe('AdaptivePoolSize', () => {
   it('grows while no request waits for the quota and shrinks while two or more do, within its bounds', () => {
     let waiting = 0;
