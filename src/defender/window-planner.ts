@@ -80,6 +80,7 @@ export class WindowPlanner {
   private span: ApiTime;
   private readonly closedLimit: ApiTime;
   private finished = false;
+  private latestReported = -1n;
 
   constructor(private readonly options: WindowPlannerOptions) {
     // Whole milliseconds, so APIs that take ms precision (the SIEM exporter) see exactly the same bounds.
@@ -147,6 +148,10 @@ export class WindowPlanner {
   windowDone(window: TimeWindow, served: number, earliest?: ApiTime): void {
     if (window.to === undefined) return;
     if (window.to > this.next) this.next = window.to;
+    // The span follows the latest stretch of time measured: a window read at once with later ones that reports after
+    // them (an empty one from before the tenant had alerts, say) says less about what comes next than they did.
+    if (window.to <= this.latestReported) return;
+    this.latestReported = window.to;
     const span = window.to - window.from;
     const ideal =
       served === 0

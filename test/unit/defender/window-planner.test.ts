@@ -150,6 +150,16 @@ describe('WindowPlanner.take (windows read by a pool)', () => {
     expect(windows).to.be.within(23, 70);
   });
 
+  it('sizes windows from the latest stretch measured, not from an earlier window that reports late', () => {
+    const planner = new WindowPlanner(options);
+    const early = planner.take(4)!;
+    const late = planner.take(4)!;
+    planner.windowDone(late, 1_000); // one hour, 1,000 alerts: 7.76 hours next
+    planner.windowDone(early, 0); // empty, but earlier in time: it must not make the next window 4 hours
+    const next = planner.take(4)!;
+    expect(Number(next.to! - next.from) / Number(HOUR)).to.equal(7.76);
+  });
+
   it('does not split without knowing the page size', () => {
     const planner = new WindowPlanner({ ...DEFAULT_PLANNER, from, now, settle, targetItems: 7_760 });
     const out: number[] = [];
