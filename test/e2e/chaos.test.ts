@@ -566,7 +566,7 @@ describe('defender_alerts killed with several windows in flight (built app, emul
           name: `inflight_${api}`,
           api,
           checkpointDir,
-          kill: clean ? undefined : { signal: 'SIGKILL', afterEvents: 30 + Math.floor(random() * 900) },
+          kill: clean ? undefined : { signal: 'SIGKILL', afterEvents: 30 + Math.floor(random() * 500) },
         });
         const index = killed.length;
         const wasKilled = run.signal !== null;
@@ -612,9 +612,9 @@ describe('defender_alerts killed with several windows in flight (built app, emul
         `      in-flight api=${api} runs=${killed.length} killed=${killed.filter(Boolean).length} ` +
           `killed_with_windows_interleaved=${interleavedRuns} versions=${emittedBy.size} duplicates=${duplicates}\n`,
       );
-      // A run that has little left to read can end before its kill point (mde: 1,000 alerts a page), so not every
-      // round is a kill; half of them still are, or the test would prove nothing about kills.
-      expect(killed.filter(Boolean).length, 'runs killed').to.be.at.least(ROUNDS_IN_FLIGHT / 2);
+      // A run that has little left to read can end before its kill point (kill points are drawn below 530 events so
+      // that few do), so not every round need be a kill; all but two are, or the test would prove little about kills.
+      expect(killed.filter(Boolean).length, 'runs killed').to.be.at.least(ROUNDS_IN_FLIGHT - 2);
       if (api !== 'siem') expect(interleavedRuns, 'killed runs with windows read at once').to.be.at.least(1);
     });
   });
