@@ -7,6 +7,9 @@
  *   npx tsx bench/run.ts --app dist-slim/TA-microsoft-defender    # another built app folder
  *   npx tsx bench/run.ts --sections backfill --cpu-prof /tmp/prof  # V8 CPU profiles of the input's runs
  *   npx tsx bench/run.ts --sections fleet            # 100 stanzas at once: processes vs one process (fleet.ts)
+ *   npx tsx bench/run.ts --sections latency --latency-logs /tmp/l   # Microsoft-like latency and quotas (latency.ts),
+ *                                                    # keeping each run's DEBUG log (one window_read line per window)
+ *   npx tsx bench/rss-probe.ts                       # peak RSS of a 1M-alert backfill with the pool at its largest
  *
  * Backfill: the emulator (its own process) serves N alerts of ~1.5 KB over the last 30 days; the BUILT input runs as
  * splunkd runs it (launcher, input XML on stdin, fresh checkpoint) with its stdout piped into a consumer process:
