@@ -25,7 +25,7 @@ export interface WindowPlannerOptions {
   targetItems: number;
   /**
    * Items in one full page of the api. When given, the last windows of a backfill read by a pool are split so that
-   * the pool ends together (see `take`), down to one page's worth each.
+   * the pool ends together (see `take`), down to two pages' worth each (one where windows hold a page or two).
    */
   pageItems?: number;
   /**
@@ -112,8 +112,9 @@ export class WindowPlanner {
    * of `parallel` readers); windowDone then only adapts the span. Undefined when the range is covered.
    *
    * Near the end of the closed range, when fewer than `parallel` windows of the adapted span are left, each window
-   * takes a `parallel`-th of what is left (never less than one page's worth): the pool then ends with several small
-   * windows read side by side instead of one long window read page after page while the other readers sit idle.
+   * takes a `parallel`-th of what is left, in whole pages (never fewer than two where windows hold several): the pool
+   * then ends with several small windows read side by side instead of one long window read page after page while the
+   * other readers sit idle.
    */
   take(parallel = 1): TimeWindow | undefined {
     const span = this.span;

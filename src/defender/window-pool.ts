@@ -1,10 +1,10 @@
 /**
  * Reads several windows at once and commits them in order: `read` runs for up to `size()` windows at a time (each
  * writes its events as they come), never more than AHEAD_FACTOR × `size()` windows past the oldest one not committed
- * yet, and `commit` is called, one call at a time, with each run of windows that just
- * became complete at the front (defender/ordered-commit.ts). The first failure stops the pool: no further window is
- * started, the others are aborted through the signal `read` receives, and once every read has settled that first
- * error is thrown (never an abort it caused).
+ * yet, and `commit` is called, one call at a time, with each run of windows that just became complete at the front
+ * (defender/ordered-commit.ts). The first failure stops the pool: no further window is started, the others are
+ * aborted through the signal `read` receives, and once every read has settled that first error is thrown (never an
+ * abort it caused).
  *
  * `AdaptivePoolSize` sizes the pool to the API's quota: it grows while requests go out without waiting for their turn
  * (the API's latency is what holds the reads back) and shrinks while two or more wait (the quota is). So the input
