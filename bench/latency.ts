@@ -69,12 +69,14 @@ export interface LatencyOptions {
    * window and item count: to see why a run took the requests it took).
    */
   logDir?: string;
+  /** The shipped and no-latency runs' start_time (default -31d: a day before the data set's first item). */
+  startTime?: string;
 }
 
 export async function latencySection(
   ctx: LatencyContext,
   apis: LatencyApi[],
-  { scale = 1, logDir }: LatencyOptions = {},
+  { scale = 1, logDir, startTime = '-31d' }: LatencyOptions = {},
 ): Promise<Record<string, unknown>[]> {
   const appWith = (name: string, settings: string): string => {
     const dir = join(ctx.work, `app-${name}`, 'TA-microsoft-defender');
@@ -98,7 +100,7 @@ export async function latencySection(
     const emu = await startEmulatorChild(join(ctx.here, 'lib', 'latency-emulator.ts'), request);
     const { ready } = emu;
     const latency = { [api]: { ttfbMs: plan.ttfbMs, bytesPerSecond: MB20 } };
-    const run = async (variant: keyof typeof launchers, startTime = '-31d') => {
+    const run = async (variant: keyof typeof launchers, start = startTime) => {
       if (variant === 'noLatency') {
         await emu.command('latency {}');
         await emu.command('quotas off');
@@ -114,7 +116,7 @@ export async function latencySection(
         cwd: ctx.cwd,
         consumer: ctx.consumer,
         mode: 'raw',
-        stdin: ctx.inputXml([ctx.stanza(`lat_${api}`, api, ready, 0, startTime)], ctx.freshDir('cp')),
+        stdin: ctx.inputXml([ctx.stanza(`lat_${api}`, api, ready, 0, start)], ctx.freshDir('cp')),
       });
       const after = await emu.command('throttled');
       if (logDir !== undefined) {

@@ -4,8 +4,8 @@
  * A normal run (a few minutes since the last one) reads one open-ended window `[from, ∞)`. A backfill (days or
  * months) reads closed windows `[from, to)` first, each fully paged, so the cursor can advance and be saved after
  * every window without assuming any server-side order (MDE documents none), and so the set of versions held for
- * de-duplication stays bounded by the window's size, not the backfill's. Window length adapts to the alert density
- * observed: aiming at `targetItems` alerts per window.
+ * de-duplication stays bounded by the window's size, not the backfill's; its last stretch goes into the open window
+ * that ends every run. Window length adapts to the alert density observed: aiming at `targetItems` alerts per window.
  */
 import { floorToMs, TICKS_PER_SECOND, type ApiTime } from './api-time.js';
 import type { TimeWindow } from '../ports.js';
@@ -91,6 +91,14 @@ export class WindowPlanner {
       options.end !== undefined ? options.end : options.now - options.from <= options.maxOpenSpan ? this.next : limit;
   }
 
+  /**
+   * Where the closed range ends (the run's start less the settle time, or the replay's end). The open window begins
+   * before it (the last stretch of the closed range goes into it: see nextWindow) and reads that stretch too.
+   */
+  get closedEnd(): ApiTime {
+    return this.closedLimit;
+  }
+
   /** The next window to read, or undefined when the range is covered. */
   nextWindow(): TimeWindow | undefined {
     if (this.finished) return undefined;
@@ -99,9 +107,15 @@ export class WindowPlanner {
       return this.options.end !== undefined ? undefined : { from: this.next };
     }
     let to = this.next + this.span;
-    // The fixed end may lie inside a millisecond: the last window ends exactly there.
-    if (to >= this.closedLimit && this.options.end !== undefined) return { from: this.next, to: this.closedLimit };
-    if (to > this.closedLimit) to = this.closedLimit;
+    if (to >= this.closedLimit) {
+      // The fixed end may lie inside a millisecond: the last window ends exactly there.
+      if (this.options.end !== undefined) return { from: this.next, to: this.closedLimit };
+      // The last stretch of the closed range goes into the open window: asking for everything from here on reads it
+      // and what came after in one go, where a last closed window and the open one would be two reads each ending
+      // with a partial page (the open one, a few minutes of alerts, is all partial page). Its pages are never more.
+      this.finished = true;
+      return { from: this.next };
+    }
     to = floorToMs(to);
     if (to <= this.next) to = this.next + MIN_SPAN;
     return { from: this.next, to };

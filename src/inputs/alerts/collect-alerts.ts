@@ -341,7 +341,13 @@ export async function collectAlerts(deps: CollectDeps): Promise<CollectResult> {
           cursor = completeWindow(cursor, committedVersions(lastClosed), overlap, { to: lastClosed.to });
         }
         if (open !== undefined) {
-          cursor = completeWindow(cursor, written, overlap, { maxTimeRead: maxTimes.get(open) });
+          // The open window asked for everything from its start on, so it read the closed range it may have begun in
+          // (a short last stretch the planner folded into it) as a closed window would: the watermark reaches at
+          // least that range's end, as it does after a last closed window.
+          const maxTimeRead = maxTimes.get(open);
+          const closedEnd = planner.closedEnd;
+          const reached = maxTimeRead !== undefined && maxTimeRead > closedEnd ? { maxTimeRead } : { to: closedEnd };
+          cursor = completeWindow(cursor, written, overlap, reached);
         }
         await save();
         for (const window of windows) maxTimes.delete(window);

@@ -30,7 +30,7 @@ describe('WindowPlanner', () => {
     expect(windows[0]!.from).to.equal(t('2024-05-10T11:50:00.123Z'));
   });
 
-  it('splits a backfill into contiguous closed windows, then one open window after the settle time', () => {
+  it('splits a backfill into contiguous closed windows, then one open window with the last stretch', () => {
     const from = t('2024-05-01T00:00:00Z');
     const windows = drain(new WindowPlanner({ ...DEFAULT_PLANNER, from, now, settle }), () => 5);
     expect(windows.length).to.be.greaterThan(2);
@@ -38,7 +38,8 @@ describe('WindowPlanner', () => {
     for (let i = 1; i < windows.length; i++) expect(windows[i]!.from).to.equal(windows[i - 1]!.to);
     const last = windows.at(-1)!;
     expect(last.to).to.equal(undefined);
-    expect(last.from).to.equal(now - settle);
+    // The open window begins before the settle time, with what was left of the closed range.
+    expect(last.from < now - settle).to.equal(true);
     for (const w of windows) {
       expect(w.from % TICKS_PER_MS).to.equal(0n);
       if (w.to !== undefined) expect(w.to > w.from).to.equal(true);
@@ -65,12 +66,16 @@ describe('WindowPlanner.take (windows read by a pool)', () => {
   const served = (w: TimeWindow) => Number(((w.to! - w.from) * 1000n) / HOUR);
   const options = { ...DEFAULT_PLANNER, from, now, settle, targetItems: 7_760, pageItems: 1_000 };
 
-  /** Takes every window with `parallel` readers, reporting each as done at once; the closed windows' spans in hours. */
+  /**
+   * Takes every window with `parallel` readers, reporting each as done at once; the spans in hours of the closed
+   * windows and, last, of the part of the closed range the open window reads.
+   */
   function spans(parallel: number, pageItems?: number): number[] {
     const planner = new WindowPlanner({ ...options, ...(pageItems === undefined ? {} : { pageItems }) });
     const out: number[] = [];
-    for (let w = planner.take(parallel); w?.to !== undefined; w = planner.take(parallel)) {
-      out.push(Number(w.to - w.from) / Number(HOUR));
+    for (let w = planner.take(parallel); w !== undefined; w = planner.take(parallel)) {
+      out.push(Number((w.to ?? planner.closedEnd) - w.from) / Number(HOUR));
+      if (w.to === undefined) break;
       planner.windowDone(w, served(w));
     }
     return out;
@@ -158,6 +163,36 @@ describe('WindowPlanner.take (windows read by a pool)', () => {
     planner.windowDone(early, 0); // empty, but earlier in time: it must not make the next window 4 hours
     const next = planner.take(4)!;
     expect(Number(next.to! - next.from) / Number(HOUR)).to.equal(7.76);
+  });
+
+  it('reads the last stretch of the closed range in the open window: one read instead of two', () => {
+    const MINUTE = HOUR / 60n;
+    // A first hour, then 7.76 hours (sized from it), then `tailMinutes` of closed range and the 5-minute settle.
+    const windowsWith = (tailMinutes: bigint) => {
+      const start = now - (HOUR + 776n * (HOUR / 100n) + tailMinutes * MINUTE + settle);
+      const planner = new WindowPlanner({ ...options, from: start });
+      const out: TimeWindow[] = [];
+      for (let w = planner.take(); w !== undefined; w = planner.take()) {
+        out.push(w);
+        planner.windowDone(w, w.to === undefined ? 0 : served(w));
+      }
+      expect(planner.closedEnd).to.equal(now - settle);
+      return out.map((w) =>
+        w.to === undefined ? `open from now - ${(now - w.from) / MINUTE} min` : (w.to - w.from) / MINUTE,
+      );
+    };
+    expect(windowsWith(30n)).to.deep.equal([60n, 465n, 'open from now - 35 min']);
+    expect(windowsWith(300n)).to.deep.equal([60n, 465n, 'open from now - 305 min']);
+  });
+
+  it('does not fold into an open window when a replay ends at a fixed time', () => {
+    const end = now - HOUR;
+    const planner = new WindowPlanner({ ...options, from: end - HOUR - 10n * (HOUR / 60n), end });
+    const first = planner.take()!;
+    planner.windowDone(first, served(first));
+    const last = planner.take()!;
+    expect(last.to).to.equal(end);
+    expect(planner.take()).to.equal(undefined);
   });
 
   it('does not split without knowing the page size', () => {

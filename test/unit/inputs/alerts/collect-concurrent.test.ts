@@ -173,4 +173,35 @@ describe('collectAlerts with windows read at once (pool of 4)', () => {
     expect(watermarks.length).to.be.at.least(2);
     for (let i = 1; i < watermarks.length; i++) expect(watermarks[i]! >= watermarks[i - 1]!).to.equal(true);
   });
+
+  it('moves the watermark to the closed range end when the last stretch was folded into the open window', async () => {
+    const clock = new ManualClock(Date.parse('2024-05-20T00:00:00Z'));
+    const data = new DataSetSource(4);
+    const start = fromEpochMs(clock.ms - 5 * 86_400_000);
+    // 400 alerts, one every 18 minutes over five days: the latest is 18 minutes old.
+    for (let i = 0; i < 400; i++) data.upsert(`b${i}`, start + BigInt(i) * 10_800_000_000n);
+    const log = new MemoryLogger();
+    const sink = new MemorySink();
+    const result = await collectAlerts({
+      config: testConfig({ startTime: { kind: 'relative', seconds: 6 * 86400 } }),
+      source: data,
+      store: new MemoryCheckpointStore(),
+      sink,
+      log,
+      clock,
+      signal: new AbortController().signal,
+      limits: { targetItemsPerWindow: 30, initialSpanSeconds: 3 * 3600, maxOpenSpanSeconds: 3600, pageItems: 30 },
+      pool: fixedPoolSize(3),
+    });
+    expect(result.status).to.equal('ok');
+    expect(sink.written).to.have.length(400);
+    const reads = log.lines.filter((l) => l.fields?.action === 'window_read').map((l) => l.fields!);
+    const open = reads.find((f) => f.to === 'open')!;
+    // The last stretch (under a page of alerts) went into the open window: it begins before now − 300 s and read
+    // the alerts there.
+    expect(parseApiTime(String(open.from))! < fromEpochMs(clock.ms - 3_600_000)).to.equal(true);
+    expect(open.items).to.be.greaterThan(0);
+    // Its latest alert is 18 minutes old, but it read everything up to now − 300 s, as a closed window would have.
+    expect(formatApiTime(result.watermark)).to.equal(formatApiTime(fromEpochMs(clock.ms - 300_000)));
+  });
 });
