@@ -19,6 +19,17 @@
 import { ApiError } from '../errors.js';
 import type { RawAlert } from '../ports.js';
 import { AlertKeyReader, type AlertKeyFields } from './alert-key-reader.js';
+import {
+  BACKSLASH,
+  CLOSE_BRACE,
+  CLOSE_BRACKET,
+  COLON,
+  COMMA,
+  isJsonSpace as isWhitespace,
+  OPEN_BRACE,
+  OPEN_BRACKET,
+  QUOTE,
+} from './json-bytes.js';
 
 /** `array`: the body is `[ {…}, … ]`. `odata`: the body is an object whose `value` key holds that array. */
 export type JsonBodyShape = 'array' | 'odata';
@@ -36,15 +47,6 @@ export interface JsonArrayOptions {
   /** The request URL, copied into ApiError.url. */
   url?: string;
 }
-
-const QUOTE = 0x22;
-const BACKSLASH = 0x5c;
-const OPEN_BRACE = 0x7b;
-const CLOSE_BRACE = 0x7d;
-const OPEN_BRACKET = 0x5b;
-const CLOSE_BRACKET = 0x5d;
-const COMMA = 0x2c;
-const COLON = 0x3a;
 
 // Const enums: compiled to plain numbers, so the per-byte comparisons cost what bare numbers cost. They are declared
 // and used in this file only, which isolatedModules allows.
@@ -93,10 +95,6 @@ const enum Capture {
 
 /** How many bytes of the body's start are kept for the error message of a body that is not JSON. */
 const HEAD_BYTES = 100;
-
-function isWhitespace(c: number): boolean {
-  return c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09;
-}
 
 function isScalarByte(c: number): boolean {
   // Digits, letters (true/false/null, exponent), sign and decimal point.

@@ -7,6 +7,7 @@
  */
 import { parseApiTime, toEpochSecondsText } from '../defender/api-time.js';
 import { stripJsonWhitespace } from '../defender/json-array-stream.js';
+import { arrayElements, objectMembers, OPEN_BRACKET } from '../defender/json-bytes.js';
 
 /** One record: its exact text (one line) and what the input reads from it. */
 export interface StreamRecord {
@@ -23,18 +24,11 @@ export type SplitMessage =
   /** Not `{"records":[…]}`: the body as text, and why, for the one WARN line. */
   | { kind: 'other'; text: string; reason: string; time: string };
 
-const QUOTE = 0x22;
-const BACKSLASH = 0x5c;
-const OPEN_BRACE = 0x7b;
-const CLOSE_BRACE = 0x7d;
-const OPEN_BRACKET = 0x5b;
-const CLOSE_BRACKET = 0x5d;
-const COMMA = 0x2c;
-
 /** Splits one message body (UTF-8 bytes or text) enqueued at `enqueuedTimeMs`. */
 export function splitMessage(body: Uint8Array | string, enqueuedTimeMs: number): SplitMessage {
-  const text =
-    typeof body === 'string' ? body : Buffer.from(body.buffer, body.byteOffset, body.byteLength).toString('utf8');
+  const bytes =
+    typeof body === 'string' ? Buffer.from(body, 'utf8') : Buffer.from(body.buffer, body.byteOffset, body.byteLength);
+  const text = typeof body === 'string' ? body : bytes.toString('utf8');
   const enqueued = enqueuedTimeText(enqueuedTimeMs);
   let parsed: unknown;
   try {
@@ -49,7 +43,7 @@ export function splitMessage(body: Uint8Array | string, enqueuedTimeMs: number):
   if (!Array.isArray(records)) {
     return { kind: 'other', text, reason: 'the body has no records array', time: enqueued };
   }
-  const texts = recordTexts(text);
+  const texts = recordTexts(bytes);
   if (texts === undefined || texts.length !== records.length) {
     // The scanner and JSON.parse disagree (e.g. a duplicated records key, where JSON.parse keeps the last): fall back
     // to the parsed values, which JSON.parse read faithfully except for integers beyond 2^53.
@@ -92,92 +86,22 @@ export function enqueuedTimeText(ms: number): string {
 }
 
 /**
- * The exact text of each element of the top-level object's `records` array, or undefined if the body is not shaped
- * so. Jumps over strings with indexOf and counts brackets between them; the body was already checked by JSON.parse.
+ * The exact text of each element of the top-level object's `records` array (the last such member, as JSON.parse
+ * reads it), or undefined if the body is not shaped so.
  */
-export function recordTexts(text: string): string[] | undefined {
-  let i = skipSpace(text, 0);
-  if (text.charCodeAt(i) !== OPEN_BRACE) return undefined;
-  i++;
-  let found: string[] | undefined;
-  for (;;) {
-    i = skipSpace(text, i);
-    if (text.charCodeAt(i) === CLOSE_BRACE) return found;
-    if (text.charCodeAt(i) !== QUOTE) return undefined;
-    const keyEnd = endOfString(text, i);
-    const key = JSON.parse(text.slice(i, keyEnd)) as string;
-    i = skipSpace(text, keyEnd);
-    i = skipSpace(text, i + 1); // the colon
-    const valueEnd = endOfValue(text, i);
-    if (key === 'records') found = text.charCodeAt(i) === OPEN_BRACKET ? arrayElements(text, i) : undefined;
-    i = skipSpace(text, valueEnd);
-    if (text.charCodeAt(i) === COMMA) i++;
-  }
-}
-
-function arrayElements(text: string, open: number): string[] {
-  const out: string[] = [];
-  let i = skipSpace(text, open + 1);
-  if (text.charCodeAt(i) === CLOSE_BRACKET) return out;
-  for (;;) {
-    i = skipSpace(text, i);
-    const end = endOfValue(text, i);
-    out.push(text.slice(i, end));
-    i = skipSpace(text, end);
-    if (text.charCodeAt(i) === COMMA) i++;
-    else return out;
-  }
-}
-
-/** The index just past the value starting at `i` (object, array, string or scalar). */
-function endOfValue(text: string, i: number): number {
-  const c = text.charCodeAt(i);
-  if (c === QUOTE) return endOfString(text, i);
-  if (c !== OPEN_BRACE && c !== OPEN_BRACKET) {
-    let j = i;
-    while (j < text.length) {
-      const d = text.charCodeAt(j);
-      if (d === COMMA || d === CLOSE_BRACE || d === CLOSE_BRACKET || d <= 0x20) break;
-      j++;
+export function recordTexts(body: Buffer): string[] | undefined {
+  try {
+    let found: string[] | undefined;
+    for (const member of objectMembers(body)) {
+      if (member.name !== 'records') continue;
+      found =
+        body[member.valueStart] === OPEN_BRACKET
+          ? arrayElements(body, member.valueStart).map((element) => element.toString('utf8'))
+          : undefined;
     }
-    return j;
+    return found;
+  } catch (error) {
+    if (error instanceof SyntaxError) return undefined;
+    throw error;
   }
-  let depth = 0;
-  let j = i;
-  while (j < text.length) {
-    const d = text.charCodeAt(j);
-    if (d === QUOTE) {
-      j = endOfString(text, j);
-      continue;
-    }
-    if (d === OPEN_BRACE || d === OPEN_BRACKET) depth++;
-    else if (d === CLOSE_BRACE || d === CLOSE_BRACKET) {
-      depth--;
-      if (depth === 0) return j + 1;
-    }
-    j++;
-  }
-  return j;
-}
-
-/** The index just past the closing quote of the string that opens at `i`. */
-function endOfString(text: string, i: number): number {
-  let j = i + 1;
-  for (;;) {
-    const close = text.indexOf('"', j);
-    if (close < 0) return text.length;
-    let backslashes = 0;
-    for (let k = close - 1; text.charCodeAt(k) === BACKSLASH; k--) backslashes++;
-    if (backslashes % 2 === 0) return close + 1;
-    j = close + 1;
-  }
-}
-
-function skipSpace(text: string, i: number): number {
-  while (i < text.length) {
-    const c = text.charCodeAt(i);
-    if (c !== 0x20 && c !== 0x0a && c !== 0x0d && c !== 0x09 && c !== 0xfeff) return i;
-    i++;
-  }
-  return i;
 }

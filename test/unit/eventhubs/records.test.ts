@@ -32,7 +32,7 @@ describe('eventhubs/records: one message → its records', () => {
   });
 
   it('keeps scalars and arrays inside records[] as events too', () => {
-    expect(recordTexts('{"records":[1,"x",[2],null]}')).to.deep.equal(['1', '"x"', '[2]', 'null']);
+    expect(recordTexts(Buffer.from('{"records":[1,"x",[2],null]}'))).to.deep.equal(['1', '"x"', '[2]', 'null']);
   });
 
   it('writes anything that is not {"records":[…]} whole, with the reason', () => {
