@@ -15,6 +15,9 @@ export interface Logger {
   error(message: string, fields?: LogFields): void;
 }
 
+/** A logger that masks the secrets registered with it (modinput/logger.ts): the composition registers each it learns. */
+export type RedactingLogger = Logger & { redact(secret: string): void };
+
 /** An access token for one (authority, client, scope). */
 export interface TokenProvider {
   /** Returns a bearer token; `forceRefresh` skips the cache (after a 401 from the API). Rejects with AuthError. */

@@ -4,13 +4,13 @@
  */
 import { createSplunkdClient } from '../adapters/splunkd-client.js';
 import type { AppSettings } from '../config/app-settings.js';
-import type { Clock } from '../ports.js';
+import type { Clock, RedactingLogger } from '../ports.js';
 import { APP_ID } from '../version.js';
 import { appProxyUrl } from './app-proxy.js';
 import { createMicrosoftClients } from './microsoft-clients.js';
 import { readResultRows } from '../adapters/results-file.js';
 import { toResultRowFromObject, type ResultRow } from '../actions/protocol/result-rows.js';
-import type { ActionServices, RedactingLogger } from '../actions/protocol/run-action.js';
+import type { ActionServices } from '../actions/protocol/run-action.js';
 
 /** Options of {@link createActionServices}. */
 export interface ActionServicesOptions {

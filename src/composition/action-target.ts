@@ -17,6 +17,7 @@ import { normaliseBaseUrl, resolveEndpoints } from '../defender/clouds.js';
 import { ConfigError } from '../errors.js';
 import type { Logger, SplunkdClient } from '../ports.js';
 import type { AlertApiFamily } from '../actions/rules/alert-change.js';
+import type { ActionRun } from '../actions/protocol/run-action.js';
 import { baseUrlProblem, resolveAccountRegion, type Account } from '../config/accounts.js';
 import { loadAccount } from './account-credentials.js';
 
@@ -192,6 +193,25 @@ export async function loadActionTarget(options: {
     source: { input: name },
     ...chooseActionEndpoints(config, options.purpose),
   };
+}
+
+/**
+ * The target an action run's parameters name (`account`, `api_url`, `input`); the outcome events carry the input's or
+ * account's name from the moment it is known.
+ */
+export function loadRunTarget(
+  run: Pick<ActionRun, 'config' | 'splunkd' | 'log' | 'describeRun'>,
+  purpose: ActionPurpose,
+): Promise<ActionTarget> {
+  return loadActionTarget({
+    accountParam: run.config.account,
+    apiUrlParam: run.config.api_url,
+    inputParam: run.config.input,
+    purpose,
+    splunkd: run.splunkd,
+    log: run.log,
+    onSource: (source) => run.describeRun('input' in source ? source : { extra: source }),
+  });
 }
 
 /**

@@ -8,6 +8,7 @@
 import { DEFAULT_REGIONS, findCloud, listRegions, normaliseBaseUrl } from '../defender/clouds.js';
 import { APP_ID } from '../version.js';
 import type { Api } from './types.js';
+import type { StanzaDefinition } from '../modinput/scheme-types.js';
 
 /** The conf file name without `.conf`: also the REST path `configs/conf-ta_microsoft_defender_account`. */
 export const ACCOUNT_CONF = 'ta_microsoft_defender_account';
@@ -200,4 +201,11 @@ function quote(value: string): string {
 /** A URL for a message, without any user-info (which may be a password). */
 function quoteUrl(value: string): string {
   return /^[^/?#]*\/\/[^/?#]*@/.test(value) ? '(value not shown, it holds user-info)' : quote(value);
+}
+
+/** The account a stanza names in `account` (trimmed), or undefined when it names none (it carries its credentials). */
+export function accountNameOf(stanza: StanzaDefinition): string | undefined {
+  const value = stanza.params.account;
+  const name = typeof value === 'string' ? value.trim() : undefined;
+  return name === '' ? undefined : name;
 }

@@ -51,19 +51,12 @@ import {
  */
 export interface ResolveOptions {
   mode: 'run' | 'validate';
-  /** The account the stanza names in `account`, read by the caller from splunkd (see {@link accountNameOf}). */
+  /** The account the stanza names in `account`, read by the caller from splunkd (see accountNameOf in accounts.ts). */
   account?: Account;
 }
 
 /** The arguments an account stands for: a stanza that names an account leaves them empty. */
 const ACCOUNT_FIELDS = ['tenant_id', 'client_id', 'client_secret', 'region'] as const satisfies readonly ArgumentName[];
-
-/** The account a stanza names (trimmed), or undefined: the caller reads that account before resolving the stanza. */
-export function accountNameOf(stanza: StanzaDefinition): string | undefined {
-  const value = stanza.params.account;
-  const name = typeof value === 'string' ? value.trim() : undefined;
-  return name === '' ? undefined : name;
-}
 
 /** A resolved stanza, with the warnings worth one WARN line each (e.g. a misspelt parameter). */
 export interface ResolvedConfig {

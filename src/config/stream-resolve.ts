@@ -45,13 +45,6 @@ const HOST = /^(?=.{1,253}$)[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\.[a-z0-9](?:
 const ENTITY = /^[A-Za-z0-9$][A-Za-z0-9._$-]{0,255}$/;
 const SPLUNK_DEFAULT_HOST = '$decideOnStartup';
 
-/** The account a stanza names, or undefined. */
-export function streamAccountNameOf(stanza: StanzaDefinition): string | undefined {
-  const value = stanza.params.account;
-  const name = typeof value === 'string' ? value.trim() : undefined;
-  return name === '' ? undefined : name;
-}
-
 export function resolveStreamConfig(
   stanza: StanzaDefinition,
   options: StreamResolveOptions = { mode: 'run' },

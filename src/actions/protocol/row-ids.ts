@@ -77,6 +77,30 @@ export async function collectRowIds(
 }
 
 /**
+ * An id action's setup: `prepare` checks its parameters and finds its target. When it fails, every row gets an outcome
+ * saying why (recordUnactionable) and the error goes on. Otherwise the early outcomes are recorded; on a dry run each
+ * id is then recorded as `dry_run` and undefined is returned: nothing is sent.
+ */
+export async function prepareIdAction<T>(
+  run: ActionRun,
+  collected: { items: readonly RowIdItem[]; early: readonly RowOutcome[] },
+  prepare: () => Promise<T>,
+): Promise<T | undefined> {
+  const { items, early } = collected;
+  let prepared: T;
+  try {
+    prepared = await prepare();
+  } catch (error) {
+    await recordUnactionable(run, early, items, error);
+    throw error;
+  }
+  for (const outcome of early) await run.record(outcome);
+  if (!run.dryRun) return prepared;
+  for (const item of items) await run.record({ row: item.row, id: item.id, outcome: 'dry_run' });
+  return undefined;
+}
+
+/**
  * The run cannot act on its rows (bad parameters, no credentials): the early outcomes are recorded, and every item
  * still gets an outcome event saying why, `invalid` for a configuration error and `failure` otherwise.
  */

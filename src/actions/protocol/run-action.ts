@@ -12,7 +12,7 @@ import { ConfigError } from '../../errors.js';
 import { describeForAdmin } from '../../toolkit/error-info.js';
 import { readUntilComplete } from '../../toolkit/read-until.js';
 import { Redactor } from '../../toolkit/redact.js';
-import type { Clock, HttpClient, Logger, SplunkdClient } from '../../ports.js';
+import type { Clock, HttpClient, RedactingLogger, SplunkdClient } from '../../ports.js';
 import type { AlertApiFamily } from '../rules/alert-change.js';
 import type { ActionCredentials } from '../../composition/action-target.js';
 import {
@@ -25,9 +25,6 @@ import {
 import { EXECUTE_FLAG, parseActionPayload, type ActionPayload } from './payload.js';
 import { parseFlag, readText } from '../rules/params.js';
 import type { ResultRow } from './result-rows.js';
-
-/** A logger that masks the secrets registered with it (modinput/logger.ts ScriptLogger). */
-export type RedactingLogger = Logger & { redact(secret: string): void };
 
 /** The outside world of an action, real in the entry files, fake or local in tests. */
 export interface ActionServices {

@@ -9,7 +9,7 @@
  * Block search into an allow-list entry, or make every row invalid.
  */
 import { ConfigError } from '../../errors.js';
-import { loadActionTarget } from '../../composition/action-target.js';
+import { loadRunTarget } from '../../composition/action-target.js';
 import { describeFailure } from '../defender/http-json.js';
 import {
   buildIndicator,
@@ -43,15 +43,7 @@ async function runSubmitIndicator(run: ActionRun): Promise<void> {
 
   let target;
   try {
-    target = await loadActionTarget({
-      accountParam: run.config.account,
-      apiUrlParam: run.config.api_url,
-      inputParam: run.config.input,
-      purpose: 'submit_indicators',
-      splunkd: run.splunkd,
-      log: run.log,
-      onSource: (source) => run.describeRun('input' in source ? source : { extra: source }),
-    });
+    target = await loadRunTarget(run, 'submit_indicators');
     run.describeRun({ extra: { dry_run: run.dryRun } });
   } catch (error) {
     for (const outcome of early) await run.record(outcome);

@@ -5,10 +5,10 @@
  */
 import { ConfigError } from '../../errors.js';
 import { parseAlertChange } from '../rules/alert-change.js';
-import { loadActionTarget } from '../../composition/action-target.js';
+import { loadRunTarget } from '../../composition/action-target.js';
 import { readText } from '../rules/params.js';
 import { createRateLimiter } from '../defender/rate-limiter.js';
-import { collectRowIds, recordUnactionable } from '../protocol/row-ids.js';
+import { collectRowIds, prepareIdAction } from '../protocol/row-ids.js';
 import type { ActionRun, AlertActionDefinition } from '../protocol/run-action.js';
 import { isAlertId, updateAlerts } from '../defender/update-alerts.js';
 
@@ -27,41 +27,23 @@ export const updateAlertAction: AlertActionDefinition = {
 
 async function runUpdateAlert(run: ActionRun): Promise<void> {
   const idField = readText(run.config, 'id_field') ?? 'id';
-  const { items, early } = await collectRowIds(run, idField, {
+  const collected = await collectRowIds(run, idField, {
     noun: 'alert',
     isId: isAlertId,
     idRule: ' (letters, digits, _ - . : only)',
   });
-
-  let target;
-  let change;
-  try {
-    target = await loadActionTarget({
-      accountParam: run.config.account,
-      apiUrlParam: run.config.api_url,
-      inputParam: run.config.input,
-      purpose: 'update_alerts',
-      splunkd: run.splunkd,
-      log: run.log,
-      onSource: (source) => run.describeRun('input' in source ? source : { extra: source }),
-    });
+  const prepared = await prepareIdAction(run, collected, async () => {
+    const target = await loadRunTarget(run, 'update_alerts');
     const parsed = parseAlertChange(run.config, target.family);
     if (!parsed.ok) throw new ConfigError(parsed.problems);
-    change = parsed.change;
-    run.describeRun({ extra: { api: target.family, change, dry_run: run.dryRun } });
-  } catch (error) {
-    await recordUnactionable(run, early, items, error);
-    throw error;
-  }
-  for (const outcome of early) await run.record(outcome);
-
-  if (run.dryRun) {
-    for (const item of items) await run.record({ row: item.row, id: item.id, outcome: 'dry_run' });
-    return;
-  }
+    run.describeRun({ extra: { api: target.family, change: parsed.change, dry_run: run.dryRun } });
+    return { target, change: parsed.change };
+  });
+  if (prepared === undefined) return;
+  const { target, change } = prepared;
   const http = await run.services.createDefenderHttp(target.credentials, target.endpoints, target.family, run.splunkd);
   await updateAlerts({
-    items,
+    items: collected.items,
     change,
     family: target.family,
     apiBase: target.endpoints.apiBase,

@@ -8,7 +8,7 @@
 import type { CollectLimits } from './collect-alerts.js';
 import type { AppSettings } from '../../config/app-settings.js';
 import { buildScheme } from '../../config/scheme.js';
-import type { Clock, EventSink, Logger } from '../../ports.js';
+import type { Clock, EventSink, RedactingLogger } from '../../ports.js';
 import type { InputDefinition, ValidationDefinition } from '../../modinput/scheme-types.js';
 
 /** App-wide settings (default/ta_microsoft_defender_settings.conf, overridden by local/). */
@@ -53,9 +53,6 @@ export interface InputContext {
   /** Aborted on SIGTERM: stop fetching, flush, save what was flushed, exit. */
   signal: AbortSignal;
 }
-
-/** Redacting logger: the composition registers every secret it learns. */
-export type RedactingLogger = Logger & { redact(secret: string): void; child?(fields: Record<string, string>): Logger };
 
 export function createInputHandlers(context: InputContext) {
   return {

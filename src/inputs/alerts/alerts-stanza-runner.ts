@@ -3,12 +3,8 @@
  * One stanza failing never stops the others; the exit code says whether any failed.
  */
 import { collectAlerts } from './collect-alerts.js';
-import { accountNameOf, resolveConfig } from '../../config/resolve.js';
-import type { DefenderInputConfig } from '../../config/types.js';
+import { resolveConfig } from '../../config/resolve.js';
 import { createFileCheckpointStore } from '../../adapters/file-checkpoint-store.js';
-import { createSplunkdClient } from '../../adapters/splunkd-client.js';
-import { loadAccount, type AccountCredentials } from '../../composition/account-credentials.js';
-import { appProxyUrl } from '../../composition/app-proxy.js';
 import { resolveClientSecret } from '../../composition/client-secret.js';
 import { checkMicrosoftCredentials, createMicrosoftClients } from '../../composition/microsoft-clients.js';
 import { PacedGate, quotaFor, RequestPacer } from '../../defender/request-quota.js';
@@ -16,12 +12,11 @@ import { createSource } from '../../defender/sources/create-source.js';
 import { AdaptivePoolSize, fixedPoolSize } from '../../defender/window-pool.js';
 import { targetItemsFor } from '../../defender/window-planner.js';
 import { GRAPH_MAX_TOP, INCIDENTS_MAX_TOP, MDE_MAX_TOP } from '../../defender/alerts-query.js';
-import { ConfigError } from '../../errors.js';
+import { addonSplunkd, readAccountOf, resolveForValidation, stanzaProxyUrl } from '../../composition/stanza-setup.js';
 import { describeForAdmin } from '../../toolkit/error-info.js';
-import type { EventSink, SplunkdClient } from '../../ports.js';
+import type { EventSink, RedactingLogger } from '../../ports.js';
 import type { InputDefinition, StanzaDefinition, ValidationDefinition } from '../../modinput/scheme-types.js';
-import { APP_ID } from '../../version.js';
-import type { InputContext, RedactingLogger } from './alerts-input.js';
+import type { InputContext } from './alerts-input.js';
 
 /**
  * --validate-arguments: every config problem at once (an account the stanza names is read from splunkd first), then
@@ -31,21 +26,14 @@ export async function validateItem(
   definition: ValidationDefinition,
   context: InputContext,
 ): Promise<string | undefined> {
-  const splunkd = createSplunkdClient({
-    serverUri: definition.serverUri,
-    sessionKey: definition.sessionKey,
-    app: APP_ID,
-    log: silentLog,
-  });
-  let config: DefenderInputConfig;
-  let account: AccountCredentials | undefined;
-  try {
-    account = await readAccountOf(definition.item, splunkd);
-    config = resolveConfig(definition.item, { mode: 'validate', account: account?.account }).config;
-  } catch (error) {
-    if (error instanceof ConfigError) return error.problems.join(' ');
-    throw error;
-  }
+  const splunkd = addonSplunkd(definition);
+  const validated = await resolveForValidation(
+    definition.item,
+    splunkd,
+    (account) => resolveConfig(definition.item, { mode: 'validate', account }).config,
+  );
+  if (!validated.ok) return validated.message;
+  const { config, account } = validated;
   // The mask means "stored in splunkd": splunkd itself sends it when the add-on masks the stanza, so accept it
   // unchecked.
   if (config.clientSecret.kind === 'masked') return undefined;
@@ -54,23 +42,10 @@ export async function validateItem(
     tenantId: config.tenantId,
     clientId: config.clientId,
     clientSecret: account ? account.secret : config.clientSecret.kind === 'clear' ? config.clientSecret.value : '',
-    proxyUrl:
-      config.proxyUrl ??
-      (await appProxyUrl(
-        { proxyUrl: context.settings.defaultProxyUrl, proxyUsername: context.settings.defaultProxyUsername },
-        splunkd,
-      )),
+    proxyUrl: await stanzaProxyUrl(config.proxyUrl, context.settings, splunkd),
     timeoutMs: context.settings.validationTimeoutMs,
   });
 }
-
-/** The account a stanza names, read from splunkd; undefined when it uses its own credentials. */
-function readAccountOf(stanza: StanzaDefinition, splunkd: SplunkdClient): Promise<AccountCredentials | undefined> {
-  const name = accountNameOf(stanza);
-  return name === undefined ? Promise.resolve(undefined) : loadAccount(splunkd, name);
-}
-
-const silentLog: RedactingLogger = { debug() {}, info() {}, warn() {}, error() {}, redact() {} };
 
 /** Each API's largest page, the page size the sources use unless page_size says otherwise. */
 const MAX_TOP = { graph: GRAPH_MAX_TOP, mde: MDE_MAX_TOP, incidents: INCIDENTS_MAX_TOP, siem: 1 } as const;
@@ -103,13 +78,7 @@ async function runStanza(
   const duration = () => ((context.clock.nowMs() - started) / 1000).toFixed(3);
   let api: string | undefined;
   try {
-    // Secrets and accounts live in the add-on's own namespace (not the stanza's app, which is often `search`).
-    const splunkd = createSplunkdClient({
-      serverUri: definition.serverUri,
-      sessionKey: definition.sessionKey,
-      app: APP_ID,
-      log,
-    });
+    const splunkd = addonSplunkd(definition, log);
     const account = await readAccountOf(stanza, splunkd);
     if (account) log.redact(account.secret);
     const { config, warnings } = resolveConfig(stanza, { mode: 'run', account: account?.account });
@@ -128,12 +97,7 @@ async function runStanza(
       clientId: config.clientId,
       clientSecret: secret,
       api: config.api,
-      proxyUrl:
-        config.proxyUrl ??
-        (await appProxyUrl(
-          { proxyUrl: context.settings.defaultProxyUrl, proxyUsername: context.settings.defaultProxyUsername },
-          splunkd,
-        )),
+      proxyUrl: await stanzaProxyUrl(config.proxyUrl, context.settings, splunkd),
       timeoutMs: context.settings.requestTimeoutMs,
       maxRetries: context.settings.maxRetries,
       log,

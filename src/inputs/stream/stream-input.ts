@@ -5,8 +5,7 @@
 import type { AppSettings } from '../../config/app-settings.js';
 import { buildStreamScheme } from '../../config/stream-scheme.js';
 import type { InputDefinition, ValidationDefinition } from '../../modinput/scheme-types.js';
-import type { Clock, EventSink } from '../../ports.js';
-import type { RedactingLogger } from '../alerts/alerts-input.js';
+import type { Clock, EventSink, RedactingLogger } from '../../ports.js';
 import type { StreamLimits } from './consume-stream.js';
 
 export interface StreamInputSettings {

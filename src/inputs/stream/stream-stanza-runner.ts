@@ -11,25 +11,25 @@ import {
 import { createFileCheckpointStore } from '../../adapters/file-checkpoint-store.js';
 import { createMsalTokenProvider, checkCredentials } from '../../adapters/msal-token-provider.js';
 import { createOutbound } from '../../adapters/network/outbound.js';
-import { createSplunkdClient } from '../../adapters/splunkd-client.js';
-import { loadAccount, type AccountCredentials } from '../../composition/account-credentials.js';
-import { appProxyUrl } from '../../composition/app-proxy.js';
 import { resolveStanzaSecret } from '../../composition/stanza-secret.js';
+import {
+  addonSplunkd,
+  readAccountOf,
+  resolveForValidation,
+  silentLog,
+  stanzaProxyUrl,
+} from '../../composition/stanza-setup.js';
 import { STREAM_SCHEME } from '../../config/stream-arguments.js';
 import { EVENT_HUBS_SCOPE, type StreamInputConfig } from '../../config/stream-config.js';
-import { resolveStreamConfig, streamAccountNameOf } from '../../config/stream-resolve.js';
+import { resolveStreamConfig } from '../../config/stream-resolve.js';
 import { describeStreamFailure } from '../../eventhubs/stream-errors.js';
-import { ConfigError } from '../../errors.js';
 import type { InputDefinition, StanzaDefinition, ValidationDefinition } from '../../modinput/scheme-types.js';
-import type { EventSink, Logger, SplunkdClient } from '../../ports.js';
+import type { EventSink, Logger, RedactingLogger } from '../../ports.js';
 import { describeForAdmin } from '../../toolkit/error-info.js';
-import { APP_ID } from '../../version.js';
-import type { RedactingLogger } from '../alerts/alerts-input.js';
 import { consumeStream } from './consume-stream.js';
 import type { StreamContext } from './stream-input.js';
 
 const PAGE = 'Microsoft Defender streaming (Event Hubs)';
-const silentLog: RedactingLogger = { debug() {}, info() {}, warn() {}, error() {}, redact() {} };
 
 /** storage/passwords user of a stream stanza's secret; the scheme in it keeps it apart from an alerts input's. */
 export function streamSecretUser(name: string, field: 'connection_string' | 'client_secret'): string {
@@ -44,26 +44,19 @@ export async function validateStreamItem(
   definition: ValidationDefinition,
   context: StreamContext,
 ): Promise<string | undefined> {
-  const splunkd = createSplunkdClient({
-    serverUri: definition.serverUri,
-    sessionKey: definition.sessionKey,
-    app: APP_ID,
-    log: silentLog,
-  });
-  let config: StreamInputConfig;
-  let account: AccountCredentials | undefined;
-  try {
-    account = await readAccountOf(definition.item, splunkd);
-    config = resolveStreamConfig(definition.item, { mode: 'validate', account: account?.account }).config;
-  } catch (error) {
-    if (error instanceof ConfigError) return error.problems.join(' ');
-    throw error;
-  }
+  const splunkd = addonSplunkd(definition);
+  const validated = await resolveForValidation(
+    definition.item,
+    splunkd,
+    (account) => resolveStreamConfig(definition.item, { mode: 'validate', account }).config,
+  );
+  if (!validated.ok) return validated.message;
+  const { config, account } = validated;
   const auth = config.auth;
   // The mask means "stored in splunkd": splunkd sends it back when the add-on masked the stanza.
   if (auth.kind === 'sas' && auth.connectionString.kind === 'masked') return undefined;
   if (auth.kind === 'entra' && auth.clientSecret.kind === 'masked') return undefined;
-  const proxyUrl = config.proxyUrl ?? (await appProxyUrl(proxySettings(context), splunkd));
+  const proxyUrl = await stanzaProxyUrl(config.proxyUrl, context.settings, splunkd);
   const timeoutMs = context.settings.validationTimeoutMs;
   let consumerAuth: EventHubsConsumerOptions['auth'];
   if (auth.kind === 'sas') {
@@ -144,12 +137,7 @@ async function runStanza(
   const duration = () => ((context.clock.nowMs() - started) / 1000).toFixed(3);
   let client: ReturnType<typeof createEventHubsConsumer> | undefined;
   try {
-    const splunkd = createSplunkdClient({
-      serverUri: definition.serverUri,
-      sessionKey: definition.sessionKey,
-      app: APP_ID,
-      log,
-    });
+    const splunkd = addonSplunkd(definition, log);
     const account = await readAccountOf(stanza, splunkd);
     if (account) log.redact(account.secret);
     const { config, warnings } = resolveStreamConfig(stanza, { mode: 'run', account: account?.account });
@@ -158,7 +146,7 @@ async function runStanza(
     if (auth.kind === 'sas' && auth.connectionString.kind === 'clear')
       redactConnectionString(log, auth.connectionString.value);
     if (auth.kind === 'entra' && auth.clientSecret.kind === 'clear') log.redact(auth.clientSecret.value);
-    const proxyUrl = config.proxyUrl ?? (await appProxyUrl(proxySettings(context), splunkd));
+    const proxyUrl = await stanzaProxyUrl(config.proxyUrl, context.settings, splunkd);
     for (const secret of createOutbound({ proxyUrl }).secrets) log.redact(secret);
 
     let consumerAuth: EventHubsConsumerOptions['auth'];
@@ -288,15 +276,6 @@ function redactConnectionString(log: RedactingLogger, connectionString: string):
   if (key) log.redact(key.trim());
   const signature = /SharedAccessSignature\s*=\s*([^;]+)/i.exec(connectionString)?.[1];
   if (signature) log.redact(signature.trim());
-}
-
-function proxySettings(context: StreamContext) {
-  return { proxyUrl: context.settings.defaultProxyUrl, proxyUsername: context.settings.defaultProxyUsername };
-}
-
-function readAccountOf(stanza: StanzaDefinition, splunkd: SplunkdClient): Promise<AccountCredentials | undefined> {
-  const name = streamAccountNameOf(stanza);
-  return name === undefined ? Promise.resolve(undefined) : loadAccount(splunkd, name);
 }
 
 function raceTimeout<T>(work: Promise<T>, ms: number): Promise<T | 'timeout'> {
