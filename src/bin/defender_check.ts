@@ -5,17 +5,15 @@
  * (rest/persist-protocol.ts). The only file of these endpoints that touches `process`.
  * stdout carries replies only; log lines go to stderr, which splunkd writes to splunkd.log.
  */
-import { dirname, resolve } from 'node:path';
 import { loadAppSettings } from '../composition/app-settings.js';
 import { createConfigEndpointServices } from '../composition/config-endpoint-services.js';
 import { createLogger } from '../modinput/logger.js';
 import { handleConfigRequest } from '../rest/config-endpoints.js';
 import { servePersistentRequests } from '../rest/persist-server.js';
-import { exitWhenDone } from './shared/process-binding.js';
+import { appFolder, exitWhenDone } from './shared/process-binding.js';
 
 async function main(): Promise<number> {
-  // bin/lib/defender_check.cjs → the app folder is two levels up.
-  const appDir = resolve(dirname(process.argv[1] ?? '.'), '..', '..');
+  const appDir = appFolder();
   const log = createLogger(process.stderr, { level: loadAppSettings(appDir).settings.logLevel });
   const services = createConfigEndpointServices({ readSettings: () => loadAppSettings(appDir).settings, log });
   // splunkd ends the driver by closing its stdin; SIGTERM ends the process as usual.

@@ -2,7 +2,43 @@
  * What every entry point does with `process` (entry files are the only code that touches it; this folder is not an
  * entry itself: build.mjs bundles only the .ts files directly in src/bin).
  */
+import { dirname, resolve } from 'node:path';
+import { loadAppSettings } from '../../composition/app-settings.js';
+import type { AppSettings } from '../../config/app-settings.js';
+import { createLogger } from '../../modinput/logger.js';
+import { runModularInput, type ModularInputHandlers } from '../../modinput/script.js';
 import { describeError } from '../../toolkit/error-info.js';
+
+/** The app's folder: every entry runs as bin/lib/<name>.cjs, two levels below it. */
+export function appFolder(): string {
+  return resolve(dirname(process.argv[1] ?? '.'), '..', '..');
+}
+
+/**
+ * A modular input's process: the app's settings, the logger on stderr, a stop signal that aborts the run after
+ * logging `stopMessage`, then the protocol runner on the real streams. Resolves with the exit code; async, so that a
+ * failure to read the settings rejects (exitWhenDone reports it) instead of throwing past the entry.
+ */
+export async function runInputProcess(
+  stopMessage: string,
+  createHandlers: (settings: AppSettings, signal: AbortSignal) => ModularInputHandlers,
+): Promise<number> {
+  const { settings, warnings } = loadAppSettings(appFolder());
+  const log = createLogger(process.stderr, { level: settings.logLevel });
+  for (const warning of warnings) log.warn(warning, { action: 'settings_warning' });
+
+  const controller = new AbortController();
+  onStopSignal((signal) => {
+    log.info(stopMessage, { action: 'stop', signal });
+    controller.abort();
+  });
+  return runModularInput(
+    process.argv.slice(2),
+    { stdin: process.stdin, stdout: process.stdout, stderr: process.stderr },
+    createHandlers(settings, controller.signal),
+    { log },
+  );
+}
 
 /**
  * Calls `handler` once on the first stop signal: SIGTERM (splunkd on *nix), SIGINT, SIGBREAK (CTRL_BREAK on Windows).
