@@ -46,6 +46,11 @@ export async function sendJson(http: HttpClient, request: HttpRequest): Promise<
   }
 }
 
+/** A parsed body that is a JSON object (not null, not an array). */
+export function isJsonObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
 /** The HTTP status and a one-line message of a failed call, for a row outcome. */
 export function describeFailure(error: unknown): { httpStatus: number | undefined; message: string; code: ErrorCode } {
   if (error instanceof ApiError) return { httpStatus: error.status, message: error.message, code: error.code };

@@ -12,23 +12,20 @@
 import type { HttpClient, Logger } from '../../ports.js';
 import {
   findMismatches,
-  hasComment,
-  toGraphCommentBody,
   toGraphPatchBody,
   toMdeBatchBody,
   toMdePatchBody,
   type AlertApiFamily,
   type AlertChange,
 } from '../rules/alert-change.js';
-import { describeFailure, sendJson } from './http-json.js';
+import { describeFailure, isJsonObject, sendJson } from './http-json.js';
+import { writeGraphEntity } from './graph-entity-write.js';
+import { failedOutcome, forEachItem, notApplied, type RowItem } from './item-outcomes.js';
 import type { RowOutcome } from '../protocol/outcomes.js';
 import { chunk, type RateLimiter } from './rate-limiter.js';
 
 /** One alert to update: its id and the result row it came from. */
-export interface AlertItem {
-  row: number;
-  id: string;
-}
+export type AlertItem = RowItem;
 
 /** Options of {@link updateAlerts}. */
 export interface UpdateAlertsOptions {
@@ -65,9 +62,19 @@ export async function updateAlerts(options: UpdateAlertsOptions): Promise<void> 
   const { items, family } = options;
   if (items.length === 0) return;
   if (family === 'graph') {
-    await runPool(items, options.concurrency ?? 4, async (item) =>
-      options.record(await updateGraphAlert(item, options)),
-    );
+    await forEachItem(items, options.concurrency ?? 4, async (item) => {
+      const outcome = await writeGraphEntity(item, {
+        url: `${options.apiBase}/security/alerts_v2/${encodeURIComponent(item.id)}`,
+        noun: 'alert',
+        http: options.http,
+        signal: options.signal,
+        patch: () => Promise.resolve(toGraphPatchBody(options.change)),
+        // The PATCH carries no comment: the alert it returns is checked without one.
+        mismatchesOf: (alert) => findMismatches(alert, { ...options.change, comment: undefined }),
+        comment: options.change.comment,
+      });
+      await options.record(outcome);
+    });
     return;
   }
   if (items.length === 1) {
@@ -77,52 +84,6 @@ export async function updateAlerts(options: UpdateAlertsOptions): Promise<void> 
   for (const batch of chunk(items, options.batchSize ?? 100)) {
     if (options.signal?.aborted) break;
     await batchUpdateMdeAlerts(batch, options);
-  }
-}
-
-async function updateGraphAlert(item: AlertItem, options: UpdateAlertsOptions): Promise<RowOutcome> {
-  const { change, http } = options;
-  const url = `${options.apiBase}/security/alerts_v2/${encodeURIComponent(item.id)}`;
-  const patch = toGraphPatchBody(change);
-  let httpStatus: number | undefined;
-  try {
-    if (Object.keys(patch).length > 0) {
-      const reply = await sendJson(http, {
-        url,
-        method: 'PATCH',
-        json: patch,
-        idempotent: true,
-        signal: options.signal,
-      });
-      httpStatus = reply.status;
-      const mismatches = isRecord(reply.body) ? findMismatches(reply.body, { ...change, comment: undefined }) : [];
-      if (mismatches.length > 0) return notApplied(item, httpStatus, mismatches);
-    }
-    if (change.comment !== undefined) {
-      // Not idempotent: a resent POST would add the comment twice.
-      const reply = await sendJson(http, {
-        url: `${url}/comments`,
-        method: 'POST',
-        json: toGraphCommentBody(change.comment),
-        idempotent: false,
-        signal: options.signal,
-      });
-      httpStatus = reply.status;
-      const comments = Array.isArray(reply.body)
-        ? reply.body
-        : isRecord(reply.body) && Array.isArray(reply.body.value)
-          ? reply.body.value
-          : undefined;
-      if (comments && !hasComment(comments, change.comment))
-        return notApplied(item, httpStatus, ['the comment is not in the returned comment list']);
-    }
-    return { row: item.row, id: item.id, outcome: 'success', httpStatus, verified: true };
-  } catch (error) {
-    return failed(
-      item,
-      error,
-      httpStatus !== undefined ? 'the change was applied but adding the comment failed: ' : '',
-    );
   }
 }
 
@@ -137,11 +98,17 @@ async function patchMdeAlert(item: AlertItem, options: UpdateAlertsOptions): Pro
       idempotent: change.comment === undefined,
       signal: options.signal,
     });
-    const mismatches = isRecord(reply.body) ? findMismatches(reply.body, change) : [];
-    if (mismatches.length > 0) return notApplied(item, reply.status, mismatches);
-    return { row: item.row, id: item.id, outcome: 'success', httpStatus: reply.status, verified: isRecord(reply.body) };
+    const mismatches = isJsonObject(reply.body) ? findMismatches(reply.body, change) : [];
+    if (mismatches.length > 0) return notApplied(item, reply.status, mismatches, 'alert');
+    return {
+      row: item.row,
+      id: item.id,
+      outcome: 'success',
+      httpStatus: reply.status,
+      verified: isJsonObject(reply.body),
+    };
   } catch (error) {
-    return failed(item, error);
+    return failedOutcome(item, error);
   }
 }
 
@@ -170,12 +137,12 @@ async function batchUpdateMdeAlerts(batch: readonly AlertItem[], options: Update
         http_status: failure.httpStatus,
         error: failure.code,
       });
-      await runPool(batch, options.concurrency ?? 4, async (item) =>
+      await forEachItem(batch, options.concurrency ?? 4, async (item) =>
         options.record(await patchMdeAlert(item, options)),
       );
       return;
     }
-    for (const item of batch) await options.record(failed(item, error));
+    for (const item of batch) await options.record(failedOutcome(item, error));
     return;
   }
   await verifyBatch(batch, status, options);
@@ -194,8 +161,8 @@ async function verifyBatch(
     let found: Map<string, Record<string, unknown>>;
     try {
       const reply = await sendJson(options.http, { url, signal: options.signal });
-      const value = isRecord(reply.body) && Array.isArray(reply.body.value) ? reply.body.value : [];
-      found = new Map(value.filter(isRecord).map((alert) => [String(alert.id).toLowerCase(), alert]));
+      const value = isJsonObject(reply.body) && Array.isArray(reply.body.value) ? reply.body.value : [];
+      found = new Map(value.filter(isJsonObject).map((alert) => [String(alert.id).toLowerCase(), alert]));
     } catch (error) {
       const why = describeFailure(error).message;
       for (const item of part) {
@@ -226,47 +193,9 @@ async function verifyBatch(
       const mismatches = findMismatches(alert, options.change);
       await options.record(
         mismatches.length > 0
-          ? notApplied(item, batchStatus, mismatches)
+          ? notApplied(item, batchStatus, mismatches, 'alert')
           : { row: item.row, id: item.id, outcome: 'success', httpStatus: batchStatus, verified: true },
       );
     }
   }
-}
-
-function notApplied(item: AlertItem, httpStatus: number, mismatches: string[]): RowOutcome {
-  return {
-    row: item.row,
-    id: item.id,
-    outcome: 'failure',
-    httpStatus,
-    verified: true,
-    error: `Defender answered ${httpStatus} but the alert does not show the change (${mismatches.join('; ')}).`,
-  };
-}
-
-function failed(item: AlertItem, error: unknown, prefix = ''): RowOutcome {
-  const failure = describeFailure(error);
-  return {
-    row: item.row,
-    id: item.id,
-    outcome: 'failure',
-    httpStatus: failure.httpStatus,
-    error: prefix + failure.message,
-  };
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-/** Runs `work` over the items with at most `size` in flight; each item's work records its own outcome. */
-async function runPool<T>(items: readonly T[], size: number, work: (item: T) => Promise<void>): Promise<void> {
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) {
-      const item = items[next++]!;
-      await work(item);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(size, items.length) }, worker));
 }

@@ -12,15 +12,13 @@ import {
   toIncidentPatchBody,
   type IncidentChange,
 } from '../rules/incident-change.js';
-import { hasComment, toGraphCommentBody } from '../rules/alert-change.js';
-import { describeFailure, sendJson } from './http-json.js';
+import { isJsonObject, sendJson } from './http-json.js';
 import type { RowOutcome } from '../protocol/outcomes.js';
+import { writeGraphEntity } from './graph-entity-write.js';
+import { forEachItem, type RowItem } from './item-outcomes.js';
 
 /** One incident to update: its id and the result row it came from. */
-export interface IncidentItem {
-  row: number;
-  id: string;
-}
+export type IncidentItem = RowItem;
 
 /** Options of {@link updateIncidents}. */
 export interface UpdateIncidentsOptions {
@@ -47,76 +45,30 @@ export function isIncidentId(text: string): boolean {
 
 /** Updates every item; never throws for a failed incident (that is an outcome), only when `record` fails. */
 export async function updateIncidents(options: UpdateIncidentsOptions): Promise<void> {
-  const { items } = options;
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length && !options.signal?.aborted) {
-      const item = items[next++]!;
-      await options.record(await updateIncident(item, options));
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(options.concurrency ?? 4, items.length) }, worker));
-}
-
-async function updateIncident(item: IncidentItem, options: UpdateIncidentsOptions): Promise<RowOutcome> {
   const { change, http, signal } = options;
-  const url = `${options.apiBase}/security/incidents/${encodeURIComponent(item.id)}`;
-  let httpStatus: number | undefined;
-  let patched = false;
-  try {
-    let tags: string[] | undefined;
-    if (change.addTags) {
-      const current = await sendJson(http, { url, signal });
-      tags = mergeTags(isRecord(current.body) ? current.body.customTags : undefined, change.addTags);
-    }
-    const body = toIncidentPatchBody(change, tags);
-    if (Object.keys(body).length > 0) {
-      const reply = await sendJson(http, { url, method: 'PATCH', json: body, idempotent: true, signal });
-      httpStatus = reply.status;
-      patched = true;
-      const mismatches = isRecord(reply.body) ? findIncidentMismatches(reply.body, change) : [];
-      if (mismatches.length > 0) return notApplied(item, reply.status, mismatches);
-    }
-    if (change.comment !== undefined) {
-      // Not idempotent: a resent POST would add the comment twice.
-      const reply = await sendJson(http, {
-        url: `${url}/comments`,
-        method: 'POST',
-        json: toGraphCommentBody(change.comment),
-        idempotent: false,
+  await forEachItem(
+    options.items,
+    options.concurrency ?? 4,
+    async (item) => {
+      const url = `${options.apiBase}/security/incidents/${encodeURIComponent(item.id)}`;
+      const outcome = await writeGraphEntity(item, {
+        url,
+        noun: 'incident',
+        http,
         signal,
+        patch: async () => {
+          let tags: string[] | undefined;
+          if (change.addTags) {
+            const current = await sendJson(http, { url, signal });
+            tags = mergeTags(isJsonObject(current.body) ? current.body.customTags : undefined, change.addTags);
+          }
+          return toIncidentPatchBody(change, tags);
+        },
+        mismatchesOf: (incident) => findIncidentMismatches(incident, change),
+        comment: change.comment,
       });
-      httpStatus = reply.status;
-      const comments = isRecord(reply.body) && Array.isArray(reply.body.value) ? reply.body.value : undefined;
-      if (comments && !hasComment(comments, change.comment)) {
-        return notApplied(item, reply.status, ['the comment is not in the returned comment list']);
-      }
-    }
-    return { row: item.row, id: item.id, outcome: 'success', httpStatus, verified: true };
-  } catch (error) {
-    const failure = describeFailure(error);
-    const prefix = patched ? 'the change was applied but adding the comment failed: ' : '';
-    return {
-      row: item.row,
-      id: item.id,
-      outcome: 'failure',
-      httpStatus: failure.httpStatus,
-      error: prefix + failure.message,
-    };
-  }
-}
-
-function notApplied(item: IncidentItem, httpStatus: number, mismatches: string[]): RowOutcome {
-  return {
-    row: item.row,
-    id: item.id,
-    outcome: 'failure',
-    httpStatus,
-    verified: true,
-    error: `Defender answered ${httpStatus} but the incident does not show the change (${mismatches.join('; ')}).`,
-  };
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
+      await options.record(outcome);
+    },
+    signal,
+  );
 }
