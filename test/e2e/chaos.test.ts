@@ -96,7 +96,10 @@ describe('defender_alerts under chaos and on SIGTERM (built app, emulator, splun
 
   APIS.forEach((api, apiIndex) => {
     describe(`api=${api}`, () => {
-      beforeEach(() => e2e.emu.store.clear());
+      beforeEach(() => {
+        e2e.emu.store.clear();
+        e2e.emu.setLatency({});
+      });
 
       it(`loses nothing and duplicates only through killed runs over ${ROUNDS} seeded rounds of SIGKILL chaos`, async () => {
         const { id: idField, time: timeField } = KEY_FIELDS[api];
@@ -398,6 +401,10 @@ describe('defender_alerts under chaos and on SIGTERM (built app, emulator, splun
         const checkpointDir = newCheckpointDir();
         const name = `sigterm_${api}`;
         const runs: InputResult[] = [];
+        // Bodies arrive over time, as from Microsoft: a whole SIEM array (one page of ~1 MB) delivered at once is
+        // written out in one go (stdout on a pipe is synchronous), so the SIGTERM sent after 400 events could only be
+        // seen once every event was out, and the run would not be stopped "in the middle" this test is about.
+        e2e.emu.setLatency({ [api]: { bytesPerSecond: 2_000_000 } });
 
         /** A SIGTERMed run: what splunkd sees of a graceful stop, and the checkpoint it must leave. */
         const stoppedRun = async (afterEvents: number, total: number) => {
