@@ -58,8 +58,10 @@ const { values } = parseArgs({
     /** Runs the latency section's inputs at DEBUG and keeps each run's log in this folder. */
     'latency-logs': { type: 'string' },
     /**
-     * The backfill's start_time in the latency section: -31d (the default) begins a day before the data, as an admin
-     * asking for "the last month" would; -30d begins where the data does (no empty first windows).
+     * The backfill's start_time in the latency section (give it as `--latency-start=-2d`: parseArgs refuses a value
+     * that starts with a dash otherwise). -31d, the default, begins a day before the 30 days of data. -30d misses the
+     * oldest alerts: the input's -30d is taken once the emulator has loaded, minutes after the data's, and the
+     * section stops when the no-latency run reads fewer items than were loaded.
      */
     'latency-start': { type: 'string', default: '-31d' },
     /** Fleet section: stanzas started together, and items per api. */
