@@ -3,46 +3,13 @@ import { createOutbound } from '../../src/adapters/network/outbound.js';
 import { USER_AGENT } from '../../src/version.js';
 import { createGotHttpClient, resolveTimeouts, type GotHttpClientOptions } from '../../src/adapters/got-http-client.js';
 import { ApiError, StoppedError } from '../../src/errors.js';
-import type { Clock, HttpResponse, LogFields, Logger, TokenProvider } from '../../src/ports.js';
+import type { Clock, HttpResponse, TokenProvider } from '../../src/ports.js';
+import { InstantClock, MemoryLogger } from '../fakes/memory-ports.js';
 import { startConnectProxy, startLocalHttps, type Handler, type LocalHttps } from '../helpers/local-https.js';
 import { testTls } from '../helpers/tls.js';
 
 const TOKEN = 'eyJ0eXAiOiJKV1QiLCJhbGciOiJub25lIn0.c2VjcmV0LXRva2VuLTE.sig1';
 const TOKEN2 = 'eyJ0eXAiOiJKV1QiLCJhbGciOiJub25lIn0.c2VjcmV0LXRva2VuLTI.sig2';
-
-interface Line {
-  level: string;
-  message: string;
-  fields: LogFields;
-}
-function recordingLogger(): Logger & { lines: Line[]; text(): string } {
-  const lines: Line[] = [];
-  const at =
-    (level: string) =>
-    (message: string, fields: LogFields = {}) => {
-      lines.push({ level, message, fields });
-    };
-  return {
-    lines,
-    debug: at('DEBUG'),
-    info: at('INFO'),
-    warn: at('WARN'),
-    error: at('ERROR'),
-    text: () => lines.map((l) => `${l.level} ${l.message} ${JSON.stringify(l.fields)}`).join('\n'),
-  };
-}
-
-/** A clock whose sleeps return at once and are recorded, so Retry-After: 7 costs no real time. */
-function instantClock(): Clock & { sleeps: number[] } {
-  const sleeps: number[] = [];
-  return {
-    sleeps,
-    nowMs: () => Date.now(),
-    sleep: async (ms) => {
-      sleeps.push(ms);
-    },
-  };
-}
 
 function tokens(...values: string[]): TokenProvider & { calls: Array<{ forceRefresh?: boolean }> } {
   const calls: Array<{ forceRefresh?: boolean }> = [];
@@ -96,8 +63,8 @@ describe('got-http-client', function () {
 
   /** The client as production builds it, trusting the test CA (or none) and tunnelling through `proxyUrl` if given. */
   function client(over: Partial<GotHttpClientOptions> & { proxyUrl?: string; ca?: string | undefined } = {}) {
-    const log = recordingLogger();
-    const clock = instantClock();
+    const log = new MemoryLogger();
+    const clock = new InstantClock();
     const provider = tokens(TOKEN, TOKEN2);
     const { proxyUrl, ca, ...rest } = over;
     const trusted = 'ca' in over ? ca : testTls().ca;
@@ -182,7 +149,7 @@ describe('got-http-client', function () {
       const res = await http.send({ url: url() });
       expect(res.status).to.equal(206);
       await readAll(res);
-      expect(log.lines.some((l) => l.level === 'WARN' && String(l.fields.warning).includes('MDATP/504'))).to.equal(
+      expect(log.lines.some((l) => l.level === 'WARN' && String(l.fields?.warning).includes('MDATP/504'))).to.equal(
         true,
       );
     });
@@ -210,7 +177,7 @@ describe('got-http-client', function () {
       await readAll(await http.send({ url: url() }));
       expect(clock.sleeps).to.deep.equal([7_000]);
       expect(server!.requests).to.have.length(2);
-      const line = log.lines.find((l) => l.fields.action === 'throttled');
+      const line = log.lines.find((l) => l.fields?.action === 'throttled');
       expect(line?.level).to.equal('WARN');
       expect(line?.fields).to.include({ wait_s: 7, status: 429, attempt: 1 });
     });
@@ -239,7 +206,7 @@ describe('got-http-client', function () {
       const { http, log } = client();
       await readAll(await http.send({ url: url() }));
       expect(server!.requests).to.have.length(2);
-      expect(log.lines.some((l) => l.fields.status === 'ECONNRESET')).to.equal(true);
+      expect(log.lines.some((l) => l.fields?.status === 'ECONNRESET')).to.equal(true);
     });
 
     it('does not resend a POST after a reset, since the server may have applied it', async () => {

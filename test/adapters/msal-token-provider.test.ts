@@ -9,7 +9,7 @@ import {
 import { createOutbound } from '../../src/adapters/network/outbound.js';
 import { USER_AGENT } from '../../src/version.js';
 import { AuthError } from '../../src/errors.js';
-import type { Clock, LogFields, Logger } from '../../src/ports.js';
+import { InstantClock, MemoryLogger } from '../fakes/memory-ports.js';
 import { startConnectProxy, startLocalHttps, type LocalHttps, type RecordedRequest } from '../helpers/local-https.js';
 import { testTls } from '../helpers/tls.js';
 
@@ -18,37 +18,6 @@ const CLIENT = 'aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee';
 const SECRET = 'Cl1ent~S3cret.Value_xyz';
 const SCOPE = 'https://graph.microsoft.com/.default';
 
-interface Line {
-  level: string;
-  message: string;
-  fields: LogFields;
-}
-function recordingLogger(): Logger & { lines: Line[]; text(): string } {
-  const lines: Line[] = [];
-  const at =
-    (level: string) =>
-    (message: string, fields: LogFields = {}) => {
-      lines.push({ level, message, fields });
-    };
-  return {
-    lines,
-    debug: at('DEBUG'),
-    info: at('INFO'),
-    warn: at('WARN'),
-    error: at('ERROR'),
-    text: () => lines.map((l) => `${l.level} ${l.message} ${JSON.stringify(l.fields)}`).join('\n'),
-  };
-}
-function instantClock(): Clock & { sleeps: number[] } {
-  const sleeps: number[] = [];
-  return {
-    sleeps,
-    nowMs: () => Date.now(),
-    sleep: async (ms) => {
-      sleeps.push(ms);
-    },
-  };
-}
 function send(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
   res.writeHead(status, { 'content-type': 'application/json', ...headers }).end(JSON.stringify(body));
 }
@@ -125,8 +94,8 @@ describe('msal-token-provider', function () {
   });
 
   function provider(over: Partial<MsalTokenProviderOptions> = {}) {
-    const log = recordingLogger();
-    const clock = instantClock();
+    const log = new MemoryLogger();
+    const clock = new InstantClock();
     const tokens = createMsalTokenProvider({
       authority: entra.authority,
       clientId: CLIENT,
@@ -233,7 +202,7 @@ describe('msal-token-provider', function () {
     expect(await tokens.getToken()).to.equal('access-token-1');
     expect(entra.tokenPosts()).to.have.length(2);
     expect(clock.sleeps).to.have.length(1);
-    expect(log.lines.some((l) => l.level === 'WARN' && l.fields.status === 503 && l.fields.attempt === 1)).to.equal(
+    expect(log.lines.some((l) => l.level === 'WARN' && l.fields?.status === 503 && l.fields?.attempt === 1)).to.equal(
       true,
     );
   });
@@ -245,7 +214,7 @@ describe('msal-token-provider', function () {
     const { tokens, clock, log } = provider();
     expect(await tokens.getToken()).to.equal('access-token-1');
     expect(clock.sleeps).to.deep.equal([2_000]);
-    expect(log.lines.find((l) => l.fields.action === 'throttled')?.fields).to.include({ wait_s: 2 });
+    expect(log.lines.find((l) => l.fields?.action === 'throttled')?.fields).to.include({ wait_s: 2 });
   });
 
   it('gives up on a persistent 5xx with a retryable AuthError', async () => {

@@ -14,6 +14,7 @@ import { guard, ROLES } from './auth.js';
 import type { EmulatorContext } from './context.js';
 import { graphHeaders, renderGraphAlert, wantsUnknownEnumMembers } from './graph-alerts.js';
 import { jsonReply, parseJsonBody, type Reply, type RequestContext } from './http-io.js';
+import { CLASSIFICATION, DETERMINATION } from './graph-enums.js';
 import { buildQuery, intOption, runQuery, type ListOrder } from './listing.js';
 import { FilterError, parseFilter, type FilterNode } from './odata-filter.js';
 import type { StoredAlert } from './store.js';
@@ -182,29 +183,6 @@ export function getGraphIncident(ctx: RequestContext, env: EmulatorContext, id: 
 
 /** The update-incident page's values (the resource page's `inProgress` and `awaitingAction` too). */
 const STATUS = ['active', 'resolved', 'inProgress', 'redirected', 'awaitingAction'];
-const CLASSIFICATION = ['unknown', 'falsePositive', 'truePositive', 'informationalExpectedActivity'];
-// Both spellings the pages use over time are accepted, as for alerts.
-const DETERMINATION = [
-  'unknown',
-  'apt',
-  'malware',
-  'securityPersonnel',
-  'securityTesting',
-  'unwantedSoftware',
-  'other',
-  'multiStagedAttack',
-  'compromisedUser',
-  'phishing',
-  'maliciousUserActivity',
-  'clean',
-  'insufficientData',
-  'confirmedUserActivity',
-  'lineOfBusinessApplication',
-  'compromisedAccount',
-  'notMalicious',
-  'notEnoughDataToValidate',
-  'confirmedActivity',
-];
 const SEVERITY = ['unknown', 'informational', 'low', 'medium', 'high'];
 const ENUMS: Record<string, string[]> = {
   status: STATUS,

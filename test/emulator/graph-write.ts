@@ -8,31 +8,9 @@ import { guard, ROLES } from './auth.js';
 import type { EmulatorContext } from './context.js';
 import { graphEntityBody, graphHeaders, renderGraphAlert, wantsUnknownEnumMembers } from './graph-alerts.js';
 import { jsonReply, parseJsonBody, type Reply, type RequestContext } from './http-io.js';
+import { CLASSIFICATION, DETERMINATION } from './graph-enums.js';
 
 const STATUS = ['new', 'inProgress', 'resolved'];
-const CLASSIFICATION = ['unknown', 'falsePositive', 'truePositive', 'informationalExpectedActivity'];
-// §3.3 lists the current members; the same page's value table still uses older names, so both are accepted.
-const DETERMINATION = [
-  'unknown',
-  'apt',
-  'malware',
-  'securityPersonnel',
-  'securityTesting',
-  'unwantedSoftware',
-  'other',
-  'multiStagedAttack',
-  'compromisedUser',
-  'phishing',
-  'maliciousUserActivity',
-  'clean',
-  'insufficientData',
-  'confirmedUserActivity',
-  'lineOfBusinessApplication',
-  'compromisedAccount',
-  'notMalicious',
-  'notEnoughDataToValidate',
-  'confirmedActivity',
-];
 const ENUMS: Record<string, string[]> = {
   status: STATUS,
   classification: CLASSIFICATION,

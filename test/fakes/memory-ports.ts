@@ -51,8 +51,23 @@ export interface LogLine {
   fields: LogFields | undefined;
 }
 
+/** A clock at real time whose sleeps return at once and are recorded, so Retry-After: 7 costs no real time. */
+export class InstantClock implements Clock {
+  readonly sleeps: number[] = [];
+  nowMs(): number {
+    return Date.now();
+  }
+  async sleep(ms: number): Promise<void> {
+    this.sleeps.push(ms);
+  }
+}
+
 export class MemoryLogger implements Logger {
   readonly lines: LogLine[] = [];
+  /** Every line as text, for assertion messages and for checking that no secret shows. */
+  text(): string {
+    return this.lines.map((l) => `${l.level} ${l.message} ${JSON.stringify(l.fields ?? {})}`).join('\n');
+  }
   debug(message: string, fields?: LogFields) {
     this.lines.push({ level: 'DEBUG', message, fields });
   }
