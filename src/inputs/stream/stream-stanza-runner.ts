@@ -63,31 +63,14 @@ export async function validateStreamItem(
     consumerAuth = { kind: 'sas', connectionString: (auth.connectionString as { value: string }).value };
   } else {
     const secret = account ? account.secret : (auth.clientSecret as { value: string }).value;
-    const refused = await checkCredentials({
-      authority: auth.authority,
-      clientId: auth.clientId,
-      clientSecret: secret,
-      scope: EVENT_HUBS_SCOPE,
-      knownAuthorities: auth.knownAuthorities,
-      tenantId: auth.tenantId,
-      outbound: createOutbound({ proxyUrl }),
-      timeoutMs,
-    });
+    const refused = await checkCredentials(entraTokenOptions(auth, secret, proxyUrl, timeoutMs));
     if (refused !== undefined) return refused;
     consumerAuth = {
       kind: 'entra',
       credential: entraCredential(auth, secret, proxyUrl, timeoutMs, silentLog, context),
     };
   }
-  const client = createEventHubsConsumer({
-    consumerGroup: config.consumerGroup,
-    namespace: config.namespace,
-    hub: config.hub,
-    auth: consumerAuth,
-    customEndpointAddress: config.customEndpointAddress,
-    proxyUrl,
-    retry: { maxRetries: 0, timeoutInMs: timeoutMs },
-  });
+  const client = consumerOf(config, consumerAuth, proxyUrl, { maxRetries: 0, timeoutInMs: timeoutMs });
   const where = { namespace: config.namespace, hub: config.hub, consumerGroup: config.consumerGroup };
   try {
     const answer = await raceTimeout(
@@ -105,10 +88,7 @@ export async function validateStreamItem(
   } catch (error) {
     return describeStreamFailure(error, where).message;
   } finally {
-    await raceTimeout(
-      client.close().catch(() => undefined),
-      2000,
-    );
+    await closeWithin(client);
   }
 }
 
@@ -189,14 +169,11 @@ async function runStanza(
         credential: entraCredential(auth, secret, proxyUrl, context.settings.requestTimeoutMs, log, context),
       };
     }
-    client = createEventHubsConsumer({
-      consumerGroup: config.consumerGroup,
-      namespace: config.namespace,
-      hub: config.hub,
-      auth: consumerAuth,
-      customEndpointAddress: config.customEndpointAddress,
-      proxyUrl,
-      retry: { maxRetries: 3, retryDelayInMs: 1000, maxRetryDelayInMs: 10_000, timeoutInMs: 30_000 },
+    client = consumerOf(config, consumerAuth, proxyUrl, {
+      maxRetries: 3,
+      retryDelayInMs: 1000,
+      maxRetryDelayInMs: 10_000,
+      timeoutInMs: 30_000,
     });
     const result = await consumeStream({
       config,
@@ -238,16 +215,12 @@ async function runStanza(
     });
     return false;
   } finally {
-    if (client)
-      await raceTimeout(
-        client.close().catch(() => undefined),
-        2000,
-      );
+    if (client) await closeWithin(client);
   }
 }
 
 function entraCredential(
-  auth: Extract<StreamInputConfig['auth'], { kind: 'entra' }>,
+  auth: EntraAuth,
   secret: string,
   proxyUrl: string | undefined,
   timeoutMs: number,
@@ -255,6 +228,18 @@ function entraCredential(
   context: StreamContext,
 ) {
   const provider = createMsalTokenProvider({
+    ...entraTokenOptions(auth, secret, proxyUrl, timeoutMs),
+    log,
+    clock: context.clock,
+  });
+  return asTokenCredential(provider, () => context.clock.nowMs());
+}
+
+type EntraAuth = Extract<StreamInputConfig['auth'], { kind: 'entra' }>;
+
+/** What Entra ID is asked for an Event Hubs token, the same for the validation check and the run's provider. */
+function entraTokenOptions(auth: EntraAuth, secret: string, proxyUrl: string | undefined, timeoutMs: number) {
+  return {
     authority: auth.authority,
     clientId: auth.clientId,
     clientSecret: secret,
@@ -263,10 +248,25 @@ function entraCredential(
     tenantId: auth.tenantId,
     outbound: createOutbound({ proxyUrl }),
     timeoutMs,
-    log,
-    clock: context.clock,
+  };
+}
+
+/** The Event Hubs client of the stanza's hub and consumer group; validation and runs differ only in `retry`. */
+function consumerOf(
+  config: StreamInputConfig,
+  auth: EventHubsConsumerOptions['auth'],
+  proxyUrl: string | undefined,
+  retry: EventHubsConsumerOptions['retry'],
+) {
+  return createEventHubsConsumer({
+    consumerGroup: config.consumerGroup,
+    namespace: config.namespace,
+    hub: config.hub,
+    auth,
+    customEndpointAddress: config.customEndpointAddress,
+    proxyUrl,
+    retry,
   });
-  return asTokenCredential(provider, () => context.clock.nowMs());
 }
 
 /** The whole string and its key, wherever either shows up. */
@@ -276,6 +276,14 @@ function redactConnectionString(log: RedactingLogger, connectionString: string):
   if (key) log.redact(key.trim());
   const signature = /SharedAccessSignature\s*=\s*([^;]+)/i.exec(connectionString)?.[1];
   if (signature) log.redact(signature.trim());
+}
+
+/** Closes the client, giving up after 2 s: a namespace that no longer answers must not hold up the run's end. */
+async function closeWithin(client: { close(): Promise<void> }): Promise<void> {
+  await raceTimeout(
+    client.close().catch(() => undefined),
+    2000,
+  );
 }
 
 function raceTimeout<T>(work: Promise<T>, ms: number): Promise<T | 'timeout'> {
