@@ -25,7 +25,7 @@ import {
   CLOSE_BRACKET,
   COLON,
   COMMA,
-  isJsonSpace as isWhitespace,
+  isJsonSpace,
   OPEN_BRACE,
   OPEN_BRACKET,
   QUOTE,
@@ -137,7 +137,7 @@ export function stripJsonWhitespaceBytes(bytes: Buffer): Buffer {
       else if (c === QUOTE) inString = false;
     } else if (c === QUOTE) {
       inString = true;
-    } else if (isWhitespace(c)) {
+    } else if (isJsonSpace(c)) {
       continue;
     }
     if (i < bytes.length) out[length++] = bytes[i]!;
@@ -157,7 +157,7 @@ export function stripJsonWhitespace(text: string): string {
       else if (c === QUOTE) inString = false;
     } else if (c === QUOTE) {
       inString = true;
-    } else if (isWhitespace(c)) {
+    } else if (isJsonSpace(c)) {
       out += text.slice(copyFrom, i);
       copyFrom = i + 1;
     }
@@ -228,7 +228,7 @@ export class JsonArraySplitter {
         else this.state = State.ObjectNext;
         continue;
       }
-      if (isWhitespace(c)) {
+      if (isJsonSpace(c)) {
         pos++;
         continue;
       }
@@ -419,7 +419,7 @@ export class JsonArraySplitter {
         }
       } else if (c === COMMA || c === COLON) {
         if (depth === 1) this.expectKey = c === COMMA;
-      } else if (c <= 0x20 && isWhitespace(c)) this.hasWhitespace = true;
+      } else if (c <= 0x20 && isJsonSpace(c)) this.hasWhitespace = true;
     }
     this.depth = depth;
     this.inString = inString;

@@ -9,7 +9,8 @@ import type { HttpClient } from '../../ports.js';
 import type { RowOutcome } from '../protocol/outcomes.js';
 import { hasComment, toGraphCommentBody } from '../rules/alert-change.js';
 import { isJsonObject, sendJson } from './http-json.js';
-import { failedOutcome, notApplied, type RowItem } from './item-outcomes.js';
+import { failedOutcome, notApplied } from './item-outcomes.js';
+import type { RowIdItem } from '../protocol/row-ids.js';
 
 export interface GraphEntityWrite {
   /** `{apiBase}/security/alerts_v2/{id}` or `{apiBase}/security/incidents/{id}`. */
@@ -28,7 +29,7 @@ export interface GraphEntityWrite {
 }
 
 /** Applies the change to one entity; never throws (a failed call is an outcome). */
-export async function writeGraphEntity(item: RowItem, write: GraphEntityWrite): Promise<RowOutcome> {
+export async function writeGraphEntity(item: RowIdItem, write: GraphEntityWrite): Promise<RowOutcome> {
   const { url, noun, http, signal } = write;
   let httpStatus: number | undefined;
   let patched = false;

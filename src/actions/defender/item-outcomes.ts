@@ -3,17 +3,12 @@
  * or unapplied change gives, and the small pool that works through the items and records each outcome.
  */
 import type { RowOutcome } from '../protocol/outcomes.js';
+import type { RowIdItem } from '../protocol/row-ids.js';
 import { describeFailure } from './http-json.js';
-
-/** One id to act on and the result row it came from. */
-export interface RowItem {
-  row: number;
-  id: string;
-}
 
 /** Defender answered 2xx, but what it sent back does not show the change: a verified failure. */
 export function notApplied(
-  item: RowItem,
+  item: RowIdItem,
   httpStatus: number,
   mismatches: readonly string[],
   noun: 'alert' | 'incident',
@@ -29,7 +24,7 @@ export function notApplied(
 }
 
 /** The call failed; `prefix` says what had been done before it (a PATCH applied before the comment failed). */
-export function failedOutcome(item: RowItem, error: unknown, prefix = ''): RowOutcome {
+export function failedOutcome(item: RowIdItem, error: unknown, prefix = ''): RowOutcome {
   const failure = describeFailure(error);
   return {
     row: item.row,

@@ -20,12 +20,13 @@ import {
 } from '../rules/alert-change.js';
 import { describeFailure, isJsonObject, sendJson } from './http-json.js';
 import { writeGraphEntity } from './graph-entity-write.js';
-import { failedOutcome, forEachItem, notApplied, type RowItem } from './item-outcomes.js';
+import { failedOutcome, forEachItem, notApplied } from './item-outcomes.js';
+import type { RowIdItem } from '../protocol/row-ids.js';
 import type { RowOutcome } from '../protocol/outcomes.js';
 import { chunk, type RateLimiter } from './rate-limiter.js';
 
 /** One alert to update: its id and the result row it came from. */
-export type AlertItem = RowItem;
+export type AlertItem = RowIdItem;
 
 /** Options of {@link updateAlerts}. */
 export interface UpdateAlertsOptions {

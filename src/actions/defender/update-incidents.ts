@@ -15,10 +15,11 @@ import {
 import { isJsonObject, sendJson } from './http-json.js';
 import type { RowOutcome } from '../protocol/outcomes.js';
 import { writeGraphEntity } from './graph-entity-write.js';
-import { forEachItem, type RowItem } from './item-outcomes.js';
+import { forEachItem } from './item-outcomes.js';
+import type { RowIdItem } from '../protocol/row-ids.js';
 
 /** One incident to update: its id and the result row it came from. */
-export type IncidentItem = RowItem;
+export type IncidentItem = RowIdItem;
 
 /** Options of {@link updateIncidents}. */
 export interface UpdateIncidentsOptions {
